@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { ConfigError } from "../errors.js";
+
+export type EngineName = "sqlite" | "postgres" | "mysql";
+
+/** Where the database is, after the one resolution order has been applied. */
+export interface DatabaseTarget {
+  engine: EngineName;
+  /** The URL or file path as given (may hold a password: never print it, use `displayUrl`). */
+  url: string;
+  /** The same location with any password masked, safe for messages. */
+  displayUrl: string;
+  /** For SQLite: the file to open (absolute), or `:memory:`. */
+  filename?: string;
+  /** Which rule picked it. */
+  source: "argument" | "DATABASE_URL" | "config file" | "default";
+}
+
+export const DEFAULT_SQLITE_FILE = "piccolo.sqlite";
+export const CONFIG_FILE_NAMES = [
+  "piccolo.config.ts",
+  "piccolo.config.js",
+  "piccolo.config.mjs",
+  "piccolo.config.json",
+] as const;
+
+/** The shape of `piccolo.config.*`: `export default { database: "postgres://…" }`. */
+export interface PiccoloConfig {
+  database: string;
+}
+
+export function maskPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Turns a URL or path into a target. Understands postgres(ql)://, mysql://, mariadb://, sqlite:PATH and bare paths. */
+export function parseDatabaseUrl(
+  url: string,
+  source: DatabaseTarget["source"] = "argument",
+  cwd = process.cwd(),
+): DatabaseTarget {
+  const trimmed = url.trim();
+  if (trimmed === "") throw new ConfigError("The database URL is empty.");
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
+  if (scheme === "postgres" || scheme === "postgresql") {
+    return { engine: "postgres", url: trimmed, displayUrl: maskPassword(trimmed), source };
+  }
+  if (scheme === "mysql" || scheme === "mariadb") {
+    return { engine: "mysql", url: trimmed, displayUrl: maskPassword(trimmed), source };
+  }
+  let file = trimmed;
+  if (scheme === "sqlite" || scheme === "file") {
+    file = trimmed.slice(scheme.length + 1).replace(/^\/\/(?=\/|\.|[^/])/, "");
+    if (file === "") throw new ConfigError(`The SQLite URL ${trimmed} names no file.`);
+  } else if (scheme !== undefined && scheme.length > 1) {
+    throw new ConfigError(
+      `Unsupported database URL scheme "${scheme}:" (use postgres://, mysql://, sqlite:PATH or a file path).`,
+    );
+  }
+  const filename = file === ":memory:" ? file : path.resolve(cwd, file);
+  return { engine: "sqlite", url: trimmed, displayUrl: filename, filename, source };
+}
+
+async function loadConfigModule(file: string): Promise<unknown> {
+  if (file.endsWith(".json")) return JSON.parse(readFileSync(file, "utf8"));
+  if (file.endsWith(".ts")) return loadTypeScriptConfig(file);
+  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  return mod.default ?? mod;
+}
+
+/** Node 20 cannot import .ts itself: use the project's own `typescript` to transpile the config. */
+async function loadTypeScriptConfig(file: string): Promise<unknown> {
+  const require = createRequire(file);
+  let ts: typeof import("typescript");
+  try {
+    ts = require("typescript") as typeof import("typescript");
+  } catch {
+    throw new ConfigError(
+      `${path.basename(file)} needs the "typescript" package to be read: install it, or use piccolo.config.js/.mjs/.json.`,
+    );
+  }
+  const output = ts.transpileModule(readFileSync(file, "utf8"), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const mod = (await import(`data:text/javascript;base64,${Buffer.from(output).toString("base64")}`)) as {
+    default?: unknown;
+  };
+  return mod.default ?? mod;
+}
+
+function databaseFromConfig(config: unknown, file: string): string {
+  const database = (config as { database?: unknown } | null)?.database;
+  if (typeof database === "string" && database.trim() !== "") return database;
+  const url = (database as { url?: unknown } | null | undefined)?.url;
+  if (typeof url === "string" && url.trim() !== "") return url;
+  throw new ConfigError(
+    `${path.basename(file)} must export { database: "<url or sqlite path>" }.`,
+  );
+}
+
+/**
+ * The one place that decides which database to use: an explicit argument (the CLI's `--db`), then
+ * `DATABASE_URL`, then `piccolo.config.{ts,js,mjs,json}` in `cwd`, then `./piccolo.sqlite`.
+ */
+export async function resolveDatabase(
+  explicit?: string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<DatabaseTarget> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  if (explicit !== undefined && explicit.trim() !== "") return parseDatabaseUrl(explicit, "argument", cwd);
+  const fromEnv = env.DATABASE_URL;
+  if (fromEnv !== undefined && fromEnv.trim() !== "") return parseDatabaseUrl(fromEnv, "DATABASE_URL", cwd);
+  for (const name of CONFIG_FILE_NAMES) {
+    const file = path.join(cwd, name);
+    if (!existsSync(file)) continue;
+    let config: unknown;
+    try {
+      config = await loadConfigModule(file);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError(`Cannot read ${name}: ${(error as Error).message}`);
+    }
+    return parseDatabaseUrl(databaseFromConfig(config, file), "config file", path.dirname(file));
+  }
+  return parseDatabaseUrl(DEFAULT_SQLITE_FILE, "default", cwd);
+}

@@ -1,0 +1,121 @@
+import { Kysely, type Dialect } from "kysely";
+import type { EngineName, DatabaseTarget } from "./config.js";
+import { resolveDatabase } from "./config.js";
+import { ConfigError } from "../errors.js";
+
+/** A connected database: the Kysely instance plus what the rest of piccolo-ts needs to know about it. */
+export interface Database {
+  readonly target: DatabaseTarget;
+  readonly engine: EngineName;
+  // Tables are named at run time (BaseUser.tableName can change), so the schema type is open here;
+  // the typed schema for applications is `PiccoloTables` in user/table.ts.
+  readonly kysely: Kysely<any>;
+  close(): Promise<void>;
+}
+
+const PG_TIMESTAMP_OIDS = [1114, 1184]; // timestamp, timestamptz: kept as text, parsed by values.ts
+
+async function postgresDialect(target: DatabaseTarget): Promise<Dialect> {
+  const [{ PostgresDialect }, pg] = await Promise.all([import("kysely"), import("pg")]);
+  const pool = new pg.default.Pool({
+    connectionString: target.url,
+    // Idle connections must not keep a finished script alive.
+    allowExitOnIdle: true,
+    connectionTimeoutMillis: 10_000,
+    types: {
+      getTypeParser: ((oid: number, format?: "text" | "binary") =>
+        PG_TIMESTAMP_OIDS.includes(oid)
+          ? (value: string) => value
+          : pg.default.types.getTypeParser(oid, format)) as typeof pg.default.types.getTypeParser,
+    },
+  });
+  // A server restart kills idle clients; without a listener the pool's 'error' event would crash the process.
+  pool.on("error", () => {});
+  return new PostgresDialect({ pool });
+}
+
+async function mysqlDialect(target: DatabaseTarget): Promise<Dialect> {
+  const [{ MysqlDialect }, mysql] = await Promise.all([import("kysely"), import("mysql2")]);
+  const pool = mysql.default.createPool({
+    uri: target.url.replace(/^mariadb:/i, "mysql:"),
+    charset: "utf8mb4",
+    dateStrings: true,
+    supportBigNumbers: true,
+    connectTimeout: 10_000,
+    timezone: "Z",
+  });
+  // Idle pooled sockets must not keep a finished script alive: hold the loop only while in use.
+  type Socketed = { stream?: { ref?: () => void; unref?: () => void } };
+  pool.on("acquire", (connection) => (connection as unknown as Socketed).stream?.ref?.());
+  pool.on("release", (connection) => (connection as unknown as Socketed).stream?.unref?.());
+  return new MysqlDialect({ pool });
+}
+
+async function sqliteDialect(target: DatabaseTarget): Promise<Dialect> {
+  const [{ SqliteDialect }, { default: BetterSqlite3 }] = await Promise.all([
+    import("kysely"),
+    import("better-sqlite3"),
+  ]);
+  return new SqliteDialect({
+    database: async () => {
+      const db = new BetterSqlite3(target.filename ?? target.url, { timeout: 15_000 });
+      db.pragma("foreign_keys = ON");
+      return db;
+    },
+  });
+}
+
+/** Opens a new connection pool for `target`. Drivers are loaded only for the engine in use. */
+export async function connect(target: DatabaseTarget): Promise<Database> {
+  let dialect: Dialect;
+  switch (target.engine) {
+    case "postgres":
+      dialect = await postgresDialect(target);
+      break;
+    case "mysql":
+      dialect = await mysqlDialect(target);
+      break;
+    case "sqlite":
+      dialect = await sqliteDialect(target);
+      break;
+    default:
+      throw new ConfigError(`Unknown database engine ${String((target as DatabaseTarget).engine)}.`);
+  }
+  const kysely = new Kysely<any>({ dialect });
+  let closed = false;
+  return {
+    target,
+    engine: target.engine,
+    kysely,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await kysely.destroy();
+    },
+  };
+}
+
+const openDatabases = new Map<string, Promise<Database>>();
+
+/**
+ * The shared connection for a URL (or, with none, the one the resolution order picks): opened once
+ * per process and reused by every call. `closeDatabases()` ends them all.
+ */
+export async function getDatabase(url?: string): Promise<Database> {
+  const target = await resolveDatabase(url);
+  const key = `${target.engine}:${target.filename ?? target.url}`;
+  let database = openDatabases.get(key);
+  if (!database) {
+    database = connect(target);
+    openDatabases.set(key, database);
+    database.catch(() => openDatabases.delete(key));
+  }
+  return database;
+}
+
+/** Closes every connection opened through `getDatabase`, so a script or test ends cleanly. */
+export async function closeDatabases(): Promise<void> {
+  const all = [...openDatabases.values()];
+  openDatabases.clear();
+  await Promise.all(all.map(async (database) => (await database).close()));
+}

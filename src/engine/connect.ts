@@ -119,3 +119,8 @@ export async function closeDatabases(): Promise<void> {
   openDatabases.clear();
   await Promise.all(all.map(async (database) => (await database).close()));
 }
+
+/** Accepts what public APIs take as `database`: an open `Database`, a URL/path, or nothing (resolution order). */
+export async function useDatabase(database?: string | Database): Promise<Database> {
+  return typeof database === "object" ? database : getDatabase(database);
+}

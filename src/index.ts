@@ -1,0 +1,34 @@
+// The public API of piccolo-ts. Everything a user imports comes from here.
+export {
+  PiccoloError,
+  ValidationError,
+  UserExistsError,
+  UserNotFoundError,
+  ConfigError,
+  DatabaseConnectionError,
+  TableMissingError,
+  DatabaseError,
+  MigrationError,
+} from "./errors.js";
+export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
+export type { DatabaseTarget, EngineName, PiccoloConfig } from "./engine/config.js";
+export { connect, getDatabase, closeDatabases } from "./engine/connect.js";
+export type { Database } from "./engine/connect.js";
+export { BaseUser } from "./user/base-user.js";
+export type {
+  CreateUserInput,
+  LoginCredentials,
+  Permissions,
+  ListUsersOptions,
+  UserRef,
+  UserLogger,
+} from "./user/base-user.js";
+export type { User } from "./user/user-row.js";
+export {
+  hashPassword,
+  hashPasswordSync,
+  verifyPassword,
+  parseStoredHash,
+  isWellFormedHash,
+  DEFAULT_ITERATIONS,
+} from "./user/hasher.js";

@@ -1,0 +1,82 @@
+import { pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { promisify } from "node:util";
+
+/**
+ * Piccolo's stored password format: `pbkdf2_sha256$<iterations>$<salt>$<hash>`. The salt is 16 random
+ * bytes written as 32 lowercase hex characters, and that hex *text* is what PBKDF2 gets as salt.
+ */
+export const HASH_ALGORITHM = "pbkdf2_sha256";
+export const DEFAULT_ITERATIONS = 600_000;
+const KEY_LENGTH = 32;
+const DIGEST = "sha256";
+// A planted row must not make a login burn minutes of CPU: counts above this are treated as malformed.
+const MAX_ITERATIONS = 10_000_000;
+
+const pbkdf2Async = promisify(pbkdf2);
+
+export interface ParsedHash {
+  iterations: number;
+  salt: string;
+  key: Buffer;
+}
+
+const HASH_PATTERN = /^pbkdf2_sha256\$([1-9][0-9]{0,7})\$([^$\s]{1,128})\$([0-9a-f]{64})$/;
+
+/** The parts of a stored value, or null when it is not a well-formed hash (plaintext, truncated, other format). */
+export function parseStoredHash(stored: unknown): ParsedHash | null {
+  if (typeof stored !== "string" || stored.length > 300) return null;
+  const match = HASH_PATTERN.exec(stored);
+  if (!match) return null;
+  const iterations = Number(match[1]);
+  if (iterations > MAX_ITERATIONS) return null;
+  return { iterations, salt: match[2]!, key: Buffer.from(match[3]!, "hex") };
+}
+
+export function isWellFormedHash(stored: unknown): boolean {
+  return parseStoredHash(stored) !== null;
+}
+
+export function generateSalt(): string {
+  return randomBytes(16).toString("hex");
+}
+
+function format(iterations: number, salt: string, key: Buffer): string {
+  return `${HASH_ALGORITHM}$${iterations}$${salt}$${key.toString("hex")}`;
+}
+
+/** Hashes on libuv's thread pool: the event loop keeps serving while PBKDF2 runs. */
+export async function hashPassword(
+  password: string,
+  iterations = DEFAULT_ITERATIONS,
+  salt = generateSalt(),
+): Promise<string> {
+  const key = await pbkdf2Async(Buffer.from(password, "utf8"), salt, iterations, KEY_LENGTH, DIGEST);
+  return format(iterations, salt, key);
+}
+
+export function hashPasswordSync(password: string, iterations = DEFAULT_ITERATIONS, salt = generateSalt()): string {
+  return format(iterations, salt, pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, KEY_LENGTH, DIGEST));
+}
+
+/**
+ * True when `password` matches `stored`. A malformed stored value never matches and never throws;
+ * it still costs one hash of `fallbackIterations`, so a bad row is not told apart by timing.
+ */
+export async function verifyPassword(
+  password: string,
+  stored: unknown,
+  fallbackIterations = DEFAULT_ITERATIONS,
+): Promise<boolean> {
+  const parsed = parseStoredHash(stored);
+  if (!parsed) {
+    await burnOneHash(password, fallbackIterations);
+    return false;
+  }
+  const key = await pbkdf2Async(Buffer.from(password, "utf8"), parsed.salt, parsed.iterations, KEY_LENGTH, DIGEST);
+  return timingSafeEqual(key, parsed.key);
+}
+
+/** The same work as checking one password, for paths that have nothing to check (unknown username). */
+export async function burnOneHash(password: string, iterations = DEFAULT_ITERATIONS): Promise<void> {
+  await pbkdf2Async(Buffer.from(password, "utf8"), generateSalt(), iterations, KEY_LENGTH, DIGEST);
+}

@@ -1,0 +1,35 @@
+import { runAsWorker } from "synckit";
+import { PiccoloError } from "../errors.js";
+import { BaseUser } from "./base-user.js";
+import type { SerializedError, SyncReply, SyncRequest, SyncSettings } from "./sync.js";
+
+const classes = new Map<string, typeof BaseUser>();
+
+function userClass(settings: SyncSettings): typeof BaseUser {
+  const key = JSON.stringify(settings);
+  let cls = classes.get(key);
+  if (!cls) {
+    cls = class extends BaseUser {};
+    Object.assign(cls, settings);
+    classes.set(key, cls);
+  }
+  return cls;
+}
+
+function serialize(error: unknown): SerializedError {
+  if (error instanceof PiccoloError) {
+    const { name, message, stack: _stack, cause: _cause, ...properties } = error as PiccoloError & Record<string, unknown>;
+    return { name, message, properties: { ...properties, code: error.code } };
+  }
+  return { name: "PiccoloError", message: "Unexpected failure in the sync worker.", properties: {} };
+}
+
+runAsWorker(async ({ settings, method, args }: SyncRequest): Promise<SyncReply> => {
+  const cls = userClass(settings);
+  try {
+    const value = await (cls[method] as (...a: unknown[]) => Promise<unknown>).apply(cls, args);
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, error: serialize(error) };
+  }
+});

@@ -1,0 +1,54 @@
+import { fileURLToPath } from "node:url";
+import { createSyncFn } from "synckit";
+import * as errors from "../errors.js";
+
+/** What a worker thread needs to act as a given BaseUser subclass (statics only: overridden methods do not cross). */
+export interface SyncSettings {
+  tableName: string;
+  minPasswordLength: number;
+  maxPasswordLength: number;
+  maxUsernameLength: number;
+  iterations: number;
+  database: string | undefined;
+}
+
+export type SyncMethod = "createUser" | "login" | "updatePassword";
+
+export interface SyncRequest {
+  settings: SyncSettings;
+  method: SyncMethod;
+  args: unknown[];
+}
+
+/** Errors cross the thread boundary as plain data and are rebuilt here as the same typed class. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  properties: Record<string, unknown>;
+}
+
+export type SyncReply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
+
+let runInWorker: ((request: SyncRequest) => SyncReply) | undefined;
+
+/**
+ * Runs a BaseUser method to completion on a worker thread while this thread waits (Atomics.wait via
+ * synckit), so the `…Sync` variants work on every engine with the same code as the async ones.
+ */
+export function callSync<T>(settings: SyncSettings, method: SyncMethod, args: unknown[]): T {
+  runInWorker ??= createSyncFn<(request: SyncRequest) => Promise<SyncReply>>(
+    fileURLToPath(new URL("./sync-worker.js", import.meta.url)),
+  );
+  const reply = runInWorker({ settings, method, args });
+  if (reply.ok) return reply.value as T;
+  throw rebuildError(reply.error);
+}
+
+function rebuildError({ name, message, properties }: SerializedError): Error {
+  const ErrorClass = (errors as Record<string, unknown>)[name];
+  if (typeof ErrorClass !== "function") return new errors.PiccoloError(message, "UNKNOWN");
+  const error = Object.create((ErrorClass as { prototype: object }).prototype) as Error;
+  Error.captureStackTrace(error, callSync);
+  Object.defineProperty(error, "message", { value: message, writable: true, configurable: true });
+  return Object.assign(error, properties, { name });
+}

@@ -1,0 +1,118 @@
+import { ValidationError } from "../errors.js";
+import { HASH_ALGORITHM } from "./hasher.js";
+
+/** Limits a user class can change by subclassing BaseUser. */
+export interface UserLimits {
+  minPasswordLength: number;
+  maxPasswordLength: number;
+  maxUsernameLength: number;
+}
+
+/** Column widths of piccolo_user (varchar(255)). */
+export const MAX_EMAIL_LENGTH = 255;
+export const MAX_NAME_LENGTH = 255;
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const CONTROL_CHARACTER = /[\p{Cc}\u2028\u2029]/u;
+
+/**
+ * True when `text` has more than `max` characters (code points, as Python and the databases count).
+ * Decided from the UTF-16 length alone where it can be, so a 1 MB string costs no scan.
+ */
+export function exceedsLength(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  if (text.length > max * 2) return true;
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
+
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/** Piccolo's password rules and messages, checked before any hashing or query. */
+export function validatePassword(password: unknown, limits: UserLimits): asserts password is string {
+  if (typeof password !== "string" || password === "") {
+    throw new ValidationError("A password must be provided.", "password");
+  }
+  if (exceedsLength(password, limits.maxPasswordLength)) {
+    throw new ValidationError(`The password is too long. (max ${limits.maxPasswordLength})`, "password");
+  }
+  if (!exceedsLength(password, limits.minPasswordLength - 1)) {
+    throw new ValidationError(`The password is too short. (min ${limits.minPasswordLength})`, "password");
+  }
+  if (password.startsWith(HASH_ALGORITHM)) {
+    throw new ValidationError("Do not pass a hashed password.", "password");
+  }
+  // A lone surrogate has no UTF-8 form: two different passwords would hash the same.
+  if (hasLoneSurrogate(password)) {
+    throw new ValidationError("The password contains an invalid character (a lone UTF-16 surrogate).", "password");
+  }
+}
+
+/**
+ * Usernames compare exactly (case and every character count) on every engine. Control characters,
+ * lone surrogates and leading or trailing white space are refused: they cannot be typed back at a
+ * login prompt, PostgreSQL cannot store NUL, and MySQL would ignore trailing spaces in comparisons.
+ */
+export function validateUsername(username: unknown, limits: UserLimits): asserts username is string {
+  if (typeof username !== "string" || username === "") {
+    throw new ValidationError("A username must be provided.", "username");
+  }
+  if (exceedsLength(username, limits.maxUsernameLength)) {
+    throw new ValidationError(`The username is too long. (max ${limits.maxUsernameLength})`, "username");
+  }
+  checkText(username, "username");
+  if (username.trim() === "") throw new ValidationError("A username must be provided.", "username");
+  if (username.trim() !== username) {
+    throw new ValidationError("The username must not start or end with white space.", "username");
+  }
+}
+
+function checkText(text: string, field: string): void {
+  if (CONTROL_CHARACTER.test(text)) {
+    throw new ValidationError(`The ${field} must not contain control characters.`, field);
+  }
+  if (hasLoneSurrogate(text)) {
+    throw new ValidationError(`The ${field} contains an invalid character (a lone UTF-16 surrogate).`, field);
+  }
+}
+
+/** Email is optional (stored as '' like Piccolo); when given it fits the column and holds no control characters. */
+export function validateEmail(email: unknown): string {
+  if (email === undefined || email === null) return "";
+  if (typeof email !== "string") throw new ValidationError("The email must be a string.", "email");
+  if (exceedsLength(email, MAX_EMAIL_LENGTH)) {
+    throw new ValidationError(`The email is too long. (max ${MAX_EMAIL_LENGTH})`, "email");
+  }
+  checkText(email, "email");
+  if (email.trim() !== email) {
+    throw new ValidationError("The email must not start or end with white space.", "email");
+  }
+  return email;
+}
+
+export function validateName(name: unknown, field: "first_name" | "last_name"): string | null {
+  if (name === undefined) return "";
+  if (name === null) return null;
+  if (typeof name !== "string") throw new ValidationError(`The ${field} must be a string.`, field);
+  if (exceedsLength(name, MAX_NAME_LENGTH)) {
+    throw new ValidationError(`The ${field} is too long. (max ${MAX_NAME_LENGTH})`, field);
+  }
+  checkText(name, field);
+  return name;
+}
+
+export function validateFlag(value: unknown, field: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "boolean") throw new ValidationError(`\`${field}\` must be true or false.`, field);
+  return value;
+}
+
+/** A user is named by id (a positive integer) or username (a string), as in Piccolo. */
+export function validateUserRef(user: unknown): string | number {
+  if (typeof user === "number" && Number.isSafeInteger(user)) return user;
+  if (typeof user === "string") return user;
+  throw new ValidationError("The `user` arg must be a user id, or a username.", "user");
+}

@@ -22,6 +22,7 @@ export type {
   ListUsersOptions,
   UserRef,
   UserLogger,
+  PasswordProblem,
 } from "./user/base-user.js";
 export type { User } from "./user/user-row.js";
 export {

@@ -50,6 +50,15 @@ export interface ListUsersOptions {
   search?: string;
 }
 
+/** A user whose stored password needs attention: not a hash at all, or fewer iterations than required. */
+export interface PasswordProblem {
+  id: number;
+  username: string;
+  problem: "malformed" | "weak";
+  /** The stored iteration count, for `weak`. */
+  iterations?: number;
+}
+
 /** A user's identity: the id (number) or the username (string), as in Piccolo. */
 export type UserRef = number | string;
 
@@ -269,6 +278,39 @@ export class BaseUser {
     return this.run(db, async () => {
       const row = await this.findRow(db, ref, PUBLIC_COLUMNS);
       return row ? userFromRow(row) : null;
+    });
+  }
+
+  /**
+   * Finds stored passwords that are not well-formed hashes (a bulk update wrote plaintext, a value was
+   * truncated, another format) or use fewer iterations than this class. Reports ids and usernames,
+   * never the stored values. Reads the table in id order, in batches, so it runs on any size.
+   */
+  static async checkPasswords(options: { batchSize?: number } = {}): Promise<PasswordProblem[]> {
+    const batchSize = options.batchSize ?? 1000;
+    const db = await this.getDatabase();
+    return this.run(db, async () => {
+      const problems: PasswordProblem[] = [];
+      let lastId = Number.MIN_SAFE_INTEGER;
+      for (;;) {
+        const rows = await db.kysely
+          .selectFrom(this.tableName)
+          .select(["id", "username", "password"])
+          .where("id", ">", lastId)
+          .orderBy("id")
+          .limit(batchSize)
+          .execute();
+        for (const row of rows) {
+          const parsed = parseStoredHash(row.password);
+          const base = { id: Number(row.id), username: String(row.username) };
+          if (!parsed) problems.push({ ...base, problem: "malformed" });
+          else if (parsed.iterations < this.iterations) {
+            problems.push({ ...base, problem: "weak", iterations: parsed.iterations });
+          }
+        }
+        if (rows.length < batchSize) return problems;
+        lastId = Number(rows[rows.length - 1]!.id);
+      }
     });
   }
 

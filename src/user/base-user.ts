@@ -291,15 +291,11 @@ export class BaseUser {
     const db = await this.getDatabase();
     return this.run(db, async () => {
       const problems: PasswordProblem[] = [];
-      let lastId = Number.MIN_SAFE_INTEGER;
+      let lastId: number | undefined;
       for (;;) {
-        const rows = await db.kysely
-          .selectFrom(this.tableName)
-          .select(["id", "username", "password"])
-          .where("id", ">", lastId)
-          .orderBy("id")
-          .limit(batchSize)
-          .execute();
+        let query = db.kysely.selectFrom(this.tableName).select(["id", "username", "password"]);
+        if (lastId !== undefined) query = query.where("id", ">", lastId);
+        const rows = await query.orderBy("id").limit(batchSize).execute();
         for (const row of rows) {
           const parsed = parseStoredHash(row.password);
           const base = { id: Number(row.id), username: String(row.username) };

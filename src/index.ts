@@ -33,3 +33,28 @@ export {
   isWellFormedHash,
   DEFAULT_ITERATIONS,
 } from "./user/hasher.js";
+export {
+  migrateForwards,
+  migrateBackwards,
+  migrationStatus,
+  previewForwards,
+} from "./migrations/runner.js";
+export type {
+  AppSelector,
+  MigrationDirection,
+  MigrationEvent,
+  ForwardsOptions,
+  ForwardsResult,
+  AppForwardsResult,
+  BackwardsOptions,
+  BackwardsResult,
+  AppBackwardsResult,
+  BackwardsPlan,
+  MigrationStatusOptions,
+  MigrationStatus,
+  PreviewOptions,
+  MigrationPreview,
+} from "./migrations/runner.js";
+export type { Migration, MigrationApp, MigrationContext } from "./migrations/types.js";
+export { userApp } from "./user/migrations/index.js";
+export type { PiccoloTables, PiccoloUserTable, MigrationTable } from "./user/table.js";

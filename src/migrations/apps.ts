@@ -1,0 +1,15 @@
+import { MigrationError } from "../errors.js";
+import { userApp } from "../user/migrations/index.js";
+import type { MigrationApp } from "./types.js";
+
+/** Every migration app, in the order `forwards all` runs them (`backwards all` runs them in reverse). */
+export const migrationApps: readonly MigrationApp[] = [
+  userApp,
+];
+
+export function findApp(name: string): MigrationApp {
+  const app = migrationApps.find((candidate) => candidate.name === name);
+  if (app) return app;
+  const known = migrationApps.map((candidate) => candidate.name).join(", ");
+  throw new MigrationError(`Unknown app ${JSON.stringify(name)}: the apps are ${known} (or all).`);
+}

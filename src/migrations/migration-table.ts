@@ -1,0 +1,73 @@
+import { sql, type Kysely } from "kysely";
+import type { EngineName } from "../engine/config.js";
+import { missingTableName } from "../engine/errors.js";
+import { nowTimestamp } from "../engine/values.js";
+import { addIdColumn, timestampType, varchar, withTableOptions } from "./schema.js";
+
+/** Piccolo's bookkeeping table: one row per migration that ran (`name` = ID, `app_name`). */
+export const MIGRATION_TABLE = "migration";
+
+export interface MigrationRow {
+  name: string;
+  app_name: string;
+  ran_on: string;
+}
+
+/** Creates the table when missing. Call it under the migration lock: concurrent CREATEs race on PostgreSQL. */
+export async function ensureMigrationTable(db: Kysely<any>, engine: EngineName): Promise<void> {
+  // MySQL needs the precision of the column in its default too.
+  const now = engine === "mysql" ? sql`CURRENT_TIMESTAMP(6)` : sql`CURRENT_TIMESTAMP`;
+  const table = addIdColumn(db.schema.createTable(MIGRATION_TABLE).ifNotExists(), engine)
+    .addColumn("name", varchar(engine, 200), (c) => c.notNull().defaultTo(""))
+    .addColumn("app_name", varchar(engine, 200), (c) => c.notNull().defaultTo(""))
+    .addColumn("ran_on", timestampType(engine), (c) => c.notNull().defaultTo(now));
+  await withTableOptions(table, engine).execute();
+}
+
+/** The IDs of `app` that ran, as Piccolo reads them (`WHERE app_name = ? ORDER BY ran_on`). */
+export async function ranMigrationIds(db: Kysely<any>, app: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom(MIGRATION_TABLE)
+    .select("name")
+    .where("app_name", "=", app)
+    .orderBy("ran_on")
+    .orderBy("id")
+    .execute();
+  return rows.map((row) => String(row.name));
+}
+
+/** Every row, or none when the table does not exist yet (reading must not create it). */
+export async function readMigrationRows(db: Kysely<any>): Promise<MigrationRow[]> {
+  try {
+    const rows = await db
+      .selectFrom(MIGRATION_TABLE)
+      .select(["name", "app_name", "ran_on"])
+      .orderBy("ran_on")
+      .orderBy("id")
+      .execute();
+    return rows.map((row) => ({ name: String(row.name), app_name: String(row.app_name), ran_on: String(row.ran_on) }));
+  } catch (error) {
+    if (missingTableName(error) === MIGRATION_TABLE) return [];
+    throw error;
+  }
+}
+
+export async function hasRun(db: Kysely<any>, app: string, id: string): Promise<boolean> {
+  const row = await db
+    .selectFrom(MIGRATION_TABLE)
+    .select("id")
+    .where("app_name", "=", app)
+    .where("name", "=", id)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** `ran_on` is written by the client, as Piccolo does: naive UTC text with microseconds. */
+export async function recordMigration(db: Kysely<any>, app: string, id: string): Promise<void> {
+  await db.insertInto(MIGRATION_TABLE).values({ name: id, app_name: app, ran_on: nowTimestamp() }).execute();
+}
+
+export async function deleteMigrationRecord(db: Kysely<any>, app: string, id: string): Promise<void> {
+  await db.deleteFrom(MIGRATION_TABLE).where("app_name", "=", app).where("name", "=", id).execute();
+}

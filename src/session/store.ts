@@ -1,0 +1,209 @@
+import { createHash, randomBytes } from "node:crypto";
+import { useDatabase, type Database } from "../engine/connect.js";
+import { translateDatabaseError } from "../engine/errors.js";
+import { formatTimestamp, parseTimestamp } from "../engine/values.js";
+import { ValidationError } from "../errors.js";
+import { SESSIONS_TABLE } from "./migrations/index.js";
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+
+export interface SessionStoreOptions {
+  /** The database holding `sessions`: an open `Database`, a URL/path, or unset for the resolution order. */
+  database?: string | Database;
+  /** How long a new session lives without use, in milliseconds (piccolo_api: 1 hour). */
+  expiry?: number;
+  /** The hard limit after creation, in milliseconds; use never extends a session past it (piccolo_api: 7 days). */
+  maxExpiry?: number;
+  /**
+   * Sliding expiry, in milliseconds (Piccolo Admin: 20 minutes). When a session is used with less than this
+   * left, its expiry moves this much later, capped at its max expiry. 0 turns extension off.
+   */
+  extension?: number;
+  /** The clock (tests pass a fake one). */
+  now?: () => Date;
+}
+
+/** A newly created session. `token` is the only copy of the secret: it goes into the cookie and nowhere else. */
+export interface NewSession {
+  token: string;
+  userId: number;
+  expiryDate: Date;
+  maxExpiryDate: Date;
+}
+
+/** A stored session as `resolve` sees it (the token itself is never stored). */
+export interface SessionInfo {
+  id: number;
+  userId: number;
+  expiryDate: Date;
+  maxExpiryDate: Date;
+}
+
+/** 32 random bytes, URL-safe base64 without padding (43 characters), like Python's `secrets.token_urlsafe(32)`. */
+export function generateSessionToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+/** What the `token` column holds: the SHA-256 digest of the token, 64 lowercase hex characters. */
+export function digestSessionToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+function positiveDuration(value: number | undefined, fallback: number, name: string, allowZero = false): number {
+  const duration = value ?? fallback;
+  if (!Number.isFinite(duration) || duration < 0 || (!allowZero && duration === 0)) {
+    throw new ValidationError(`The session ${name} must be a positive number of milliseconds.`, name);
+  }
+  return duration;
+}
+
+/**
+ * Sessions in piccolo_api's `sessions` table, keyed by a SHA-256 digest of the token: a leaked table holds
+ * no usable login. Tokens made by Python's piccolo_api (stored as is) therefore do not resolve here; users
+ * simply log in again.
+ */
+export class SessionStore {
+  readonly expiry: number;
+  readonly maxExpiry: number;
+  readonly extension: number;
+  private readonly database: string | Database | undefined;
+  private readonly now: () => Date;
+
+  constructor(options: SessionStoreOptions = {}) {
+    this.database = options.database;
+    this.expiry = positiveDuration(options.expiry, HOUR, "expiry");
+    this.maxExpiry = positiveDuration(options.maxExpiry, 7 * DAY, "maxExpiry");
+    this.extension = positiveDuration(options.extension, 20 * MINUTE, "extension", true);
+    if (this.maxExpiry < this.expiry) {
+      throw new ValidationError("The session maxExpiry must not be shorter than its expiry.", "maxExpiry");
+    }
+    this.now = options.now ?? (() => new Date());
+  }
+
+  getDatabase(): Promise<Database> {
+    return useDatabase(this.database);
+  }
+
+  /** Starts a session for a user id and returns its token (only its digest is stored). */
+  async create(userId: number): Promise<NewSession> {
+    if (!Number.isSafeInteger(userId)) throw new ValidationError("A session needs a user id.", "userId");
+    const token = generateSessionToken();
+    const now = this.now().getTime();
+    const expiryDate = new Date(now + this.expiry);
+    const maxExpiryDate = new Date(now + this.maxExpiry);
+    const db = await this.getDatabase();
+    await this.run(db, () =>
+      db.kysely
+        .insertInto(SESSIONS_TABLE)
+        .values({
+          token: digestSessionToken(token),
+          user_id: userId,
+          expiry_date: formatTimestamp(expiryDate),
+          max_expiry_date: formatTimestamp(maxExpiryDate),
+        })
+        .execute(),
+    );
+    return { token, userId, expiryDate, maxExpiryDate };
+  }
+
+  /**
+   * The user id of a live session, or null. A session is live while now is before both its expiry and its
+   * max expiry; a dead one found here is deleted. A live one with less than `extension` left is extended by
+   * `extension`, never past its max expiry.
+   */
+  async resolve(token: unknown): Promise<number | null> {
+    return (await this.lookup(token))?.userId ?? null;
+  }
+
+  /** Like `resolve`, with the session's dates (after any extension). */
+  async lookup(token: unknown): Promise<SessionInfo | null> {
+    if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return null;
+    const digest = digestSessionToken(token);
+    const db = await this.getDatabase();
+    return this.run(db, async () => {
+      const row = await db.kysely
+        .selectFrom(SESSIONS_TABLE)
+        .select(["id", "user_id", "expiry_date", "max_expiry_date"])
+        .where("token", "=", digest)
+        .executeTakeFirst();
+      if (!row) return null;
+      const id = Number(row.id);
+      const now = this.now().getTime();
+      const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
+      const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
+      if (!(now < expiry && now < maxExpiry)) {
+        await db.kysely.deleteFrom(SESSIONS_TABLE).where("id", "=", id).execute();
+        return null;
+      }
+      let expiryDate = expiry;
+      if (this.extension > 0 && expiry - now < this.extension) {
+        const extended = Math.min(expiry + this.extension, maxExpiry);
+        if (extended > expiry) {
+          expiryDate = extended;
+          await db.kysely
+            .updateTable(SESSIONS_TABLE)
+            .set({ expiry_date: formatTimestamp(new Date(extended)) })
+            .where("id", "=", id)
+            .execute();
+        }
+      }
+      return { id, userId: Number(row.user_id), expiryDate: new Date(expiryDate), maxExpiryDate: new Date(maxExpiry) };
+    });
+  }
+
+  /** Ends one session (logout). Unknown tokens are ignored. */
+  async remove(token: unknown): Promise<void> {
+    if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return;
+    const db = await this.getDatabase();
+    await this.run(db, () =>
+      db.kysely.deleteFrom(SESSIONS_TABLE).where("token", "=", digestSessionToken(token)).execute(),
+    );
+  }
+
+  /** Ends every session of a user (password change, deactivation). Returns how many there were. */
+  async removeAllForUser(userId: number): Promise<number> {
+    const db = await this.getDatabase();
+    const result = await this.run(db, () =>
+      db.kysely.deleteFrom(SESSIONS_TABLE).where("user_id", "=", userId).executeTakeFirst(),
+    );
+    return Number(result.numDeletedRows);
+  }
+
+  /** Deletes sessions past their expiry or max expiry (housekeeping; `resolve` never accepts them anyway). */
+  async removeExpired(): Promise<number> {
+    const now = formatTimestamp(this.now());
+    const db = await this.getDatabase();
+    const result = await this.run(db, () =>
+      db.kysely
+        .deleteFrom(SESSIONS_TABLE)
+        .where((eb) => eb.or([eb("expiry_date", "<=", now), eb("max_expiry_date", "<=", now)]))
+        .executeTakeFirst(),
+    );
+    return Number(result.numDeletedRows);
+  }
+
+  /** How many sessions a user has (live or not yet cleaned up). */
+  async countForUser(userId: number): Promise<number> {
+    const db = await this.getDatabase();
+    const row = await this.run(db, () =>
+      db.kysely
+        .selectFrom(SESSIONS_TABLE)
+        .select((eb) => eb.fn.countAll().as("count"))
+        .where("user_id", "=", userId)
+        .executeTakeFirstOrThrow(),
+    );
+    return Number(row.count);
+  }
+
+  private async run<T>(db: Database, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw translateDatabaseError(error, db.target, "session_auth");
+    }
+  }
+}

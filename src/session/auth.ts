@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Hono, type Context, type MiddlewareHandler, type Next } from "hono";
 import { setCookie } from "hono/cookie";
 import type { Database } from "../engine/connect.js";
@@ -91,6 +92,25 @@ export function getSessionUser(c: Context): User | null {
 /** The CSRF token for forms on this request (after the session middleware ran). */
 export function getCsrfToken(c: Context): string {
   return ((c as Context<SessionEnv>).get("csrfToken") as string | undefined) ?? "";
+}
+
+/** A Node request as Express and similar frameworks hand it on (`body` when a body parser ran). */
+export type NodeRequest = IncomingMessage & {
+  originalUrl?: string;
+  body?: unknown;
+  sessionUser?: User | null;
+  csrfToken?: string;
+};
+export type NodeResponse = ServerResponse & { locals?: Record<string, unknown> };
+/** Express/Connect-style middleware. */
+export type NodeMiddleware = (req: NodeRequest, res: NodeResponse, next: (error?: unknown) => void) => void;
+
+const PROBE = Symbol("piccolo-session-probe");
+interface Probe {
+  guard: AccessRules | null;
+  body: unknown;
+  user: User | null;
+  csrfToken: string;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
@@ -270,7 +290,12 @@ export class SessionAuth {
   private async csrfPasses(c: Context, expected: string): Promise<boolean> {
     if (!this.originAllowed(c)) return false;
     let sent = c.req.header(this.csrfHeaderName);
-    if (sent === undefined && isFormRequest(c)) {
+    const parsed = (c.env as { [PROBE]?: Probe } | undefined)?.[PROBE]?.body;
+    if (sent === undefined && typeof parsed === "object" && parsed !== null) {
+      // Express and friends: the body parser already read the form.
+      const field = (parsed as Record<string, unknown>)[this.csrfFieldName];
+      if (typeof field === "string") sent = field;
+    } else if (sent === undefined && isFormRequest(c)) {
       try {
         const body = await c.req.parseBody();
         const field = body[this.csrfFieldName];
@@ -337,6 +362,85 @@ export class SessionAuth {
     type NodeBindings = { incoming?: { socket?: { remoteAddress?: string } } };
     const env = c.env as (NodeBindings & { server?: NodeBindings }) | undefined;
     return env?.incoming?.socket?.remoteAddress ?? env?.server?.incoming?.socket?.remoteAddress ?? "unknown";
+  }
+
+  // ----- Node frameworks (Express, Connect, Fastify with middie, Polka) -------------------------
+
+  private probeApp: Hono | undefined;
+
+  /** Runs the middleware or a guard for a Node request, without reading its body. */
+  private probe(): Hono {
+    if (this.probeApp) return this.probeApp;
+    const app = new Hono();
+    app.all("*", async (c) => {
+      const probe = (c.env as { [PROBE]: Probe })[PROBE];
+      const refused = await this.prepare(c);
+      if (refused) return refused;
+      probe.user = getSessionUser(c);
+      probe.csrfToken = getCsrfToken(c);
+      if (probe.guard) {
+        if (!probe.user) return this.unauthenticated(c);
+        if (!this.allows(probe.user, probe.guard)) return this.refuse(c, 403, FORBIDDEN_MESSAGE, "forbidden");
+      }
+      return c.body(null, 204);
+    });
+    this.probeApp = app;
+    return app;
+  }
+
+  private nodeHandler(guard: AccessRules | null): NodeMiddleware {
+    return (req, res, next) => {
+      const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+      const host = req.headers.host ?? "localhost";
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined) continue;
+        for (const each of Array.isArray(value) ? value : [value]) headers.append(name, each);
+      }
+      const probe: Probe = { guard, body: req.body, user: null, csrfToken: "" };
+      let request: Request;
+      try {
+        request = new Request(new URL(req.originalUrl ?? req.url ?? "/", `${encrypted ? "https" : "http"}://${host}`), {
+          method: req.method ?? "GET",
+          headers,
+        });
+      } catch (error) {
+        next(error);
+        return;
+      }
+      const run = async (): Promise<boolean> => {
+        const response = await this.probe().fetch(request, { incoming: req, [PROBE]: probe });
+        for (const cookie of response.headers.getSetCookie()) res.appendHeader("Set-Cookie", cookie);
+        if (response.status === 204) {
+          req.sessionUser = probe.user;
+          req.csrfToken = probe.csrfToken;
+          if (res.locals) Object.assign(res.locals, { sessionUser: probe.user, csrfToken: probe.csrfToken });
+          return true;
+        }
+        response.headers.forEach((value, name) => {
+          if (name !== "set-cookie") res.setHeader(name, value);
+        });
+        res.statusCode = response.status;
+        res.end(await response.text());
+        return false;
+      };
+      // `next` is called outside the promise chain's error handler, so it runs once.
+      run().then((proceed) => proceed && next(), next);
+    };
+  }
+
+  /**
+   * `middleware()` for Express-style apps: sets `req.sessionUser` and `req.csrfToken` (and `res.locals`),
+   * and refuses state-changing requests without the CSRF token (read from the `X-CSRFToken` header, or
+   * from `req.body` when a body parser such as `express.urlencoded()` ran first).
+   */
+  nodeMiddleware(): NodeMiddleware {
+    return this.nodeHandler(null);
+  }
+
+  /** `guard(rules)` for Express-style apps: 401 / redirect to `loginUrl`, 403, or on to the next handler. */
+  nodeGuard(rules: AccessRules = {}): NodeMiddleware {
+    return this.nodeHandler(rules);
   }
 
   // ----- logging in and out --------------------------------------------------------------------
@@ -474,7 +578,6 @@ function loginPage(
   auth: SessionAuth,
   state: { next?: string | undefined; error?: string; username?: string; user?: User | null },
 ): SafeHtml {
-  const action = new URL(c.req.url).pathname;
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Log in</title>
@@ -484,7 +587,7 @@ function loginPage(
 <h1>Log in</h1>
 ${state.user ? html`<p>You are logged in as ${state.user.username}.</p>` : ""}
 ${state.error ? html`<p role="alert">${state.error}</p>` : ""}
-<form method="post" action="${action}">
+<form method="post">
 <input type="hidden" name="${auth.csrfFieldName}" value="${getCsrfToken(c)}">
 ${state.next ? html`<input type="hidden" name="next" value="${state.next}">` : ""}
 <label for="username">Username</label>

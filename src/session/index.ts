@@ -22,4 +22,7 @@ export {
   type DenyReason,
   type SessionVariables,
   type SessionEnv,
+  type NodeMiddleware,
+  type NodeRequest,
+  type NodeResponse,
 } from "./auth.js";

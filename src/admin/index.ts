@@ -1,0 +1,1 @@
+export { createAdminApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE, type AdminOptions } from "./app.js";

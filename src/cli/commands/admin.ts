@@ -1,0 +1,110 @@
+// `piccolo admin [--host 127.0.0.1] [--port 8000]`: serves the user admin until stopped (Ctrl-C).
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CliError, print, warn } from "../output.js";
+import type { CommandInput } from "../types.js";
+import type { AdminOptions } from "../../admin/app.js";
+import type { BaseUser } from "../../user/base-user.js";
+
+export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_PORT = 8000;
+
+export interface StartAdminOptions extends AdminOptions {
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port (default 8000; 0 picks a free one). */
+  port?: number;
+  /** The database URL or path when no `userClass` is given (default: the resolution order). */
+  db?: string;
+}
+
+export interface RunningAdmin {
+  /** The admin's address, e.g. `http://127.0.0.1:8000/`. */
+  url: string;
+  host: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\./.test(host);
+}
+
+/**
+ * Checks that the tables exist (a clear message instead of a failing login), then listens. Resolves once
+ * the server is listening.
+ */
+export async function startAdmin(options: StartAdminOptions = {}): Promise<RunningAdmin> {
+  const [{ createAdminApp }, { getRequestListener }, { BaseUser }, { SessionStore }] = await Promise.all([
+    import("../../admin/app.js"),
+    import("@hono/node-server"),
+    import("../../user/base-user.js"),
+    import("../../session/store.js"),
+  ]);
+  let userClass: typeof BaseUser;
+  if (options.userClass) {
+    userClass = options.userClass;
+  } else {
+    userClass = class AdminUser extends BaseUser {};
+    userClass.database = options.db;
+  }
+  const database = options.database ?? userClass.database;
+  // Both fail with "run `piccolo migrations forwards …`" when a table is missing.
+  await userClass.countUsers();
+  await new SessionStore({ database }).countForUser(0);
+  await new SessionStore({ database }).removeExpired();
+
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new CliError(`The port must be a number from 0 to 65535, not ${String(port)}.`, { exitCode: 2, code: "USAGE" });
+  }
+  const app = createAdminApp({ ...options, userClass, database });
+  const server = createServer(getRequestListener(app.fetch));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EADDRINUSE") {
+        reject(new CliError(`Port ${port} on ${host} is already in use.`, { hint: "Choose another with --port.", code: "PORT_IN_USE" }));
+      } else if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND") {
+        reject(new CliError(`Cannot listen on ${host}: no such local address.`, { hint: "Choose another with --host.", code: "BAD_HOST" }));
+      } else {
+        reject(error);
+      }
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}/`,
+    host: address.address,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The command: serves until SIGTERM (exit 0) or Ctrl-C. */
+export async function run(input: CommandInput): Promise<number> {
+  const { host, port } = input.options as { host?: string; port?: number };
+  const { warnIfUserMigrationsPending } = await import("../users.js");
+  await warnIfUserMigrationsPending(input.db);
+  const admin = await startAdmin({ host, port, db: input.db });
+  if (!isLoopback(admin.host)) {
+    warn("The admin is served over plain HTTP on a non-local address: put it behind HTTPS (cookies get Secure there).");
+  }
+  print(`Piccolo admin at ${admin.url} (Ctrl-C to stop)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGTERM", stop);
+      admin.close().then(resolve, resolve);
+    };
+    process.on("SIGTERM", stop);
+  });
+  return 0;
+}

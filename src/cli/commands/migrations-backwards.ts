@@ -1,0 +1,50 @@
+// `piccolo migrations backwards <app> [migration_id]` (aliases `b`, `back`): reverses the latest
+// migration, or down to an ID, or `all`; asks `Reverse N migration(s)? [y/N]` unless --auto_agree/--yes.
+import { CliError, UsageError, print } from "../output.js";
+import { InputEndedError, prompter } from "../prompts.js";
+import type { CommandInput } from "../types.js";
+
+const plural = (n: number) => (n === 1 ? "1 migration" : `${n} migrations`);
+
+export async function run(input: CommandInput): Promise<void> {
+  const runner: typeof import("../../migrations/runner.js") = await import("../../migrations/runner.js");
+  const app = input.args[0] ?? "";
+  const positional = input.args[1];
+  const flag = input.options.migration_id as string | undefined;
+  if (positional !== undefined && flag !== undefined && positional !== flag) {
+    throw new UsageError(`Two different migration IDs were given (${positional} and --migration_id=${flag}).`);
+  }
+  const given = positional ?? flag;
+  // Piccolo's default `1` means the latest migration only.
+  const migrationId = given === undefined || given === "1" ? undefined : given;
+  const agreed = input.options.auto_agree === true;
+
+  const result = await runner.migrateBackwards(app, {
+    migrationId,
+    database: input.db,
+    async confirm(plans) {
+      if (agreed) return true;
+      const count = plans.reduce((sum, plan) => sum + plan.ids.length, 0);
+      try {
+        return await prompter().confirm(`Reverse ${count} migration(s)? [y/N]`);
+      } catch (error) {
+        if (!(error instanceof InputEndedError)) throw error;
+        throw new CliError(`Standard input ended before "Reverse ${count} migration(s)? [y/N]" was answered.`, {
+          code: "INPUT_ENDED",
+          hint: "Answer y on standard input, or add --yes (Piccolo's --auto_agree) to reverse without asking.",
+        });
+      }
+    },
+    onEvent(event) {
+      if (event.type === "plan" && event.ids.length === 0) print(`No migrations to reverse for ${event.app}`);
+      else if (event.type === "start") print(`Reversing ${event.id}: ${event.description}`);
+      else if (event.type === "skipped") print(`${event.id} was reversed meanwhile by another process`);
+    },
+  });
+  if (result.cancelled) {
+    print("Not reversing anything.");
+    return;
+  }
+  const reversed = result.apps.reduce((sum, each) => sum + each.reversed.length, 0);
+  if (reversed > 0) print(`Done: ${plural(reversed)} reversed.`);
+}

@@ -1,0 +1,481 @@
+#!/usr/bin/env node
+// The `piccolo` command. This file only declares the commands and parses the command line: each
+// command's code (and every database library) is imported when that command runs, so `--help` and
+// the commands that touch SQLite start without loading anything they do not use.
+//
+// Adding a command is one entry in COMMANDS below plus its module in ./commands/, which exports
+// `run(input: CommandInput)` (see ./types.ts).
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { PiccoloError, ValidationError } from "../errors.js";
+import { parseBoolean, parseInteger } from "./booleans.js";
+import {
+  CliError,
+  EXIT_FAILED,
+  EXIT_OK,
+  EXIT_USAGE,
+  UsageError,
+  addUrlSecret,
+  failureLine,
+  printJson,
+} from "./output.js";
+import type { CommandModule } from "./types.js";
+
+interface OptionSpec {
+  /** Commander flags of the spelling shown in help: `--is_admin <bool>`, `--fake`, `--limit <n>`. */
+  flags: string;
+  description: string;
+  /** How the value is read: `boolean` (t/f/yes/no/1/0…), `integer`, or text (default). */
+  type?: "boolean" | "integer";
+  /**
+   * Other accepted spellings, hidden from help (`-y, --yes`). The snake_case/kebab-case twin of a
+   * multi-word flag (`--is-admin` for `--is_admin`) is added on its own.
+   */
+  also?: string[];
+}
+
+interface CommandSpec {
+  /** `["user", "create"]` for a subcommand of a group, `["admin"]` for a top-level command. */
+  path: [string] | [string, string];
+  aliases?: string[];
+  summary: string;
+  /** Commander argument syntax with a description: `["<app>", "user, or all"]`. */
+  arguments?: [string, string][];
+  options?: OptionSpec[];
+  /** Adds `--json`. */
+  json?: boolean;
+  /** Extra text at the end of the command's help. */
+  help?: string;
+  load(): Promise<CommandModule>;
+}
+
+const GROUPS: Record<string, string> = {
+  migrations: "run, reverse and check the migrations of the user app",
+  user: "create, change and list users",
+};
+
+const PASSWORD_SOURCES =
+  "\nSafer password input: --password-stdin (first line of standard input) or the PICCOLO_USER_PASSWORD\n" +
+  "environment variable keep the password out of your shell history; --password=… does not.\n" +
+  "Without any of them you are asked, with the typing hidden.";
+
+const COMMANDS: CommandSpec[] = [
+  {
+    path: ["migrations", "forwards"],
+    aliases: ["f", "forward"],
+    summary: "run the migrations that have not run yet",
+    arguments: [["<app>", "the app to migrate: user, or all for every app"]],
+    options: [
+      { flags: "--migration_id <id>", description: "stop after this migration (default: run them all)" },
+      { flags: "--fake", description: "record the migrations as ran without running them" },
+      { flags: "--preview", description: "print the SQL the migrations would run, and change nothing" },
+    ],
+    load: () => import("./commands/migrations-forwards.js"),
+  },
+  {
+    path: ["migrations", "backwards"],
+    aliases: ["b", "back"],
+    summary: "reverse migrations (the latest one by default)",
+    arguments: [
+      ["<app>", "the app whose migrations to reverse, e.g. user"],
+      ["[migration_id]", "reverse back to and including this ID; 1 for the latest only, all for every one"],
+    ],
+    options: [
+      { flags: "--migration_id <id>", description: "same as the migration_id argument" },
+      { flags: "--auto_agree", description: "reverse without asking for confirmation (also -y, --yes)", also: ["-y, --yes"] },
+    ],
+    load: () => import("./commands/migrations-backwards.js"),
+  },
+  {
+    path: ["migrations", "check"],
+    aliases: ["status"],
+    summary: "list every migration and whether it has run",
+    arguments: [["[app]", "only this app (default: all apps)"]],
+    json: true,
+    load: () => import("./commands/migrations-check.js"),
+  },
+  {
+    path: ["user", "create"],
+    aliases: ["new"],
+    summary: "create a user (asks for every value not given as a flag)",
+    options: [
+      { flags: "--username <name>", description: "the username (asked for, defaulting to your login name)" },
+      { flags: "--email <email>", description: "the email address" },
+      { flags: "--password <password>", description: "the password (visible in shell history: see below)" },
+      { flags: "--password-stdin", description: "read the password from the first line of standard input" },
+      { flags: "--is_admin <bool>", description: "may log into the admin: t/f, true/false, yes/no, 1/0", type: "boolean" },
+      { flags: "--is_superuser <bool>", description: "may change other users (t/f)", type: "boolean" },
+      { flags: "--is_active <bool>", description: "may log in at all (t/f)", type: "boolean" },
+    ],
+    json: true,
+    help: PASSWORD_SOURCES,
+    load: () => import("./commands/user-create.js"),
+  },
+  {
+    path: ["user", "change_password"],
+    aliases: ["password", "pass"],
+    summary: "set a user's new password (asks for what is not given)",
+    arguments: [["[username]", "the user (asked for when left out)"]],
+    options: [
+      { flags: "--password <password>", description: "the new password (visible in shell history: see below)" },
+      { flags: "--password-stdin", description: "read the new password from the first line of standard input" },
+    ],
+    help: PASSWORD_SOURCES,
+    load: () => import("./commands/user-change-password.js"),
+  },
+  {
+    path: ["user", "change_permissions"],
+    aliases: ["perm", "perms"],
+    summary: "set a user's admin, superuser and active flags",
+    arguments: [["<username>", "the user to change"]],
+    options: [
+      { flags: "--admin <bool>", description: "may log into the admin (t/f, true/false, yes/no, 1/0)", type: "boolean", also: ["--is_admin <bool>"] },
+      { flags: "--superuser <bool>", description: "may change other users", type: "boolean", also: ["--is_superuser <bool>"] },
+      { flags: "--active <bool>", description: "may log in at all", type: "boolean", also: ["--is_active <bool>"] },
+    ],
+    load: () => import("./commands/user-change-permissions.js"),
+  },
+  {
+    path: ["user", "list"],
+    aliases: ["ls"],
+    summary: "list users as a table (never their passwords)",
+    options: [
+      { flags: "--limit <n>", description: "users per page, > 0 (default: 20)", type: "integer" },
+      { flags: "--page <n>", description: "which page, from 1 (default: 1)", type: "integer" },
+      {
+        flags: "--order_by <column>",
+        description: "id, username, email, first_name, last_name, active, admin, superuser or last_login; - first for descending (default: username)",
+      },
+    ],
+    json: true,
+    load: () => import("./commands/user-list.js"),
+  },
+];
+
+const ROOT_HELP = `
+Database: --db, else DATABASE_URL, else piccolo.config.{ts,js,mjs,json}, else ./piccolo.sqlite.
+Exit codes: 0 done, 1 the command failed, 2 the command line is wrong.`;
+
+// ---- building the command tree -------------------------------------------------------------------
+
+interface RunState {
+  /** The command being run or parsed, for help hints: `user create`. */
+  command: string;
+  json: boolean;
+  /** True once a command module has run (so there may be database connections to close). */
+  ran: boolean;
+  exitCode: number;
+}
+
+/** Thrown by commander (through exitOverride), tagged with the command it was parsing. */
+class ParseFailure extends Error {
+  constructor(
+    readonly commander: CommanderError,
+    readonly command: Command,
+    readonly commandName: string,
+  ) {
+    super(commander.message);
+  }
+}
+
+function twin(name: string): string | undefined {
+  if (name.includes("_")) return name.replaceAll("_", "-");
+  if (name.includes("-")) return name.replaceAll("-", "_");
+  return undefined;
+}
+
+function withParser(option: Option, spec: OptionSpec, flag: string): Option {
+  if (spec.type === "boolean") option.argParser((value: string) => parseBoolean(value, flag));
+  if (spec.type === "integer") option.argParser((value: string) => parseInteger(value, flag));
+  return option;
+}
+
+function commandName(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
+}
+
+function configure(command: Command): Command {
+  return command.exitOverride((error) => {
+    throw new ParseFailure(error, command, commandName(command));
+  });
+}
+
+function addOptions(command: Command, spec: CommandSpec, keys: Map<string, string>): void {
+  const options = [...(spec.options ?? [])];
+  if (spec.json) options.push({ flags: "--json", description: "print the result as JSON" });
+  for (const optionSpec of options) {
+    const primary = new Option(optionSpec.flags, optionSpec.description);
+    const long = primary.long ?? "";
+    withParser(primary, optionSpec, long);
+    command.addOption(primary);
+    const key = long.replace(/^--/, "").replaceAll("-", "_");
+    keys.set(primary.attributeName(), key);
+    // Hidden spellings: the `also` ones, and the snake/kebab twin of every multi-word long flag.
+    const valuePart = /\s+[<[].*$/.exec(optionSpec.flags)?.[0] ?? "";
+    const spellings = [optionSpec.flags, ...(optionSpec.also ?? [])];
+    const hidden: string[] = [...(optionSpec.also ?? [])];
+    for (const flags of spellings) {
+      const name = /--([\w-]+)/.exec(flags)?.[1];
+      const other = name ? twin(name) : undefined;
+      if (other && !spellings.concat(hidden).some((f) => new RegExp(`--${other}(\\s|$)`).test(f))) {
+        hidden.push(`--${other}${/\s+[<[].*$/.exec(flags)?.[0] ?? valuePart}`);
+      }
+    }
+    for (const flags of hidden) {
+      const option = new Option(flags).hideHelp();
+      withParser(option, optionSpec, option.long ?? option.short ?? flags);
+      command.addOption(option);
+      keys.set(option.attributeName(), key);
+    }
+  }
+}
+
+function normalise(values: Record<string, unknown>, keys: Map<string, string>): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [attribute, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const key = keys.get(attribute) ?? attribute;
+    if (!(key in result)) result[key] = value;
+  }
+  return result;
+}
+
+// ---- unknown commands: the closest one ------------------------------------------------------------
+
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The command closest to `word` typed after `piccolo <prefix>`: a sibling first, else one in another group. */
+function suggestCommand(prefix: string[], word: string): string | undefined {
+  const typed = word.toLowerCase().replaceAll("-", "_");
+  const entries: { path: string[]; names: string[] }[] = [
+    ...Object.keys(GROUPS).map((group) => ({ path: [group], names: [group] })),
+    ...COMMANDS.map((spec) => ({ path: spec.path as string[], names: [spec.path.at(-1)!, ...(spec.aliases ?? [])] })),
+  ];
+  let best: { path: string[]; name: string; score: number } | undefined;
+  for (const entry of entries) {
+    const parent = entry.path.slice(0, -1);
+    const sibling = parent.join(" ") === prefix.join(" ");
+    if (!sibling && parent.length !== prefix.length + 1 && !(prefix.length > 0 && parent.length === prefix.length)) continue;
+    for (const name of entry.names) {
+      const distance = editDistance(typed, name.replaceAll("-", "_"));
+      const limit = name.length <= 3 ? 1 : name.length <= 6 ? 2 : 3;
+      const prefixMatch = typed.length >= 2 && name.startsWith(typed);
+      if (distance > limit && !prefixMatch) continue;
+      const score = (prefixMatch ? Math.min(distance, 1) : distance) + (sibling ? 0 : 0.5);
+      if (!best || score < best.score) best = { path: entry.path, name, score };
+    }
+  }
+  // The spelling that was close (an alias such as `status` when `stats` was typed).
+  return best ? `piccolo ${[...best.path.slice(0, -1), best.name].join(" ")}` : undefined;
+}
+
+function onUnknownCommand(command: Command, prefix: string[]): void {
+  command.on("command:*", (operands: string[]) => {
+    const word = operands[0] ?? "";
+    const suggestion = suggestCommand(prefix, word);
+    const where = ["piccolo", ...prefix].join(" ");
+    throw new UsageError(
+      `Unknown command "${[where, word].join(" ")}".`,
+      suggestion
+        ? `Did you mean "${suggestion}"? Run "${where} --help" to see the commands.`
+        : `Run "${where} --help" to see the commands.`,
+    );
+  });
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+function buildProgram(state: RunState): Command {
+  const program = configure(new Command("piccolo"));
+  program
+    .description("Piccolo's user system for TypeScript: migrations and user management on SQLite, PostgreSQL or MySQL.")
+    .option("--db <url>", "database URL (postgres://…, mysql://…) or SQLite file")
+    .version(version(), "-V, --version")
+    .configureOutput({ outputError: () => {} })
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText("after", ROOT_HELP);
+  onUnknownCommand(program, []);
+
+  const groups = new Map<string, Command>();
+  for (const [name, description] of Object.entries(GROUPS)) {
+    const group = configure(program.command(name).description(description));
+    onUnknownCommand(group, [name]);
+    groups.set(name, group);
+  }
+
+  for (const spec of COMMANDS) {
+    const parent = spec.path.length === 2 ? groups.get(spec.path[0])! : program;
+    const name = spec.path.at(-1)!;
+    const command = configure(parent.command(name).description(spec.summary));
+    const aliases = [...(spec.aliases ?? [])];
+    const other = twin(name);
+    if (other) aliases.push(other);
+    command.aliases(aliases);
+    for (const [argument, description] of spec.arguments ?? []) command.argument(argument, description);
+    const keys = new Map<string, string>();
+    addOptions(command, spec, keys);
+    if (spec.help) command.addHelpText("after", spec.help);
+    command.action(async (...params: unknown[]) => {
+      const self = params.at(-1) as Command;
+      const args = params.slice(0, self.registeredArguments.length) as (string | undefined)[];
+      const options = normalise(self.opts(), keys);
+      const db = program.opts<{ db?: string }>().db;
+      state.command = spec.path.join(" ");
+      state.json = options.json === true;
+      addUrlSecret(db ?? process.env.DATABASE_URL);
+      const module = await spec.load();
+      state.ran = true;
+      const code = await module.run({ args, options, db, json: state.json, name: state.command });
+      state.exitCode = typeof code === "number" ? code : EXIT_OK;
+    });
+  }
+  return program;
+}
+
+// ---- failures -------------------------------------------------------------------------------------
+
+function helpHint(command: string): string {
+  return `Run "piccolo${command ? ` ${command}` : ""} --help" for usage.`;
+}
+
+function hintFor(error: PiccoloError, command: string): string | undefined {
+  switch (error.code) {
+    case "USER_EXISTS":
+      return (error as PiccoloError & { field?: string }).field === "email"
+        ? "Give another email address."
+        : "Choose another username (see them with \"piccolo user list\").";
+    case "USER_NOT_FOUND":
+      return 'See the users with "piccolo user list".';
+    case "DB_UNREACHABLE":
+      return "Check that the database server is running and that --db, DATABASE_URL or piccolo.config.* points at it.";
+    case "CONFIG":
+      return "Check --db, DATABASE_URL or piccolo.config.*.";
+    case "MIGRATION":
+      return 'See "piccolo migrations check".';
+    case "DB_ERROR":
+      return 'Check that the migrations have run ("piccolo migrations check") and that the database user may do this.';
+    case "TABLE_MISSING":
+      return undefined; // the message already says what to run
+    case "VALIDATION": {
+      const field = (error as ValidationError).field;
+      if (field === "password") return "Choose another password.";
+      if (field === "username") return "Choose another username.";
+      return helpHint(command);
+    }
+    default:
+      return helpHint(command);
+  }
+}
+
+/** `--usrname=bob` → `--username`: the closest visible option of the command, ignoring the value. */
+function suggestOption(command: Command, typed: string): string | undefined {
+  const name = typed.split("=")[0] ?? typed;
+  let best: { flag: string; distance: number } | undefined;
+  for (const option of command.options) {
+    if (option.hidden || !option.long) continue;
+    const distance = editDistance(name.replaceAll("-", "_"), option.long.replaceAll("-", "_"));
+    if (distance <= Math.max(1, Math.floor(option.long.length / 3)) && (!best || distance < best.distance)) {
+      best = { flag: option.long, distance };
+    }
+  }
+  return best?.flag;
+}
+
+function commanderMessage(error: CommanderError, command: Command): string {
+  let text = error.message.replace(/^error:\s*/i, "").replace(/\s*\n\s*/g, " ").trim();
+  const unknown = /^unknown option '([^']+)'$/.exec(text);
+  const suggestion = unknown?.[1] ? suggestOption(command, unknown[1]) : undefined;
+  if (suggestion) text += ` (Did you mean ${suggestion}?)`;
+  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.?)]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
+/** Prints one line on stderr (and a JSON error on stdout with --json); returns the exit code. */
+function reportFailure(error: unknown, state: RunState): number {
+  if (error instanceof ParseFailure) {
+    const { commander } = error;
+    if (commander.code === "commander.helpDisplayed" || commander.code === "commander.version") return EXIT_OK;
+    // `piccolo help` asked for it (0); a group typed without its subcommand shows it on stderr (usage error).
+    if (commander.code === "commander.help") return commander.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    error = new UsageError(commanderMessage(commander, error.command), helpHint(error.commandName));
+  }
+  let message: string;
+  let hint: string | undefined;
+  let code: string;
+  let exitCode: number;
+  if (error instanceof CliError) {
+    message = error.message;
+    hint = error.hint ?? (error.exitCode === EXIT_USAGE ? helpHint(state.command) : undefined);
+    code = error.code;
+    exitCode = error.exitCode;
+  } else if (error instanceof PiccoloError) {
+    message = error.message;
+    hint = hintFor(error, state.command);
+    code = error.code;
+    exitCode = EXIT_FAILED;
+  } else {
+    const e = error as { name?: string; message?: string } | null;
+    const first = String(e?.message ?? error).split("\n")[0];
+    message = `Unexpected error (${e?.name ?? "Error"}): ${first}`;
+    hint = "Set PICCOLO_DEBUG=1 to see the details, and please report it.";
+    code = "UNEXPECTED";
+    exitCode = EXIT_FAILED;
+    if (process.env.PICCOLO_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+  }
+  const line = failureLine(message, hint);
+  process.stderr.write(`${line}\n`);
+  if (state.json) printJson({ error: { code, message: line.replace(/^The command failed\.\s*/, "") } });
+  return exitCode;
+}
+
+// ---- entry point ----------------------------------------------------------------------------------
+
+async function main(argv: string[] = process.argv): Promise<number> {
+  const state: RunState = { command: "", json: false, ran: false, exitCode: EXIT_OK };
+  let exitCode: number;
+  try {
+    const program = buildProgram(state);
+    await program.parseAsync(argv);
+    exitCode = state.exitCode;
+  } catch (error) {
+    exitCode = reportFailure(error, state);
+  }
+  try {
+    const { closePrompter } = await import("./prompts.js");
+    closePrompter();
+    if (state.ran) await (await import("../engine/connect.js")).closeDatabases();
+  } catch {
+    // Closing is best effort: the process is ending anyway.
+  }
+  return exitCode;
+}
+
+// Started as the `piccolo` binary (not imported by a test): run and exit with the command's code.
+process.on("SIGINT", () => process.exit(130));
+// `piccolo … | head` closes the pipe early: that ends the command quietly, not with a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(EXIT_OK);
+});
+main().then((code) => process.exit(code));

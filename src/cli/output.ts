@@ -1,0 +1,160 @@
+// Everything the `piccolo` command prints goes through here: results on stdout, prompts, warnings and
+// the one-line failure messages on stderr. Nothing in this module loads a database library.
+
+/** A failure of the command itself (not of the library): carries its exit code and what to do next. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+  readonly code: string;
+
+  constructor(message: string, options: { exitCode?: number; hint?: string; code?: string } = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.exitCode = options.exitCode ?? 1;
+    this.hint = options.hint;
+    this.code = options.code ?? (this.exitCode === 2 ? "USAGE" : "FAILED");
+  }
+}
+
+/** The command line itself is wrong: unknown command or option, bad flag value, missing argument. Exit 2. */
+export class UsageError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, hint === undefined ? { exitCode: 2, code: "USAGE" } : { exitCode: 2, code: "USAGE", hint });
+  }
+}
+
+/** The person pressed Ctrl-C (or Ctrl-D at a hidden prompt). */
+export class CancelledError extends CliError {
+  constructor() {
+    super("Cancelled.", { exitCode: 130, code: "CANCELLED" });
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+// ---- secrets -------------------------------------------------------------------------------------
+
+const secrets = new Set<string>();
+
+/**
+ * Registers a value that must never be printed (a password typed or passed, a database password).
+ * Every message this module prints has them replaced by `***`. Values shorter than 6 characters are
+ * not registered: they break the password rules anyway, and masking them would garble ordinary words.
+ */
+export function addSecret(value: string | undefined | null): void {
+  if (typeof value === "string" && value.length >= 6) secrets.add(value);
+}
+
+/** Registers the password inside a database URL, raw and percent-decoded. */
+export function addUrlSecret(url: string | undefined): void {
+  if (!url) return;
+  try {
+    const password = new URL(url).password;
+    if (password) {
+      addSecret(password);
+      addSecret(decodeURIComponent(password));
+    }
+  } catch {
+    // Not a URL (a SQLite path): nothing secret in it.
+  }
+}
+
+const HASH_TEXT = /pbkdf2_sha256\$[^\s'"`]*/g;
+
+/** Masks registered secrets and anything shaped like a stored password hash. */
+export function scrub(text: string): string {
+  let result = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    result = result.split(secret).join("***");
+  }
+  return result.replace(HASH_TEXT, "pbkdf2_sha256$***");
+}
+
+function oneLine(text: string): string {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .join(" ");
+}
+
+// ---- writing -------------------------------------------------------------------------------------
+
+/** A result line on stdout. */
+export function print(line = ""): void {
+  process.stdout.write(`${scrub(line)}\n`);
+}
+
+/** A JSON document on stdout (one line, so scripts can read it line by line). */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${scrub(JSON.stringify(value))}\n`);
+}
+
+/** A notice on stderr (prompts' companions, warnings): never mixed into the results on stdout. */
+export function note(line: string): void {
+  process.stderr.write(`${scrub(line)}\n`);
+}
+
+export function warn(message: string): void {
+  note(`Warning: ${oneLine(message)}`);
+}
+
+/** Ends a message with punctuation, so the hint after it reads as its own sentence. */
+function sentence(text: string): string {
+  return /[.!?:)"'`]$/.test(text) ? text : `${text}.`;
+}
+
+/** Piccolo's failure phrase, then the message, then what to do: one line for stderr. */
+export function failureLine(message: string, hint?: string): string {
+  const parts = ["The command failed.", sentence(oneLine(message))];
+  if (hint) parts.push(sentence(oneLine(hint)));
+  return scrub(parts.join(" "));
+}
+
+// ---- tables --------------------------------------------------------------------------------------
+
+/** Columns padded to their widest cell, a dashed rule under the header. */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((header, i) =>
+    Math.max(displayWidth(header), ...rows.map((row) => displayWidth(row[i] ?? ""))),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell + " ".repeat((widths[i] ?? 0) - displayWidth(cell))))
+      .join("  ")
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** Characters as a terminal shows them: one per code point, two for East Asian wide ones, none for combining marks. */
+function displayWidth(text: string): number {
+  let width = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (/\p{Mn}|\p{Me}|\p{Cf}/u.test(char)) continue;
+    width += isWide(code) ? 2 : 1;
+  }
+  return width;
+}
+
+function isWide(code: number): boolean {
+  return (
+    (code >= 0x1100 && code <= 0x115f) ||
+    (code >= 0x2e80 && code <= 0xa4cf && code !== 0x303f) ||
+    (code >= 0xac00 && code <= 0xd7a3) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0xfe30 && code <= 0xfe4f) ||
+    (code >= 0xff00 && code <= 0xff60) ||
+    (code >= 0xffe0 && code <= 0xffe6) ||
+    (code >= 0x1f300 && code <= 0x1faff) ||
+    (code >= 0x20000 && code <= 0x3fffd)
+  );
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC (how the tables store it), or empty for null. */
+export function formatTimestamp(value: Date | null | undefined): string {
+  if (!value) return "";
+  return value.toISOString().replace("T", " ").replace(/\.\d+Z$/, "");
+}

@@ -1,0 +1,87 @@
+// What the `user …` commands share: where a password comes from, the login-name default, and the
+// warning about the user app's migrations. Loaded only by those commands.
+import { userInfo } from "node:os";
+import { CliError, UsageError, addSecret, warn } from "./output.js";
+import type { Prompter } from "./prompts.js";
+
+/** The OS login name, Piccolo's default username; undefined when the system cannot tell. */
+export function loginName(): string | undefined {
+  try {
+    const name = userInfo().username;
+    return name ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A password given without a prompt: `--password`, else `--password-stdin` (the first line of standard
+ * input), else `PICCOLO_USER_PASSWORD`. Undefined when none is given (the caller asks for it).
+ */
+export async function givenPassword(
+  options: Record<string, unknown>,
+  ask: Prompter,
+  command: string,
+): Promise<string | undefined> {
+  const flag = options.password as string | undefined;
+  const fromStdin = options.password_stdin === true;
+  if (flag !== undefined && fromStdin) {
+    throw new UsageError("--password and --password-stdin were both given.", "Give the password one way only.");
+  }
+  if (flag !== undefined) {
+    addSecret(flag);
+    return flag;
+  }
+  if (fromStdin) {
+    if (process.stdin.isTTY) {
+      throw new UsageError(
+        "--password-stdin reads the password from a pipe, but standard input is a terminal.",
+        `Pipe it in (printf '%s\\n' "$PASSWORD" | piccolo ${command} --password-stdin …), or leave the flag out to be asked with the typing hidden.`,
+      );
+    }
+    const line = await ask.readStdinLine();
+    if (line === null) {
+      throw new CliError("--password-stdin was given, but standard input is empty.", {
+        code: "INPUT_ENDED",
+        hint: "Pipe the password in as the first line of standard input.",
+      });
+    }
+    addSecret(line);
+    return line;
+  }
+  const fromEnv = process.env.PICCOLO_USER_PASSWORD;
+  if (fromEnv !== undefined && fromEnv !== "") {
+    addSecret(fromEnv);
+    return fromEnv;
+  }
+  return undefined;
+}
+
+/** Asks for a new password twice (hidden on a terminal), checking the rules before the confirmation. */
+export async function askNewPassword(ask: Prompter, validate: (password: string) => void): Promise<string> {
+  const password = await ask.password("Enter password:");
+  addSecret(password);
+  validate(password);
+  const confirmation = await ask.password("Confirm password:");
+  if (confirmation !== password) {
+    throw new CliError("Passwords don't match!", {
+      code: "PASSWORD_MISMATCH",
+      hint: "Type the same password twice.",
+    });
+  }
+  return password;
+}
+
+/**
+ * Warns on stderr when some migrations of the `user` app have not run (as Piccolo does for every
+ * command but the migration ones). Also the first contact with the database: an unreachable server
+ * fails here, before any question is asked.
+ */
+export async function warnIfUserMigrationsPending(database: string | undefined): Promise<void> {
+  const { migrationStatus } = await import("../migrations/runner.js");
+  const rows = await migrationStatus({ app: "user", database });
+  const pending = rows.filter((row) => !row.ran);
+  if (pending.length === 0) return;
+  const count = pending.length === 1 ? "1 migration" : `${pending.length} migrations`;
+  warn(`${count} of the app user ${pending.length === 1 ? "has" : "have"} not run; run "piccolo migrations forwards user".`);
+}

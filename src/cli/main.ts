@@ -150,6 +150,15 @@ const COMMANDS: CommandSpec[] = [
     json: true,
     load: () => import("./commands/user-list.js"),
   },
+  {
+    path: ["admin"],
+    summary: "serve the user admin in the browser, until stopped (Ctrl-C)",
+    options: [
+      { flags: "--host <host>", description: "address to listen on (default: 127.0.0.1)" },
+      { flags: "--port <n>", description: "port to listen on (default: 8000; 0 picks a free one)", type: "integer" },
+    ],
+    load: () => import("./commands/admin.js"),
+  },
 ];
 
 const ROOT_HELP = `

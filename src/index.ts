@@ -58,3 +58,33 @@ export type {
 export type { Migration, MigrationApp, MigrationContext } from "./migrations/types.js";
 export { userApp } from "./user/migrations/index.js";
 export type { PiccoloTables, PiccoloUserTable, MigrationTable } from "./user/table.js";
+export {
+  SessionAuth,
+  createSessionAuth,
+  getSessionUser,
+  getCsrfToken,
+  SessionStore,
+  LoginRateLimiter,
+  sessionAuthApp,
+  generateSessionToken,
+  digestSessionToken,
+  LOGIN_FAILED_MESSAGE,
+  CSRF_FAILED_MESSAGE,
+} from "./session/index.js";
+export type {
+  SessionAuthOptions,
+  AccessRules,
+  LoginResult,
+  DenyReason,
+  SessionVariables,
+  SessionEnv,
+  NodeMiddleware,
+  NodeRequest,
+  NodeResponse,
+  SessionStoreOptions,
+  NewSession,
+  SessionInfo,
+  LoginRateLimiterOptions,
+} from "./session/index.js";
+export { createAdminApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
+export type { AdminOptions } from "./admin/index.js";

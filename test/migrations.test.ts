@@ -254,13 +254,14 @@ for (const engine of testEngines) {
 
     it("running forwards twice is a no-op", async () => {
       const { url, db } = await fresh();
-      await migrateForwards("user", { database: url });
+      await migrateForwards("all", { database: url });
+      const rowsAfterFirstRun = (await migrationRows(db)).length;
       const events: MigrationEvent[] = [];
       const again = await migrateForwards("all", { database: url, onEvent: (e) => events.push(e) });
       const user = again.apps.find((a) => a.app === "user");
       assert.deepEqual(user, { app: "user", pending: 0, applied: [], appliedElsewhere: [] });
       assert.deepEqual(events.filter((e) => e.type !== "plan"), []);
-      assert.equal((await migrationRows(db)).length, 3);
+      assert.equal((await migrationRows(db)).length, rowsAfterFirstRun);
     });
 
     it("forwards stops at --migration_id, and runs the rest later", async () => {

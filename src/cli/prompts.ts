@@ -158,8 +158,13 @@ class TerminalPrompter implements Prompter {
   async password(question: string): Promise<string> {
     const { default: password } = await import("@inquirer/password");
     try {
+      // Inquirer draws `<prefix> <message> [input is masked]`. Its prefix (an icon by default) carries
+      // the question's first word, so the line reads exactly like Piccolo's `Enter password:`.
+      const space = question.indexOf(" ");
+      const first = space > 0 ? question.slice(0, space) : question;
+      const rest = space > 0 ? question.slice(space + 1) : "";
       return await password(
-        { message: question, mask: false, theme: { prefix: { idle: "", done: "" } } },
+        { message: rest, mask: false, theme: { prefix: { idle: first, done: first }, style: { message: (text: string) => text } } },
         { input: process.stdin, output: process.stderr },
       );
     } catch (error) {

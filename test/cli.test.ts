@@ -3,9 +3,10 @@
 // piped-stdin path, --json, and every failure with its exit code and one-line message.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { BaseUser, closeDatabases } from "piccolo-ts";
 import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
 import { boundTo, piccolo, type CliOptions, type CliResult } from "./support/cli.js";
@@ -344,6 +345,43 @@ describe("piccolo, engine-independent", () => {
       }
     }
     assertFailure(await run(["--db", "oracle://db/x", "user", "list"]), 1, 'Unsupported database URL scheme "oracle:"');
+  });
+
+  test("start-up loads only what the command runs: --help no database library, SQLite no server driver", async () => {
+    // A module resolve hook records every module the process loads (structure, not timing).
+    const dir = tempDir();
+    writeFileSync(
+      path.join(dir, "hook.mjs"),
+      `import { appendFileSync } from "node:fs";
+export async function resolve(specifier, context, next) {
+  const result = await next(specifier, context);
+  appendFileSync(process.env.PICCOLO_TEST_MODULE_LOG, result.url + "\\n");
+  return result;
+}
+`,
+    );
+    writeFileSync(path.join(dir, "register.mjs"), `import { register } from "node:module";\nregister("./hook.mjs", import.meta.url);\n`);
+    const loaded = async (args: string[], cwd: string): Promise<string[]> => {
+      const log = path.join(dir, `modules-${args.join("-").replace(/\W+/g, "_")}.log`);
+      writeFileSync(log, "");
+      const result = await run(args, {
+        cwd,
+        env: { NODE_OPTIONS: `--import=${pathToFileURL(path.join(dir, "register.mjs")).href}`, PICCOLO_TEST_MODULE_LOG: log },
+      });
+      assertOk(result);
+      return readFileSync(log, "utf8").split("\n").filter(Boolean);
+    };
+    const packages = (urls: string[]) => new Set(urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter(Boolean));
+
+    const help = packages(await loaded(["--help"], dir));
+    assert.deepEqual([...help], ["commander"]);
+    const cwd = tempDir();
+    assertOk(await run(["migrations", "forwards", "user"], { cwd }));
+    const listing = await loaded(["user", "list"], cwd);
+    const listed = packages(listing);
+    for (const name of ["kysely", "better-sqlite3"]) assert.ok(listed.has(name), `${name} loaded`);
+    for (const name of ["pg", "mysql2", "@inquirer/password", "hono", "@hono/node-server"]) assert.ok(!listed.has(name), `${name} not loaded`);
+    assert.ok(!listing.some((url) => /\/dist\/cli\/commands\/(?!user-list)/.test(url)), "no other command module");
   });
 
   test("an unknown command suggests the closest one (exit 2)", async () => {

@@ -33,115 +33,118 @@ interface StatusRow {
   ranOn: string | null;
 }
 
-for (const engine of testEngines) {
-  describe(`piccolo migrations … on ${engine}`, () => {
-    let run: Run;
-    let runEnv: Run;
-    /** The IDs of the user app that ran, from `migrations check --json`. */
-    const ran = async (via: Run = run): Promise<string[]> => {
-      const result = await via(["migrations", "check", "user", "--json"]);
-      assertOk(result);
-      return (JSON.parse(result.stdout) as StatusRow[]).filter((row) => row.ran).map((row) => row.id);
-    };
+// The engines run side by side (each on its own database); the tests of one engine run in order.
+describe("piccolo migrations … on every engine", { concurrency: testEngines.length }, () => {
+  for (const engine of testEngines) {
+    describe(`piccolo migrations … on ${engine}`, { concurrency: 1 }, () => {
+      let run: Run;
+      let runEnv: Run;
+      /** The IDs of the user app that ran, from `migrations check --json`. */
+      const ran = async (via: Run = run): Promise<string[]> => {
+        const result = await via(["migrations", "check", "user", "--json"]);
+        assertOk(result);
+        return (JSON.parse(result.stdout) as StatusRow[]).filter((row) => row.ran).map((row) => row.id);
+      };
 
-    before(async () => {
-      const url = await freshDatabaseUrl(engine);
-      run = boundTo(url, "--db");
-      runEnv = boundTo(url, "DATABASE_URL");
-    });
+      before(async () => {
+        const url = await freshDatabaseUrl(engine);
+        run = boundTo(url, "--db");
+        runEnv = boundTo(url, "DATABASE_URL");
+      });
 
-    test("check (and status) before anything ran: every migration pending, nothing created", async () => {
-      const result = await run(["migrations", "check"]);
-      assertOk(result);
-      const lines = result.stdout.trimEnd().split("\n");
-      assert.match(lines[0]!, /^app +migration_id +ran +ran_on +description$/);
-      for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +false `, "m"));
-      assert.match(result.stdout, /not yet run: run "piccolo migrations forwards user"/);
-      const json = await runEnv(["migrations", "status", "--json"]);
-      assertOk(json);
-      const rows = (JSON.parse(json.stdout) as StatusRow[]).filter((row) => row.app === "user");
-      assert.deepEqual(rows.map((row) => [row.id, row.ran, row.ranOn]), IDS.map((id) => [id, false, null]));
-    });
+      test("check (and status) before anything ran: every migration pending, nothing created", async () => {
+        const result = await run(["migrations", "check"]);
+        assertOk(result);
+        const lines = result.stdout.trimEnd().split("\n");
+        assert.match(lines[0]!, /^app +migration_id +ran +ran_on +description$/);
+        for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +false `, "m"));
+        assert.match(result.stdout, /not yet run: run "piccolo migrations forwards user"/);
+        const json = await runEnv(["migrations", "status", "--json"]);
+        assertOk(json);
+        const rows = (JSON.parse(json.stdout) as StatusRow[]).filter((row) => row.app === "user");
+        assert.deepEqual(rows.map((row) => [row.id, row.ran, row.ranOn]), IDS.map((id) => [id, false, null]));
+      });
 
-    test("forwards --preview prints the SQL and changes nothing", async () => {
-      const result = await run(["migrations", "forwards", "user", "--preview"]);
-      assertOk(result);
-      assert.match(result.stdout, /^-- user 2019-11-14T21:52:21: /m);
-      assert.match(result.stdout, /create table "?`?piccolo_user/i);
-      assert.match(result.stdout, /alter table .*first_name/i);
-      assert.deepEqual(await ran(), []);
-    });
+      test("forwards --preview prints the SQL and changes nothing", async () => {
+        const result = await run(["migrations", "forwards", "user", "--preview"]);
+        assertOk(result);
+        assert.match(result.stdout, /^-- user 2019-11-14T21:52:21: /m);
+        assert.match(result.stdout, /create table "?`?piccolo_user/i);
+        assert.match(result.stdout, /alter table .*first_name/i);
+        assert.deepEqual(await ran(), []);
+      });
 
-    test("forwards up to --migration_id (alias f), then the rest (alias forward), then nothing to do", async () => {
-      let result = await run(["migrations", "f", "user", `--migration_id=${IDS[0]}`]);
-      assertOk(result);
-      assert.match(result.stdout, new RegExp(`^1 migration not yet run for user\nRunning ${IDS[0]}: Create piccolo_user\\b.*\nDone: 1 migration ran\\.\n$`));
-      assert.deepEqual(await ran(), IDS.slice(0, 1));
-      result = await runEnv(["migrations", "forward", "user"]);
-      assertOk(result);
-      assert.match(result.stdout, /^2 migrations not yet run for user$/m);
-      for (const id of IDS.slice(1)) assert.match(result.stdout, new RegExp(`^Running ${id}: `, "m"));
-      assert.deepEqual(await ran(runEnv), IDS);
-      result = await run(["migrations", "forwards", "user"]);
-      assertOk(result);
-      assert.equal(result.stdout, "No migrations need to be run for user\n");
-      result = await run(["migrations", "forwards", "all"]);
-      assertOk(result);
-      assert.match(result.stdout, /^No migrations need to be run for user$/m);
-      result = await run(["migrations", "check", "user"]);
-      for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +true +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d `, "m"));
-      assert.match(result.stdout, /Every migration has run\./);
-    });
+      test("forwards up to --migration_id (alias f), then the rest (alias forward), then nothing to do", async () => {
+        let result = await run(["migrations", "f", "user", `--migration_id=${IDS[0]}`]);
+        assertOk(result);
+        assert.match(result.stdout, new RegExp(`^1 migration not yet run for user\nRunning ${IDS[0]}: Create piccolo_user\\b.*\nDone: 1 migration ran\\.\n$`));
+        assert.deepEqual(await ran(), IDS.slice(0, 1));
+        result = await runEnv(["migrations", "forward", "user"]);
+        assertOk(result);
+        assert.match(result.stdout, /^2 migrations not yet run for user$/m);
+        for (const id of IDS.slice(1)) assert.match(result.stdout, new RegExp(`^Running ${id}: `, "m"));
+        assert.deepEqual(await ran(runEnv), IDS);
+        result = await run(["migrations", "forwards", "user"]);
+        assertOk(result);
+        assert.equal(result.stdout, "No migrations need to be run for user\n");
+        result = await run(["migrations", "forwards", "all"]);
+        assertOk(result);
+        assert.match(result.stdout, /^No migrations need to be run for user$/m);
+        result = await run(["migrations", "check", "user"]);
+        for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +true +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d `, "m"));
+        assert.match(result.stdout, /Every migration has run\./);
+      });
 
-    test("forwards failures: unknown migration ID or app (exit 1), no app (exit 2)", async () => {
-      assertFailure(await run(["migrations", "forwards", "user", "--migration_id=2000-01-01T00:00:00"]), 1, 'Unknown migration ID "2000-01-01T00:00:00"');
-      assertFailure(await run(["migrations", "forwards", "nope"]), 1, 'Unknown app "nope"');
-      assertFailure(await run(["migrations", "forwards"]), 2, "Missing required argument 'app'");
-    });
+      test("forwards failures: unknown migration ID or app (exit 1), no app (exit 2)", async () => {
+        assertFailure(await run(["migrations", "forwards", "user", "--migration_id=2000-01-01T00:00:00"]), 1, 'Unknown migration ID "2000-01-01T00:00:00"');
+        assertFailure(await run(["migrations", "forwards", "nope"]), 1, 'Unknown app "nope"');
+        assertFailure(await run(["migrations", "forwards"]), 2, "Missing required argument 'app'");
+      });
 
-    test("backwards asks Reverse N migration(s)? [y/N]: n keeps, y reverses the latest, end of input is an error", async () => {
-      let result = await run(["migrations", "backwards", "user"], { input: "n\n" });
-      assertOk(result);
-      assert.equal(result.stderr, "Reverse 1 migration(s)? [y/N]\n");
-      assert.equal(result.stdout, "Not reversing anything.\n");
-      assert.deepEqual(await ran(), IDS);
-      assertFailure(
-        await run(["migrations", "backwards", "user"]),
-        1,
-        'Standard input ended before "Reverse 1 migration(s)? [y/N]" was answered.',
-        "--yes",
-      );
-      assert.deepEqual(await ran(), IDS);
-      result = await run(["migrations", "b", "user"], { input: "y\n" });
-      assertOk(result);
-      assert.match(result.stdout, new RegExp(`^Reversing ${IDS[2]}: .*superuser.*\nDone: 1 migration reversed\\.\n$`));
-      assert.deepEqual(await ran(), IDS.slice(0, 2));
-    });
+      test("backwards asks Reverse N migration(s)? [y/N]: n keeps, y reverses the latest, end of input is an error", async () => {
+        let result = await run(["migrations", "backwards", "user"], { input: "n\n" });
+        assertOk(result);
+        assert.equal(result.stderr, "Reverse 1 migration(s)? [y/N]\n");
+        assert.equal(result.stdout, "Not reversing anything.\n");
+        assert.deepEqual(await ran(), IDS);
+        assertFailure(
+          await run(["migrations", "backwards", "user"]),
+          1,
+          'Standard input ended before "Reverse 1 migration(s)? [y/N]" was answered.',
+          "--yes",
+        );
+        assert.deepEqual(await ran(), IDS);
+        result = await run(["migrations", "b", "user"], { input: "y\n" });
+        assertOk(result);
+        assert.match(result.stdout, new RegExp(`^Reversing ${IDS[2]}: .*superuser.*\nDone: 1 migration reversed\\.\n$`));
+        assert.deepEqual(await ran(), IDS.slice(0, 2));
+      });
 
-    test("backwards to an ID (argument or --migration_id), all, --auto_agree / --yes / -y, alias back", async () => {
-      assertOk(await run(["migrations", "forwards", "user"]));
-      let result = await runEnv(["migrations", "back", "user", IDS[1]!], { input: "y\n" });
-      assertOk(result);
-      assert.match(result.stderr, /^Reverse 2 migration\(s\)\? \[y\/N\]$/m);
-      assert.deepEqual(await ran(), IDS.slice(0, 1));
-      assertOk(await run(["migrations", "forwards", "user"]));
-      result = await run(["migrations", "backwards", "user", `--migration_id=${IDS[2]}`, "--auto_agree"]);
-      assertOk(result);
-      assert.equal(result.stderr, "", "not asked");
-      assert.deepEqual(await ran(), IDS.slice(0, 2));
-      assertOk(await run(["migrations", "backwards", "user", "1", "--yes"]));
-      assert.deepEqual(await ran(), IDS.slice(0, 1));
-      assertOk(await run(["migrations", "forwards", "user"]));
-      result = await run(["migrations", "backwards", "user", "all", "-y"]);
-      assertOk(result);
-      assert.match(result.stdout, /Done: 3 migrations reversed\./);
-      assert.deepEqual(await ran(), []);
-      result = await run(["migrations", "backwards", "user", "--auto-agree"]);
-      assertOk(result);
-      assert.equal(result.stdout, "No migrations to reverse for user\n");
-      assertFailure(await run(["migrations", "backwards", "user", "1", "--migration_id=all"]), 2, "Two different migration IDs");
-      assertOk(await run(["migrations", "forwards", "user", "--fake"]));
-      assert.deepEqual(await ran(), IDS, "--fake records them");
+      test("backwards to an ID (argument or --migration_id), all, --auto_agree / --yes / -y, alias back", async () => {
+        assertOk(await run(["migrations", "forwards", "user"]));
+        let result = await runEnv(["migrations", "back", "user", IDS[1]!], { input: "y\n" });
+        assertOk(result);
+        assert.match(result.stderr, /^Reverse 2 migration\(s\)\? \[y\/N\]$/m);
+        assert.deepEqual(await ran(), IDS.slice(0, 1));
+        assertOk(await run(["migrations", "forwards", "user"]));
+        result = await run(["migrations", "backwards", "user", `--migration_id=${IDS[2]}`, "--auto_agree"]);
+        assertOk(result);
+        assert.equal(result.stderr, "", "not asked");
+        assert.deepEqual(await ran(), IDS.slice(0, 2));
+        assertOk(await run(["migrations", "backwards", "user", "1", "--yes"]));
+        assert.deepEqual(await ran(), IDS.slice(0, 1));
+        assertOk(await run(["migrations", "forwards", "user"]));
+        result = await run(["migrations", "backwards", "user", "all", "-y"]);
+        assertOk(result);
+        assert.match(result.stdout, /Done: 3 migrations reversed\./);
+        assert.deepEqual(await ran(), []);
+        result = await run(["migrations", "backwards", "user", "--auto-agree"]);
+        assertOk(result);
+        assert.equal(result.stdout, "No migrations to reverse for user\n");
+        assertFailure(await run(["migrations", "backwards", "user", "1", "--migration_id=all"]), 2, "Two different migration IDs");
+        assertOk(await run(["migrations", "forwards", "user", "--fake"]));
+        assert.deepEqual(await ran(), IDS, "--fake records them");
+      });
     });
-  });
-}
+  }
+});

@@ -67,251 +67,254 @@ interface JsonUser {
   lastLogin: string | null;
 }
 
-// Logins go through the library with the default iteration count, so a stored hash is never rewritten.
-class Checker extends BaseUser {}
-// Fixture users for the list tests: cheap hashes, the CLI only reads them.
-class Fixture extends BaseUser {
-  static override iterations = 1000;
-}
 
 after(async () => {
   await closeDatabases();
 });
 
-for (const engine of testEngines) {
-  describe(`piccolo user … on ${engine}`, () => {
-    let url: string;
-    let run: Run; // --db
-    let runEnv: Run; // DATABASE_URL
-    const list = async (): Promise<JsonUser[]> => {
-      const result = await run(["user", "list", "--json", "--limit=100"]);
-      assertOk(result);
-      return JSON.parse(result.stdout) as JsonUser[];
-    };
-    const find = async (username: string) => (await list()).find((user) => user.username === username);
-    const login = async (username: string, password: string) => {
-      Checker.database = url;
-      return Checker.login(username, password);
-    };
-
-    before(async () => {
-      url = await freshDatabaseUrl(engine);
-      run = recorded(boundTo(url, "--db"));
-      Fixture.database = url;
-      runEnv = recorded(boundTo(url, "DATABASE_URL"));
-    });
-
-    test("before the migrations: a warning, then the user table is missing (exit 1)", async () => {
-      for (const [runner, args] of [
-        [run, ["user", "list"]],
-        [runEnv, ["user", "create", "--username=bob", "--password=bob123"]],
-        [run, ["user", "change_permissions", "bob", "--admin=t"]],
-        [runEnv, ["user", "change_password", "bob", "--password=bob123"]],
-      ] as const) {
-        const result = await runner([...args]);
-        assertFailure(result, 1, "piccolo_user", "run `piccolo migrations forwards user` first");
-        assert.match(result.stderr, /^Warning: 3 migrations of the app user have not run; run "piccolo migrations forwards user"\.$/m);
+// The engines run side by side (each on its own database); the tests of one engine run in order.
+describe("piccolo user … on every engine", { concurrency: testEngines.length }, () => {
+  for (const engine of testEngines) {
+    describe(`piccolo user … on ${engine}`, { concurrency: 1 }, () => {
+      // Logins go through the library with the default iteration count, so a stored hash is never rewritten.
+      class Checker extends BaseUser {}
+      // Fixture users for the list tests: cheap hashes, the CLI only reads them.
+      class Fixture extends BaseUser {
+        static override iterations = 1000;
       }
-    });
+      let url: string;
+      let run: Run; // --db
+      let runEnv: Run; // DATABASE_URL
+      const list = async (): Promise<JsonUser[]> => {
+        const result = await run(["user", "list", "--json", "--limit=100"]);
+        assertOk(result);
+        return JSON.parse(result.stdout) as JsonUser[];
+      };
+      const find = async (username: string) => (await list()).find((user) => user.username === username);
+      const login = async (username: string, password: string) => {
+        Checker.database = url;
+        return Checker.login(username, password);
+      };
 
-    test("migrations forwards user (through DATABASE_URL), then an empty list says No data", async () => {
-      assertOk(await runEnv(["migrations", "forwards", "user"]));
-      const empty = await run(["user", "list"]);
-      assertOk(empty);
-      assert.equal(empty.stdout, "No data\n");
-      assert.equal(empty.stderr, "", "no warning once the migrations ran");
-      const json = await runEnv(["user", "ls", "--json"]);
-      assertOk(json);
-      assert.deepEqual(JSON.parse(json.stdout), []);
-    });
-
-    test("create with Piccolo's flags, verbatim: no questions, Created User <id>", async () => {
-      const result = await run([
-        "user",
-        "create",
-        "--username=bob",
-        "--password=bob123",
-        "--email=foo@bar.com",
-        "--is_admin=t",
-        "--is_superuser=t",
-        "--is_active=t",
-      ]);
-      assertOk(result);
-      assert.match(result.stdout, /^Created User \d+\n$/);
-      assert.equal(result.stderr, "", "nothing asked");
-      const bob = await find("bob");
-      assert.ok(bob);
-      assert.equal(`Created User ${bob.id}\n`, result.stdout);
-      assert.deepEqual([bob.email, bob.admin, bob.superuser, bob.active], ["foo@bar.com", true, true, true]);
-    });
-
-    test("create: alias new, kebab-case flags, --password-stdin and --json", async () => {
-      const result = await run(
-        ["user", "new", "--username", "carol", "--email=carol@example.com", "--password-stdin", "--is-admin=yes", "--is-superuser=N", "--is-active=1", "--json"],
-        { input: "carol-pass\n" },
-      );
-      assertOk(result);
-      const user = JSON.parse(result.stdout) as JsonUser & { password?: unknown };
-      assert.equal(user.username, "carol");
-      assert.deepEqual([user.admin, user.superuser, user.active], [true, false, true]);
-      assert.equal(user.lastLogin, null);
-      assert.equal("password" in user, false);
-      assert.equal(await login("carol", "carol-pass"), user.id);
-    });
-
-    test("create: PICCOLO_USER_PASSWORD, through DATABASE_URL, booleans in any spelling", async () => {
-      const result = await runEnv(
-        ["user", "create", "--username=dave", "--email=dave@example.com", "--is_admin=False", "--is_superuser=f", "--is_active=TRUE"],
-        { env: { PICCOLO_USER_PASSWORD: "dave-env-pass" } },
-      );
-      assertOk(result);
-      const dave = await find("dave");
-      assert.deepEqual([dave?.admin, dave?.superuser, dave?.active], [false, false, true]);
-      assert.equal(await login("dave", "dave-env-pass"), dave?.id);
-    });
-
-    test("create from piped answers: Piccolo's questions in order, a bad y/n answer asked again", async () => {
-      const result = await run(["user", "create"], { input: "erin\nerin@example.com\nsecret1\nsecret1\nmaybe\ny\nn\ny\n" });
-      assertOk(result);
-      assert.match(result.stdout, /^Created User \d+\n$/);
-      const login = userInfo().username;
-      assert.deepEqual(result.stderr.split("\n"), [
-        `Enter username (${login}):`,
-        "Enter email:",
-        "Enter password:",
-        "Confirm password:",
-        "Admin user? Enter y or n:",
-        "Unrecognised option",
-        "Admin user? Enter y or n:",
-        "Superuser? Enter y or n:",
-        "Active? Enter y or n:",
-        "",
-      ]);
-      const erin = await find("erin");
-      assert.deepEqual([erin?.email, erin?.admin, erin?.superuser, erin?.active], ["erin@example.com", true, false, true]);
-    });
-
-    test("create: an empty username answer takes the OS login name; only missing values are asked", async () => {
-      const result = await runEnv(["user", "create", "--is_admin=n", "--is_superuser=n"], {
-        input: "\nlogin@example.com\nerin-s3cret\nerin-s3cret\nn\n",
+      before(async () => {
+        url = await freshDatabaseUrl(engine);
+        run = recorded(boundTo(url, "--db"));
+        Fixture.database = url;
+        runEnv = recorded(boundTo(url, "DATABASE_URL"));
       });
-      assertOk(result);
-      assert.doesNotMatch(result.stderr, /Admin user\?|Superuser\?/);
-      assert.match(result.stderr, /Active\? Enter y or n:/);
-      const user = await find(userInfo().username);
-      assert.deepEqual([user?.email, user?.active], ["login@example.com", false]);
+
+      test("before the migrations: a warning, then the user table is missing (exit 1)", async () => {
+        for (const [runner, args] of [
+          [run, ["user", "list"]],
+          [runEnv, ["user", "create", "--username=bob", "--password=bob123"]],
+          [run, ["user", "change_permissions", "bob", "--admin=t"]],
+          [runEnv, ["user", "change_password", "bob", "--password=bob123"]],
+        ] as const) {
+          const result = await runner([...args]);
+          assertFailure(result, 1, "piccolo_user", "run `piccolo migrations forwards user` first");
+          assert.match(result.stderr, /^Warning: 3 migrations of the app user have not run; run "piccolo migrations forwards user"\.$/m);
+        }
+      });
+
+      test("migrations forwards user (through DATABASE_URL), then an empty list says No data", async () => {
+        assertOk(await runEnv(["migrations", "forwards", "user"]));
+        const empty = await run(["user", "list"]);
+        assertOk(empty);
+        assert.equal(empty.stdout, "No data\n");
+        assert.equal(empty.stderr, "", "no warning once the migrations ran");
+        const json = await runEnv(["user", "ls", "--json"]);
+        assertOk(json);
+        assert.deepEqual(JSON.parse(json.stdout), []);
+      });
+
+      test("create with Piccolo's flags, verbatim: no questions, Created User <id>", async () => {
+        const result = await run([
+          "user",
+          "create",
+          "--username=bob",
+          "--password=bob123",
+          "--email=foo@bar.com",
+          "--is_admin=t",
+          "--is_superuser=t",
+          "--is_active=t",
+        ]);
+        assertOk(result);
+        assert.match(result.stdout, /^Created User \d+\n$/);
+        assert.equal(result.stderr, "", "nothing asked");
+        const bob = await find("bob");
+        assert.ok(bob);
+        assert.equal(`Created User ${bob.id}\n`, result.stdout);
+        assert.deepEqual([bob.email, bob.admin, bob.superuser, bob.active], ["foo@bar.com", true, true, true]);
+      });
+
+      test("create: alias new, kebab-case flags, --password-stdin and --json", async () => {
+        const result = await run(
+          ["user", "new", "--username", "carol", "--email=carol@example.com", "--password-stdin", "--is-admin=yes", "--is-superuser=N", "--is-active=1", "--json"],
+          { input: "carol-pass\n" },
+        );
+        assertOk(result);
+        const user = JSON.parse(result.stdout) as JsonUser & { password?: unknown };
+        assert.equal(user.username, "carol");
+        assert.deepEqual([user.admin, user.superuser, user.active], [true, false, true]);
+        assert.equal(user.lastLogin, null);
+        assert.equal("password" in user, false);
+        assert.equal(await login("carol", "carol-pass"), user.id);
+      });
+
+      test("create: PICCOLO_USER_PASSWORD, through DATABASE_URL, booleans in any spelling", async () => {
+        const result = await runEnv(
+          ["user", "create", "--username=dave", "--email=dave@example.com", "--is_admin=False", "--is_superuser=f", "--is_active=TRUE"],
+          { env: { PICCOLO_USER_PASSWORD: "dave-env-pass" } },
+        );
+        assertOk(result);
+        const dave = await find("dave");
+        assert.deepEqual([dave?.admin, dave?.superuser, dave?.active], [false, false, true]);
+        assert.equal(await login("dave", "dave-env-pass"), dave?.id);
+      });
+
+      test("create from piped answers: Piccolo's questions in order, a bad y/n answer asked again", async () => {
+        const result = await run(["user", "create"], { input: "erin\nerin@example.com\nsecret1\nsecret1\nmaybe\ny\nn\ny\n" });
+        assertOk(result);
+        assert.match(result.stdout, /^Created User \d+\n$/);
+        const login = userInfo().username;
+        assert.deepEqual(result.stderr.split("\n"), [
+          `Enter username (${login}):`,
+          "Enter email:",
+          "Enter password:",
+          "Confirm password:",
+          "Admin user? Enter y or n:",
+          "Unrecognised option",
+          "Admin user? Enter y or n:",
+          "Superuser? Enter y or n:",
+          "Active? Enter y or n:",
+          "",
+        ]);
+        const erin = await find("erin");
+        assert.deepEqual([erin?.email, erin?.admin, erin?.superuser, erin?.active], ["erin@example.com", true, false, true]);
+      });
+
+      test("create: an empty username answer takes the OS login name; only missing values are asked", async () => {
+        const result = await runEnv(["user", "create", "--is_admin=n", "--is_superuser=n"], {
+          input: "\nlogin@example.com\nerin-s3cret\nerin-s3cret\nn\n",
+        });
+        assertOk(result);
+        assert.doesNotMatch(result.stderr, /Admin user\?|Superuser\?/);
+        assert.match(result.stderr, /Active\? Enter y or n:/);
+        const user = await find(userInfo().username);
+        assert.deepEqual([user?.email, user?.active], ["login@example.com", false]);
+      });
+
+      test("create: every failure, one line on stderr, exit 1 (user error) or 2 (usage error)", async () => {
+        const cases: [string[], CliOptions, number, string[]][] = [
+          [["--username=bob", "--password=bob123", "--email=other@example.com"], {}, 1, ['The username "bob" is already taken.']],
+          [["--username=bob2", "--password=bob123", "--email=foo@bar.com", "--is_admin=t", "--is_superuser=t", "--is_active=t"], {}, 1, ['The email "foo@bar.com" is already taken.']],
+          [[], { input: "gina\ngina@example.com\nsecret1\nsecret2\n" }, 1, ["Passwords don't match!"]],
+          [["--username=gina", "--password=abc"], {}, 1, ["The password is too short. (min 6)"]],
+          [["--username=gina", `--password=${"x".repeat(129)}`], {}, 1, ["The password is too long. (max 128)"]],
+          [["--username=gina", "--password-stdin"], { input: "pbkdf2_sha256$600000$abc$def\n" }, 1, ["Do not pass a hashed password."]],
+          [["--username=gina"], { input: "gina@example.com\n\n" }, 1, ["A password must be provided."]],
+          [[], { input: "gina\n" }, 1, ['Standard input ended before "Enter email:" was answered.']],
+          [["--username=gina", "--password-stdin"], {}, 1, ["--password-stdin was given, but standard input is empty."]],
+          [["--username=gina", "--password=abcdefgh", "--password-stdin"], { input: "abcdefgh\n" }, 2, ["--password and --password-stdin were both given."]],
+          [["--is_admin=maybe"], {}, 2, ['--is_admin="maybe" is not a boolean.', "t, true"]],
+          [["--is-superuser=nope"], {}, 2, ['--is-superuser="nope" is not a boolean.']],
+          [["--is_active"], {}, 2, ["--is_active"]],
+          [["--usrname=gina"], {}, 2, ["--usrname", "--username", 'Run "piccolo user create --help"']],
+        ];
+        for (const [args, options, code, fragments] of cases) {
+          assertFailure(await run(["user", "create", ...args], options), code, ...fragments);
+        }
+        assert.equal(await find("gina"), undefined);
+        assert.equal(await find("bob2"), undefined);
+      });
+
+      test("change_password and its aliases (password, pass, change-password)", async () => {
+        await Fixture.createUser({ username: "frank", password: "frank-old-1", email: "frank@example.com" });
+        let result = await run(["user", "change_password"], { input: "frank\nfrank-new-1\nfrank-new-1\n" });
+        assertOk(result);
+        assert.equal(result.stdout.split("\n")[0], "Updated password for frank");
+        assert.deepEqual(result.stderr.split("\n").slice(0, 3), ["Enter username:", "Enter password:", "Confirm password:"]);
+        result = await runEnv(["user", "password", "frank", "--password-stdin"], { input: "frank-new-2\n" });
+        assertOk(result);
+        assert.equal(result.stderr, "");
+        result = await run(["user", "pass", "frank"], { env: { PICCOLO_USER_PASSWORD: "frank-new-3" } });
+        assertOk(result);
+        result = await run(["user", "change-password", "frank", "--password=frank-new-4"]);
+        assertOk(result);
+        assert.equal(await login("frank", "frank-new-4"), (await find("frank"))?.id);
+
+        assertFailure(await run(["user", "pass", "nobody", "--password=frank-new-1"]), 1, "User nobody doesn't exist!");
+        assertFailure(await run(["user", "pass"], { input: "nobody\n" }), 1, "User nobody doesn't exist!");
+        assertFailure(await run(["user", "pass", "frank"], { input: "secret1\nsecret2\n" }), 1, "Passwords don't match!");
+        assertFailure(await run(["user", "pass", "frank", "--password=abc"]), 1, "The password is too short. (min 6)");
+        assertFailure(await run(["user", "pass", "frank"]), 1, 'Standard input ended before "Enter password:" was answered.');
+        assert.equal(await login("frank", "frank-new-4"), (await find("frank"))?.id, "still the last good password");
+      });
+
+      test("change_permissions and its aliases (perm, perms, change-permissions)", async () => {
+        await Fixture.createUser({ username: "hank", password: "hank-pass", email: "hank@example.com" });
+        let result = await run(["user", "change_permissions", "hank", "--admin=t", "--superuser=True", "--active=yes"]);
+        assertOk(result);
+        assert.equal(result.stdout, "Updated permissions for hank\n");
+        let hank = await find("hank");
+        assert.deepEqual([hank?.admin, hank?.superuser, hank?.active], [true, true, true]);
+        assertOk(await runEnv(["user", "perm", "hank", "--admin=f"]));
+        assertOk(await run(["user", "perms", "hank", "--is_superuser=0"]));
+        assertOk(await run(["user", "change-permissions", "hank", "--is-active=n"]));
+        hank = await find("hank");
+        assert.deepEqual([hank?.admin, hank?.superuser, hank?.active], [false, false, false]);
+
+        result = await run(["user", "perms", "hank"]);
+        assertOk(result);
+        assert.equal(result.stdout, "No changes detected\n");
+        assertFailure(await run(["user", "perms", "nobody", "--admin=t"]), 1, "User nobody doesn't exist!");
+        assertFailure(await run(["user", "perms", "hank", "--admin=sometimes"]), 2, '--admin="sometimes" is not a boolean.');
+        assertFailure(await run(["user", "perms"]), 2, "Missing required argument 'username'");
+      });
+
+      test("list: Piccolo's columns as an aligned table, alias ls, paging, order, --json, errors", async () => {
+        await Fixture.createUser({ username: "zoe", password: "zoe-pass", email: "zoe@example.com", firstName: "Zoë", lastName: "Z" });
+        const all = await list();
+        let result = await run(["user", "list"]);
+        assertOk(result);
+        const lines = result.stdout.trimEnd().split("\n");
+        assert.match(lines[0]!, /^id +username +first_name +last_name +email +active +admin +superuser +last_login$/);
+        assert.match(lines[1]!, /^-+( +-+){8}$/);
+        assert.equal(lines.length, 2 + all.length);
+        // Aligned: every column starts where its header does.
+        const start = lines[0]!.indexOf("email");
+        const zoeLine = lines.find((line) => line.includes(" zoe "))!;
+        assert.equal(zoeLine.indexOf("zoe@example.com"), start);
+        assert.match(zoeLine, /Zoë +Z +zoe@example\.com/);
+        // Default order: username.
+        const usernames = lines.slice(2).map((line) => line.split(/ +/)[1]);
+        assert.deepEqual(usernames, all.map((u) => u.username).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+
+        result = await runEnv(["user", "ls", "--limit=2", "--page=2", "--order_by=-id", "--json"]);
+        assertOk(result);
+        const byIdDesc = [...all].sort((a, b) => b.id - a.id);
+        assert.deepEqual((JSON.parse(result.stdout) as JsonUser[]).map((u) => u.id), byIdDesc.slice(2, 4).map((u) => u.id));
+        result = await run(["user", "list", "--limit", "1", "--order-by=email", "--json"]);
+        assertOk(result);
+        assert.deepEqual((JSON.parse(result.stdout) as JsonUser[]).map((u) => u.email), [all.map((u) => u.email).sort()[0]]);
+        result = await run(["user", "list", "--page=99"]);
+        assertOk(result);
+        assert.equal(result.stdout, "No data\n");
+        // The login of carol above shows in last_login.
+        const carol = all.find((u) => u.username === "carol");
+        assert.ok(carol?.lastLogin, "login sets last_login");
+
+        assertFailure(await run(["user", "list", "--limit=0"]), 1, "The limit number must be > 0.");
+        assertFailure(await run(["user", "list", "--page=0"]), 1, "The page number must > 0.");
+        assertFailure(await run(["user", "list", "--order_by=password"]), 1, "The order_by argument must be one of the following: id, username,");
+        assertFailure(await run(["user", "list", "--limit=many"]), 2, '--limit="many" is not a whole number.');
+        const json = await run(["user", "list", "--order_by=password", "--json"]);
+        assert.equal(json.code, 1);
+        assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, "VALIDATION");
+      });
     });
-
-    test("create: every failure, one line on stderr, exit 1 (user error) or 2 (usage error)", async () => {
-      const cases: [string[], CliOptions, number, string[]][] = [
-        [["--username=bob", "--password=bob123", "--email=other@example.com"], {}, 1, ['The username "bob" is already taken.']],
-        [["--username=bob2", "--password=bob123", "--email=foo@bar.com", "--is_admin=t", "--is_superuser=t", "--is_active=t"], {}, 1, ['The email "foo@bar.com" is already taken.']],
-        [[], { input: "gina\ngina@example.com\nsecret1\nsecret2\n" }, 1, ["Passwords don't match!"]],
-        [["--username=gina", "--password=abc"], {}, 1, ["The password is too short. (min 6)"]],
-        [["--username=gina", `--password=${"x".repeat(129)}`], {}, 1, ["The password is too long. (max 128)"]],
-        [["--username=gina", "--password-stdin"], { input: "pbkdf2_sha256$600000$abc$def\n" }, 1, ["Do not pass a hashed password."]],
-        [["--username=gina"], { input: "gina@example.com\n\n" }, 1, ["A password must be provided."]],
-        [[], { input: "gina\n" }, 1, ['Standard input ended before "Enter email:" was answered.']],
-        [["--username=gina", "--password-stdin"], {}, 1, ["--password-stdin was given, but standard input is empty."]],
-        [["--username=gina", "--password=abcdefgh", "--password-stdin"], { input: "abcdefgh\n" }, 2, ["--password and --password-stdin were both given."]],
-        [["--is_admin=maybe"], {}, 2, ['--is_admin="maybe" is not a boolean.', "t, true"]],
-        [["--is-superuser=nope"], {}, 2, ['--is-superuser="nope" is not a boolean.']],
-        [["--is_active"], {}, 2, ["--is_active"]],
-        [["--usrname=gina"], {}, 2, ["--usrname", "--username", 'Run "piccolo user create --help"']],
-      ];
-      for (const [args, options, code, fragments] of cases) {
-        assertFailure(await run(["user", "create", ...args], options), code, ...fragments);
-      }
-      assert.equal(await find("gina"), undefined);
-      assert.equal(await find("bob2"), undefined);
-    });
-
-    test("change_password and its aliases (password, pass, change-password)", async () => {
-      await Fixture.createUser({ username: "frank", password: "frank-old-1", email: "frank@example.com" });
-      let result = await run(["user", "change_password"], { input: "frank\nfrank-new-1\nfrank-new-1\n" });
-      assertOk(result);
-      assert.equal(result.stdout.split("\n")[0], "Updated password for frank");
-      assert.deepEqual(result.stderr.split("\n").slice(0, 3), ["Enter username:", "Enter password:", "Confirm password:"]);
-      result = await runEnv(["user", "password", "frank", "--password-stdin"], { input: "frank-new-2\n" });
-      assertOk(result);
-      assert.equal(result.stderr, "");
-      result = await run(["user", "pass", "frank"], { env: { PICCOLO_USER_PASSWORD: "frank-new-3" } });
-      assertOk(result);
-      result = await run(["user", "change-password", "frank", "--password=frank-new-4"]);
-      assertOk(result);
-      assert.equal(await login("frank", "frank-new-4"), (await find("frank"))?.id);
-
-      assertFailure(await run(["user", "pass", "nobody", "--password=frank-new-1"]), 1, "User nobody doesn't exist!");
-      assertFailure(await run(["user", "pass"], { input: "nobody\n" }), 1, "User nobody doesn't exist!");
-      assertFailure(await run(["user", "pass", "frank"], { input: "secret1\nsecret2\n" }), 1, "Passwords don't match!");
-      assertFailure(await run(["user", "pass", "frank", "--password=abc"]), 1, "The password is too short. (min 6)");
-      assertFailure(await run(["user", "pass", "frank"]), 1, 'Standard input ended before "Enter password:" was answered.');
-      assert.equal(await login("frank", "frank-new-4"), (await find("frank"))?.id, "still the last good password");
-    });
-
-    test("change_permissions and its aliases (perm, perms, change-permissions)", async () => {
-      await Fixture.createUser({ username: "hank", password: "hank-pass", email: "hank@example.com" });
-      let result = await run(["user", "change_permissions", "hank", "--admin=t", "--superuser=True", "--active=yes"]);
-      assertOk(result);
-      assert.equal(result.stdout, "Updated permissions for hank\n");
-      let hank = await find("hank");
-      assert.deepEqual([hank?.admin, hank?.superuser, hank?.active], [true, true, true]);
-      assertOk(await runEnv(["user", "perm", "hank", "--admin=f"]));
-      assertOk(await run(["user", "perms", "hank", "--is_superuser=0"]));
-      assertOk(await run(["user", "change-permissions", "hank", "--is-active=n"]));
-      hank = await find("hank");
-      assert.deepEqual([hank?.admin, hank?.superuser, hank?.active], [false, false, false]);
-
-      result = await run(["user", "perms", "hank"]);
-      assertOk(result);
-      assert.equal(result.stdout, "No changes detected\n");
-      assertFailure(await run(["user", "perms", "nobody", "--admin=t"]), 1, "User nobody doesn't exist!");
-      assertFailure(await run(["user", "perms", "hank", "--admin=sometimes"]), 2, '--admin="sometimes" is not a boolean.');
-      assertFailure(await run(["user", "perms"]), 2, "Missing required argument 'username'");
-    });
-
-    test("list: Piccolo's columns as an aligned table, alias ls, paging, order, --json, errors", async () => {
-      await Fixture.createUser({ username: "zoe", password: "zoe-pass", email: "zoe@example.com", firstName: "Zoë", lastName: "Z" });
-      const all = await list();
-      let result = await run(["user", "list"]);
-      assertOk(result);
-      const lines = result.stdout.trimEnd().split("\n");
-      assert.match(lines[0]!, /^id +username +first_name +last_name +email +active +admin +superuser +last_login$/);
-      assert.match(lines[1]!, /^-+( +-+){8}$/);
-      assert.equal(lines.length, 2 + all.length);
-      // Aligned: every column starts where its header does.
-      const start = lines[0]!.indexOf("email");
-      const zoeLine = lines.find((line) => line.includes(" zoe "))!;
-      assert.equal(zoeLine.indexOf("zoe@example.com"), start);
-      assert.match(zoeLine, /Zoë +Z +zoe@example\.com/);
-      // Default order: username.
-      const usernames = lines.slice(2).map((line) => line.split(/ +/)[1]);
-      assert.deepEqual(usernames, all.map((u) => u.username).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
-
-      result = await runEnv(["user", "ls", "--limit=2", "--page=2", "--order_by=-id", "--json"]);
-      assertOk(result);
-      const byIdDesc = [...all].sort((a, b) => b.id - a.id);
-      assert.deepEqual((JSON.parse(result.stdout) as JsonUser[]).map((u) => u.id), byIdDesc.slice(2, 4).map((u) => u.id));
-      result = await run(["user", "list", "--limit", "1", "--order-by=email", "--json"]);
-      assertOk(result);
-      assert.deepEqual((JSON.parse(result.stdout) as JsonUser[]).map((u) => u.email), [all.map((u) => u.email).sort()[0]]);
-      result = await run(["user", "list", "--page=99"]);
-      assertOk(result);
-      assert.equal(result.stdout, "No data\n");
-      // The login of carol above shows in last_login.
-      const carol = all.find((u) => u.username === "carol");
-      assert.ok(carol?.lastLogin, "login sets last_login");
-
-      assertFailure(await run(["user", "list", "--limit=0"]), 1, "The limit number must be > 0.");
-      assertFailure(await run(["user", "list", "--page=0"]), 1, "The page number must > 0.");
-      assertFailure(await run(["user", "list", "--order_by=password"]), 1, "The order_by argument must be one of the following: id, username,");
-      assertFailure(await run(["user", "list", "--limit=many"]), 2, '--limit="many" is not a whole number.');
-      const json = await run(["user", "list", "--order_by=password", "--json"]);
-      assert.equal(json.code, 1);
-      assert.equal((JSON.parse(json.stdout) as { error: { code: string } }).error.code, "VALIDATION");
-    });
-  });
-}
+  }
+});
 
 describe("piccolo, engine-independent", () => {
   const run = recorded(piccolo);

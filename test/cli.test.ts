@@ -67,7 +67,6 @@ interface JsonUser {
   lastLogin: string | null;
 }
 
-
 after(async () => {
   await closeDatabases();
 });

@@ -278,7 +278,10 @@ function suggestCommand(prefix: string[], word: string): string | undefined {
   for (const entry of entries) {
     const parent = entry.path.slice(0, -1);
     const sibling = parent.join(" ") === prefix.join(" ");
-    if (!sibling && parent.length !== prefix.length + 1 && !(prefix.length > 0 && parent.length === prefix.length)) continue;
+    // Also: after `piccolo`, a group's command (`create` → `user create`); after a group, another
+    // group's command (`user forwards` → `migrations forwards`).
+    const cousin = prefix.length === 0 ? parent.length === 1 : parent.length === prefix.length;
+    if (!sibling && !cousin) continue;
     for (const name of entry.names) {
       const distance = editDistance(typed, name.replaceAll("-", "_"));
       const limit = name.length <= 3 ? 1 : name.length <= 6 ? 2 : 3;
@@ -372,9 +375,11 @@ function helpHint(command: string): string {
 function hintFor(error: PiccoloError, command: string): string | undefined {
   switch (error.code) {
     case "USER_EXISTS":
-      return (error as PiccoloError & { field?: string }).field === "email"
-        ? "Give another email address."
-        : "Choose another username (see them with \"piccolo user list\").";
+      if ((error as PiccoloError & { field?: string }).field !== "email") {
+        return 'Choose another username (see them with "piccolo user list").';
+      }
+      // Two users without an email collide on '': the message already says to give one.
+      return /give this user an email/i.test(error.message) ? undefined : "Give another email address.";
     case "USER_NOT_FOUND":
       return 'See the users with "piccolo user list".';
     case "DB_UNREACHABLE":

@@ -362,7 +362,22 @@ export async function resolve(specifier, context, next) {
 }
 `,
     );
-    writeFileSync(path.join(dir, "register.mjs"), `import { register } from "node:module";\nregister("./hook.mjs", import.meta.url);\n`);
+    // require() (used for Kysely's CommonJS build) bypasses resolve hooks: record it in the CommonJS resolver too.
+    writeFileSync(
+      path.join(dir, "register.mjs"),
+      `import Module, { register } from "node:module";
+import { appendFileSync } from "node:fs";
+import { isAbsolute } from "node:path";
+import { pathToFileURL } from "node:url";
+register("./hook.mjs", import.meta.url);
+const resolveFilename = Module._resolveFilename;
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args);
+  if (isAbsolute(file)) appendFileSync(process.env.PICCOLO_TEST_MODULE_LOG, pathToFileURL(file).href + "\\n");
+  return file;
+};
+`,
+    );
     const loaded = async (args: string[], cwd: string): Promise<string[]> => {
       const log = path.join(dir, `modules-${args.join("-").replace(/\W+/g, "_")}.log`);
       writeFileSync(log, "");

@@ -1,4 +1,5 @@
-import { Kysely, type Dialect } from "kysely";
+import type { Dialect, Kysely as KyselyInstance } from "kysely";
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "./kysely.js";
 import type { EngineName, DatabaseTarget } from "./config.js";
 import { resolveDatabase } from "./config.js";
 import { ConfigError } from "../errors.js";
@@ -9,14 +10,14 @@ export interface Database {
   readonly engine: EngineName;
   // Tables are named at run time (BaseUser.tableName can change), so the schema type is open here;
   // the typed schema for applications is `PiccoloTables` in user/table.ts.
-  readonly kysely: Kysely<any>;
+  readonly kysely: KyselyInstance<any>;
   close(): Promise<void>;
 }
 
 const PG_TIMESTAMP_OIDS = [1114, 1184]; // timestamp, timestamptz: kept as text, parsed by values.ts
 
 async function postgresDialect(target: DatabaseTarget): Promise<Dialect> {
-  const [{ PostgresDialect }, pg] = await Promise.all([import("kysely"), import("pg")]);
+  const pg = await import("pg");
   const pool = new pg.default.Pool({
     connectionString: target.url,
     // Idle connections must not keep a finished script alive.
@@ -35,7 +36,7 @@ async function postgresDialect(target: DatabaseTarget): Promise<Dialect> {
 }
 
 async function mysqlDialect(target: DatabaseTarget): Promise<Dialect> {
-  const [{ MysqlDialect }, mysql] = await Promise.all([import("kysely"), import("mysql2")]);
+  const mysql = await import("mysql2");
   const pool = mysql.default.createPool({
     uri: target.url.replace(/^mariadb:/i, "mysql:"),
     charset: "utf8mb4",
@@ -52,10 +53,7 @@ async function mysqlDialect(target: DatabaseTarget): Promise<Dialect> {
 }
 
 async function sqliteDialect(target: DatabaseTarget): Promise<Dialect> {
-  const [{ SqliteDialect }, { default: BetterSqlite3 }] = await Promise.all([
-    import("kysely"),
-    import("better-sqlite3"),
-  ]);
+  const { default: BetterSqlite3 } = await import("better-sqlite3");
   return new SqliteDialect({
     database: async () => {
       const db = new BetterSqlite3(target.filename ?? target.url, { timeout: 15_000 });

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from "kysely";
+import type { Kysely, RawBuilder } from "kysely";
+import { sql } from "../engine/kysely.js";
 import type { Database } from "../engine/connect.js";
 import { MigrationError } from "../errors.js";
 

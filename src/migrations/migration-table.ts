@@ -1,4 +1,5 @@
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
+import { sql } from "../engine/kysely.js";
 import type { EngineName } from "../engine/config.js";
 import { missingTableName } from "../engine/errors.js";
 import { nowTimestamp } from "../engine/values.js";

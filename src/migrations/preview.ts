@@ -10,10 +10,8 @@ import {
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
-  type CompiledQuery,
-  type DatabaseConnection,
-  type QueryResult,
-} from "kysely";
+} from "../engine/kysely.js";
+import type { CompiledQuery, DatabaseConnection, Kysely as KyselyInstance, QueryResult } from "kysely";
 import type { EngineName } from "../engine/config.js";
 
 const DIALECT_PARTS = {
@@ -45,7 +43,7 @@ class RecordingDriver extends DummyDriver {
 }
 
 /** A Kysely for `engine` whose queries land in `statements` instead of a database. */
-export function recordingKysely(engine: EngineName, statements: string[]): Kysely<any> {
+export function recordingKysely(engine: EngineName, statements: string[]): KyselyInstance<any> {
   const parts = DIALECT_PARTS[engine];
   return new Kysely<any>({
     dialect: {

@@ -1,4 +1,5 @@
-import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type RawBuilder } from "kysely";
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely, RawBuilder } from "kysely";
+import { sql } from "../engine/kysely.js";
 import type { EngineName } from "../engine/config.js";
 import type { MigrationContext } from "./types.js";
 

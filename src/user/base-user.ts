@@ -1,4 +1,5 @@
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from "kysely";
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import { sql } from "../engine/kysely.js";
 import { useDatabase, closeDatabases, type Database } from "../engine/connect.js";
 import { missingTableName, translateDatabaseError, uniqueViolationColumn } from "../engine/errors.js";
 import { booleanToDatabase, nowTimestamp } from "../engine/values.js";

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { createSyncFn } from "synckit";
+import { createRequire } from "node:module";
 import * as errors from "../errors.js";
 
 /** What a worker thread needs to act as a given BaseUser subclass (statics only: overridden methods do not cross). */
@@ -36,9 +36,13 @@ let runInWorker: ((request: SyncRequest) => SyncReply) | undefined;
  * synckit), so the `…Sync` variants work on every engine with the same code as the async ones.
  */
 export function callSync<T>(settings: SyncSettings, method: SyncMethod, args: unknown[]): T {
-  runInWorker ??= createSyncFn<(request: SyncRequest) => Promise<SyncReply>>(
-    fileURLToPath(new URL("./sync-worker.js", import.meta.url)),
-  );
+  if (!runInWorker) {
+    // Loaded on first use only: most programs (and every CLI command) never call a …Sync method.
+    const { createSyncFn } = createRequire(import.meta.url)("synckit") as typeof import("synckit");
+    runInWorker = createSyncFn<(request: SyncRequest) => Promise<SyncReply>>(
+      fileURLToPath(new URL("./sync-worker.js", import.meta.url)),
+    );
+  }
   const reply = runInWorker({ settings, method, args });
   if (reply.ok) return reply.value as T;
   throw rebuildError(reply.error);

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql } from "../../engine/kysely.js";
 import { MigrationError } from "../../errors.js";
 import { addIdColumn, mysqlColumns, timestampType, varchar, withTableOptions } from "../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../migrations/types.js";

@@ -2,7 +2,7 @@ import type { Dialect, Kysely as KyselyInstance } from "kysely";
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "./kysely.js";
 import type { EngineName, DatabaseTarget } from "./config.js";
 import { resolveDatabase } from "./config.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, DatabaseConnectionError } from "../errors.js";
 
 /** A connected database: the Kysely instance plus what the rest of piccolo-ts needs to know about it. */
 export interface Database {
@@ -17,7 +17,7 @@ export interface Database {
 const PG_TIMESTAMP_OIDS = [1114, 1184]; // timestamp, timestamptz: kept as text, parsed by values.ts
 
 async function postgresDialect(target: DatabaseTarget): Promise<Dialect> {
-  const pg = await import("pg");
+  const pg = await loadDriver("pg", () => import("pg"));
   const pool = new pg.default.Pool({
     connectionString: target.url,
     // Idle connections must not keep a finished script alive.
@@ -36,7 +36,7 @@ async function postgresDialect(target: DatabaseTarget): Promise<Dialect> {
 }
 
 async function mysqlDialect(target: DatabaseTarget): Promise<Dialect> {
-  const mysql = await import("mysql2");
+  const mysql = await loadDriver("mysql2", () => import("mysql2"));
   const pool = mysql.default.createPool({
     uri: target.url.replace(/^mariadb:/i, "mysql:"),
     charset: "utf8mb4",
@@ -53,14 +53,27 @@ async function mysqlDialect(target: DatabaseTarget): Promise<Dialect> {
 }
 
 async function sqliteDialect(target: DatabaseTarget): Promise<Dialect> {
-  const { default: BetterSqlite3 } = await import("better-sqlite3");
+  const { default: BetterSqlite3 } = await loadDriver("better-sqlite3", () => import("better-sqlite3"));
   return new SqliteDialect({
     database: async () => {
-      const db = new BetterSqlite3(target.filename ?? target.url, { timeout: 15_000 });
-      db.pragma("foreign_keys = ON");
-      return db;
+      try {
+        const db = new BetterSqlite3(target.filename ?? target.url, { timeout: 15_000 });
+        db.pragma("foreign_keys = ON");
+        return db;
+      } catch (error) {
+        // e.g. "Cannot open database because the directory does not exist"
+        throw new DatabaseConnectionError(target.displayUrl, (error as Error).message, { cause: error });
+      }
     },
   });
+}
+
+async function loadDriver<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new ConfigError(`The database driver "${name}" cannot be loaded (${(error as Error).message.split("\n")[0]}): reinstall piccolo-ts's dependencies.`);
+  }
 }
 
 /** Opens a new connection pool for `target`. Drivers are loaded only for the engine in use. */

@@ -383,7 +383,9 @@ function hintFor(error: PiccoloError, command: string): string | undefined {
     case "USER_NOT_FOUND":
       return 'See the users with "piccolo user list".';
     case "DB_UNREACHABLE":
-      return "Check that the database server is running and that --db, DATABASE_URL or piccolo.config.* points at it.";
+      return /^postgres|^mysql|^mariadb/i.test((error as PiccoloError & { url?: string }).url ?? "")
+        ? "Check that the database server is running and that --db, DATABASE_URL or piccolo.config.* points at it."
+        : "Check the SQLite file's path given by --db, DATABASE_URL or piccolo.config.*.";
     case "CONFIG":
       return "Check --db, DATABASE_URL or piccolo.config.*.";
     case "MIGRATION":

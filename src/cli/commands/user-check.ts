@@ -1,0 +1,73 @@
+// `piccolo user check`: finds the users whose stored password is not a well-formed Piccolo hash (a bulk
+// update wrote plaintext, a value was truncated, another algorithm) or was made with fewer PBKDF2
+// iterations than required. Prints id, username and the problem (never the stored value) as a table or
+// `--json`, and exits 1 when any is found, 0 when every stored password is fine.
+import { ValidationError } from "../../errors.js";
+import { formatTable, print } from "../output.js";
+import type { CommandInput } from "../types.js";
+import { warnIfUserMigrationsPending } from "../users.js";
+
+/** Exit code when the scan found users to fix (the scan itself worked). */
+export const EXIT_PROBLEMS_FOUND = 1;
+
+/**
+ * Usernames are printed as stored, except what a terminal would act on: control characters (a planted
+ * row may hold escape sequences), line separators and lone surrogates are shown as `\u{…}` escapes.
+ */
+function visible(text: string): string {
+  return text.replace(
+    /[\p{Cc}\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu,
+    (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
+  );
+}
+
+/** JSON with the C1 control characters and line separators escaped too (JSON.stringify leaves them raw). */
+function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+export async function run(input: CommandInput): Promise<number> {
+  const { BaseUser } = await import("../../user/base-user.js");
+  const wanted = input.options.iterations as number | undefined;
+  if (wanted !== undefined && (!Number.isSafeInteger(wanted) || wanted < 1)) {
+    throw new ValidationError("The iterations must be > 0.", "iterations");
+  }
+  class Checked extends BaseUser {
+    static override iterations = wanted ?? BaseUser.iterations;
+  }
+  Checked.database = input.db;
+
+  await warnIfUserMigrationsPending(input.db);
+  const problems = await Checked.checkPasswords();
+  const required = Checked.iterations;
+
+  if (input.json) {
+    print(safeJson({ iterations: required, problems }));
+  } else if (problems.length === 0) {
+    const count = await Checked.countUsers();
+    print(
+      `No problems: ${count === 1 ? "the 1 stored password is a" : `all ${count} stored passwords are`} ` +
+        `well-formed hash${count === 1 ? "" : "es"} with at least ${required} iterations.`,
+    );
+  } else {
+    const rows = problems.map((problem) => [
+      String(problem.id),
+      visible(problem.username),
+      problem.problem,
+      problem.problem === "weak"
+        ? `${problem.iterations} iterations, fewer than ${required}: upgraded at the user's next login`
+        : "not a pbkdf2_sha256 hash: this user cannot log in; set a new password",
+    ]);
+    print(formatTable(["id", "username", "problem", "detail"], rows));
+    const malformed = problems.filter((problem) => problem.problem === "malformed").length;
+    const weak = problems.length - malformed;
+    print(
+      `${problems.length === 1 ? "1 user needs" : `${problems.length} users need`} attention ` +
+        `(${malformed} malformed, ${weak} weak). Fix a malformed one with "piccolo user change_password <username>".`,
+    );
+  }
+  return problems.length === 0 ? 0 : EXIT_PROBLEMS_FOUND;
+}

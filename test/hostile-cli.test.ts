@@ -301,3 +301,33 @@ for (const engine of testEngines) {
     });
   });
 }
+
+// The case the properties found, pinned: what a command echoes back (an unknown username, a bad flag
+// value) must not reach the terminal as escape sequences or C1 controls.
+for (const engine of testEngines) {
+  describe(`hostile command lines on ${engine}: pinned cases`, { timeout: 120_000 }, () => {
+    let url: string;
+    before(async () => {
+      url = await freshDatabaseUrl(engine);
+      await migrateForwards("user", { database: url });
+    });
+
+    test("echoed input never carries raw control characters (terminal escape injection)", async () => {
+      const evil = ["\u001b]0;pwned\u0007", "\u001b[2J\u001b[31mred", "\u009b31m", "a\rb", "\u0007bell"];
+      for (const text of evil) {
+        for (const args of [
+          ["user", "change_permissions", "--admin=t", "--", text],
+          ["user", "change_password", "--password=abc123", "--", text],
+          ["user", "create", `--username=${text}`, "--password=abc123", "--email=e@example.com", "--is_admin=f", "--is_superuser=f", "--is_active=t"],
+          ["user", "create", "--username=u", "--password=abc123", "--email=e@example.com", `--is_admin=${text}`, "--is_superuser=f", "--is_active=t"],
+          ["user", "list", `--order_by=${text}`],
+          ["user", "list", `--limit=${text}`],
+        ]) {
+          const result = await piccolo(["--db", url, ...args]);
+          assert.notEqual(result.code, 0, show2(result));
+          assert.doesNotMatch(result.all, TERMINAL_CONTROL, `piccolo ${args.map((a) => show(a)).join(" ")}: raw control characters\n${show2(result)}`);
+        }
+      }
+    });
+  });
+}

@@ -9,10 +9,13 @@ import { callSync, type SyncSettings } from "./sync.js";
 import { PUBLIC_COLUMNS, userFromRow, type PublicColumn, type User } from "./user-row.js";
 import {
   exceedsLength,
+  isComparableText,
+  isStorableId,
   validateEmail,
   validateFlag,
   validateName,
   validatePassword,
+  validateSearch,
   validateUserRef,
   validateUsername,
 } from "./validation.js";
@@ -169,6 +172,8 @@ export class BaseUser {
       this.logger.warn("Excessively long password provided.");
       return null;
     }
+    // No stored user can have these (see validation.ts): answering without a query says nothing about real users.
+    if (password.includes("\0") || !isComparableText(username)) return null;
 
     const db = await this.getDatabase();
     return this.run(db, async () => {
@@ -239,14 +244,14 @@ export class BaseUser {
   }
 
   /** A page of users, never with their passwords. Piccolo's rules: limit and page > 0, any column but password. */
-  static async listUsers(options: ListUsersOptions = {}): Promise<User[]> {
-    const { column, descending } = parseOrderBy(options.orderBy ?? "username");
-    const page = options.page ?? 1;
-    const limit = options.limit ?? 20;
+  static async listUsers(options?: ListUsersOptions | null): Promise<User[]> {
+    const { column, descending } = parseOrderBy(options?.orderBy ?? "username");
+    const page = options?.page ?? 1;
+    const limit = options?.limit ?? 20;
     if (!Number.isSafeInteger(page) || page < 1) throw new ValidationError("The page number must > 0.", "page");
     if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError("The limit number must be > 0.", "limit");
     if (!Number.isSafeInteger((page - 1) * limit)) throw new ValidationError("The page number is too large.", "page");
-    const search = validateSearch(options.search);
+    const search = validateSearch(options?.search);
     const db = await this.getDatabase();
     return this.run(db, async () => {
       let query = db.kysely.selectFrom(this.tableName).select([...PUBLIC_COLUMNS]);
@@ -261,8 +266,8 @@ export class BaseUser {
     });
   }
 
-  static async countUsers(options: { search?: string } = {}): Promise<number> {
-    const search = validateSearch(options.search);
+  static async countUsers(options?: { search?: string } | null): Promise<number> {
+    const search = validateSearch(options?.search);
     const db = await this.getDatabase();
     return this.run(db, async () => {
       let query = db.kysely.selectFrom(this.tableName).select((eb) => eb.fn.countAll().as("count"));
@@ -287,8 +292,8 @@ export class BaseUser {
    * truncated, another format) or use fewer iterations than this class. Reports ids and usernames,
    * never the stored values. Reads the table in id order, in batches, so it runs on any size.
    */
-  static async checkPasswords(options: { batchSize?: number } = {}): Promise<PasswordProblem[]> {
-    const batchSize = options.batchSize ?? 1000;
+  static async checkPasswords(options?: { batchSize?: number } | null): Promise<PasswordProblem[]> {
+    const batchSize = options?.batchSize ?? 1000;
     const db = await this.getDatabase();
     return this.run(db, async () => {
       const problems: PasswordProblem[] = [];
@@ -356,6 +361,7 @@ export class BaseUser {
     ref: UserRef,
     columns: readonly string[],
   ): Promise<Record<string, unknown> | undefined> {
+    if (typeof ref === "number" ? !isStorableId(ref) : !isComparableText(ref)) return undefined;
     const key = typeof ref === "number" ? "id" : "username";
     const select = columns.includes("username") ? columns : [...columns, "username"];
     const row = (await db.kysely
@@ -440,20 +446,17 @@ function parseOrderBy(orderBy: unknown): { column: PublicColumn; descending: boo
   return { column: column as PublicColumn, descending };
 }
 
-function validateSearch(search: unknown): string | undefined {
-  if (search === undefined || search === null || search === "") return undefined;
-  if (typeof search !== "string") throw new ValidationError("The search must be a string.", "search");
-  if (exceedsLength(search, 255)) throw new ValidationError("The search is too long. (max 255)", "search");
-  return search;
-}
-
-/** `lower(column) LIKE %search%` over the text columns, with LIKE's wildcards escaped the same way on every engine. */
+/**
+ * `lower(column) LIKE lower(%search%)` over the text columns. The database lowers both sides, so they
+ * always agree (SQLite's lower() only knows ASCII; JavaScript's would turn "İ" into two characters).
+ * LIKE's wildcards are escaped with `!`, which means the same on every engine.
+ */
 function searchFilter(search: string) {
-  const pattern = `%${search.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+  const pattern = `%${search.replace(/[!%_]/g, (c) => `!${c}`)}%`;
   return (eb: ExpressionBuilder<any, any>): Expression<SqlBool> =>
     eb.or(
       ["username", "email", "first_name", "last_name"].map(
-        (column) => sql<SqlBool>`lower(${sql.ref(column)}) like ${pattern} escape '!'`,
+        (column) => sql<SqlBool>`lower(${sql.ref(column)}) like lower(${pattern}) escape '!'`,
       ),
     );
 }

@@ -31,6 +31,19 @@ export function hasLoneSurrogate(text: string): boolean {
   return LONE_SURROGATE.test(text);
 }
 
+/**
+ * False for text no stored value can equal: NUL (PostgreSQL cannot even compare it) or a lone
+ * surrogate (it has no UTF-8 form; the driver would send U+FFFD and match a different name).
+ */
+export function isComparableText(text: string): boolean {
+  return !text.includes("\0") && !hasLoneSurrogate(text);
+}
+
+/** The id column is a 32-bit signed integer on every engine: anything else names nobody. */
+export function isStorableId(id: number): boolean {
+  return Number.isInteger(id) && id >= -2_147_483_648 && id <= 2_147_483_647;
+}
+
 /** Piccolo's password rules and messages, checked before any hashing or query. */
 export function validatePassword(password: unknown, limits: UserLimits): asserts password is string {
   if (typeof password !== "string" || password === "") {
@@ -44,6 +57,10 @@ export function validatePassword(password: unknown, limits: UserLimits): asserts
   }
   if (password.startsWith(HASH_ALGORITHM)) {
     throw new ValidationError("Do not pass a hashed password.", "password");
+  }
+  // HMAC pads a short key with NUL bytes, so "abc123" and "abc123\0" would be the same password.
+  if (password.includes("\0")) {
+    throw new ValidationError("The password must not contain the NUL character.", "password");
   }
   // A lone surrogate has no UTF-8 form: two different passwords would hash the same.
   if (hasLoneSurrogate(password)) {
@@ -68,6 +85,17 @@ export function validateUsername(username: unknown, limits: UserLimits): asserts
   if (username.trim() !== username) {
     throw new ValidationError("The username must not start or end with white space.", "username");
   }
+}
+
+/** An optional search text for user listings: bounded, and no character that cannot be stored. */
+export function validateSearch(search: unknown): string | undefined {
+  if (search === undefined || search === null || search === "") return undefined;
+  if (typeof search !== "string") throw new ValidationError("The search must be a string.", "search");
+  if (exceedsLength(search, MAX_NAME_LENGTH)) {
+    throw new ValidationError(`The search is too long. (max ${MAX_NAME_LENGTH})`, "search");
+  }
+  checkText(search, "search");
+  return search;
 }
 
 function checkText(text: string, field: string): void {

@@ -633,7 +633,7 @@ for (const engine of testEngines) {
       t.diagnostic(`outcomes: ${tally}`);
     });
 
-    test("no warning names a username or a password", () => {
+    test("no logged warning holds a password or a hash", () => {
       for (const warning of warnings) {
         for (const b of BYSTANDERS) {
           assert.ok(!warning.includes(b.password), `warning holds a password: ${warning}`);

@@ -15,8 +15,10 @@ class PoolUser extends BaseUser {
 const creds = { username, password };
 await PoolUser.login(username, password); // connect, warm up
 const cores = availableParallelism();
-const reference = await oneCoreRate(password, oneCore);
-const rows = await concurrency(PoolUser, creds, levels, (k) => Math.max(perLevel, k * 2));
+const samples = [];
+await oneCoreRate(password, oneCore, samples);
+const rows = await concurrency(PoolUser, creds, levels, (k) => Math.max(perLevel, k * 2), { referenceEach: 2, reference: samples });
+const reference = await oneCoreRate(password, 1, samples);
 const raw16 = await rawConcurrency(password, 16, Math.max(perLevel, 32));
 await closeDatabases();
 process.stdout.write(

@@ -17,6 +17,14 @@ export function rawHash(password) {
 }
 
 /**
+ * The median of the per-round ratios a[i] / b[i]: the two halves of a round ran back to back, so a
+ * slowdown of the machine that lasts longer than a round cancels out (shown beside the ratio of medians).
+ */
+export function pairedRatio(as, bs) {
+  return median(as.map((a, i) => a / bs[i]));
+}
+
+/**
  * Runs `a` and `b` `rounds` times each, in pairs whose order is drawn at random (a fixed A B B A
  * pattern can lock onto periodic load from another process); returns both sample lists (ms).
  */
@@ -55,6 +63,9 @@ export async function loginOverhead(User, creds, rounds) {
   );
   return {
     value: median(login) / median(raw),
+    paired: pairedRatio(login, raw),
+    // How steady the machine was: the median raw hash against the fastest tenth of them.
+    rawFastMs: percentile(raw, 10),
     loginMs: median(login),
     rawMs: median(raw),
     samples: rounds,
@@ -81,6 +92,8 @@ export async function unknownUserParity(User, creds, rounds) {
   }
   return {
     value: median(unknown) / median(knownWrong),
+    paired: pairedRatio(unknown, knownWrong),
+    pairedVsRight: pairedRatio(unknown, knownRight),
     vsRight: median(unknown) / median(knownRight),
     unknownMs: median(unknown),
     knownWrongMs: median(knownWrong),
@@ -166,25 +179,30 @@ export function stallSummary(probe) {
   };
 }
 
-/** The one-core raw hash rate (hashes/s), from sequential raw hashes. */
-export async function oneCoreRate(password, count) {
+/** The one-core raw hash rate (hashes/s), from sequential raw hashes (appended to `samples`). */
+export async function oneCoreRate(password, count, samples = []) {
   await rawHash(password);
-  const samples = [];
   for (let i = 0; i < count; i++) samples.push((await timeAsync(() => rawHash(password))).ms);
-  return { rate: 1000 / median(samples), medianMs: median(samples) };
+  return { rate: 1000 / median(samples), medianMs: median(samples), samples };
 }
 
 /**
  * Figure 3 and 4: logins per second with k in flight; the stall probe runs through every level and
  * is reported for the 16-in-flight one.
  */
-export async function concurrency(User, creds, levels, countFor) {
+export async function concurrency(User, creds, levels, countFor, { withRaw = false, referenceEach = 0, reference = [] } = {}) {
   const login = async () => expectId(await User.login(creds.username, creds.password), "login");
   const rows = [];
   for (const k of levels) {
     const n = countFor(k);
+    // One-core reference samples spread between the levels, so the reference rate covers the same
+    // stretch of time as the levels it divides (the host's speed drifts over seconds).
+    for (let i = 0; i < referenceEach; i++) reference.push((await timeAsync(() => rawHash(creds.password))).ms);
     const { result: probe, latencies } = await withPoolProbe(() => withStallProbe(() => inFlight(k, n, login)));
+    // Raw hashes with the same k in flight, right after: what the platform gave in the same minute.
+    const rawMs = withRaw ? await inFlight(k, n, () => rawHash(creds.password)) : undefined;
     rows.push({
+      rawRate: rawMs === undefined ? undefined : (n * 1000) / rawMs,
       inFlight: k,
       logins: n,
       ms: probe.result,
@@ -219,7 +237,7 @@ export async function syncCost(User, creds, rounds) {
       s();
     }
   }
-  return { value: median(sync) / median(async_), syncMs: median(sync), asyncMs: median(async_), samples: rounds };
+  return { value: median(sync) / median(async_), paired: pairedRatio(sync, async_), syncMs: median(sync), asyncMs: median(async_), samples: rounds };
 }
 
 /** Figure 7: login against a 100 000-user table vs the small table, interleaved. */
@@ -231,7 +249,7 @@ export async function bigTableLogin(SmallUser, smallCreds, BigUser, bigCreds, ro
     async () => expectId(await BigUser.login(bigCreds.username, bigCreds.password), "big login"),
     async () => expectId(await SmallUser.login(smallCreds.username, smallCreds.password), "small login"),
   );
-  return { value: median(big) / median(small), bigMs: median(big), smallMs: median(small), samples: rounds };
+  return { value: median(big) / median(small), paired: pairedRatio(big, small), bigMs: median(big), smallMs: median(small), samples: rounds };
 }
 
 /** Figure 7: `listUsers` page timings (ms, median). */

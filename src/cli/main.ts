@@ -151,6 +151,15 @@ const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/user-list.js"),
   },
   {
+    path: ["user", "check"],
+    summary: "report users whose stored password is not a well-formed hash or has too few iterations (exit 1 if any)",
+    options: [
+      { flags: "--iterations <n>", description: "the fewest PBKDF2 iterations accepted (default: 600000)", type: "integer" },
+    ],
+    json: true,
+    load: () => import("./commands/user-check.js"),
+  },
+  {
     path: ["admin"],
     summary: "serve the user admin in the browser, until stopped (Ctrl-C)",
     options: [

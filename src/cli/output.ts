@@ -63,13 +63,23 @@ export function addUrlSecret(url: string | undefined): void {
 
 const HASH_TEXT = /pbkdf2_sha256\$[^\s'"`]*/g;
 
+// C0 and C1 control characters other than tab and newline: echoed raw, a stored username could move
+// the cursor, recolour or retitle the terminal of whoever lists users.
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const JSON_UNESCAPED_CONTROL = /[\u007f-\u009f]/g;
+
 /** Masks registered secrets and anything shaped like a stored password hash. */
-export function scrub(text: string): string {
+function maskSecrets(text: string): string {
   let result = text;
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     result = result.split(secret).join("***");
   }
   return result.replace(HASH_TEXT, "pbkdf2_sha256$***");
+}
+
+/** Masks secrets and shows control characters as visible `\u{…}` escapes: safe for a terminal. */
+export function scrub(text: string): string {
+  return maskSecrets(text).replace(TERMINAL_CONTROL, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
 }
 
 function oneLine(text: string): string {
@@ -89,7 +99,12 @@ export function print(line = ""): void {
 
 /** A JSON document on stdout (one line, so scripts can read it line by line). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${scrub(JSON.stringify(value))}\n`);
+  // JSON.stringify escapes C0 controls but not DEL and C1; a JSON escape keeps the document parseable.
+  const json = maskSecrets(JSON.stringify(value)).replace(
+    JSON_UNESCAPED_CONTROL,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  process.stdout.write(`${json}\n`);
 }
 
 /** A notice on stderr (prompts' companions, warnings): never mixed into the results on stdout. */

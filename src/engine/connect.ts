@@ -32,6 +32,9 @@ async function postgresDialect(target: DatabaseTarget): Promise<Dialect> {
   });
   // A server restart kills idle clients; without a listener the pool's 'error' event would crash the process.
   pool.on("error", () => {});
+  // A client that is checked out when the server goes away emits 'error' itself, outside the pool's
+  // listener; unheard, that is an uncaught exception. The failing query still rejects with the cause.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new PostgresDialect({ pool });
 }
 

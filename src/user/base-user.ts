@@ -294,6 +294,9 @@ export class BaseUser {
    */
   static async checkPasswords(options?: { batchSize?: number } | null): Promise<PasswordProblem[]> {
     const batchSize = options?.batchSize ?? 1000;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new ValidationError("The batch size must be a whole number > 0.", "batchSize");
+    }
     const db = await this.getDatabase();
     return this.run(db, async () => {
       const problems: PasswordProblem[] = [];

@@ -42,10 +42,10 @@ export class UserNotFoundError extends PiccoloError {
   }
 }
 
-/** The database URL or the piccolo.config file cannot be understood. */
+/** The database URL or the piccolo.config file cannot be understood, or a database driver cannot load. */
 export class ConfigError extends PiccoloError {
-  constructor(message: string) {
-    super(message, "CONFIG");
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "CONFIG", options);
   }
 }
 

@@ -250,6 +250,8 @@ async function holdMigrationInserts(engine: EngineName, url: string): Promise<Bl
       nodeArgs: [],
       env: {},
       async childIsWaiting() {
+        // pg_stat_activity is read once per transaction and then cached; this client is inside one.
+        await client.query("SELECT pg_stat_clear_snapshot()");
         const { rows } = await client.query(
           "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock' AND query ILIKE 'insert into \"migration\"%'",
           [database],

@@ -64,6 +64,13 @@ async function sqliteDialect(target: DatabaseTarget): Promise<Dialect> {
         db.pragma("foreign_keys = ON");
         return db;
       } catch (error) {
+        // better-sqlite3 loads its native addon on first open, not on import.
+        if (/bindings file|better_sqlite3\.node/.test((error as Error).message)) {
+          throw new ConfigError(
+            'The SQLite driver\'s native module is not built for this Node.js: run "npm rebuild better-sqlite3".',
+            { cause: error },
+          );
+        }
         // e.g. "Cannot open database because the directory does not exist"
         throw new DatabaseConnectionError(target.displayUrl, (error as Error).message, { cause: error });
       }

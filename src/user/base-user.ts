@@ -253,14 +253,23 @@ export class BaseUser {
     if (!Number.isSafeInteger((page - 1) * limit)) throw new ValidationError("The page number is too large.", "page");
     const search = validateSearch(options?.search);
     const db = await this.getDatabase();
+    const direction = descending ? "desc" : "asc";
+    // A column with unique values orders the page by itself; any other needs the id to break ties.
+    const key = UNIQUE_COLUMNS.includes(column) ? column : "id";
+    const table = this.tableName;
     return this.run(db, async () => {
-      let query = db.kysely.selectFrom(this.tableName).select([...PUBLIC_COLUMNS]);
-      if (search) query = query.where(searchFilter(search));
-      const rows = await query
-        .orderBy(column, descending ? "desc" : "asc")
-        .orderBy("id", descending ? "desc" : "asc")
-        .limit(limit)
-        .offset((page - 1) * limit)
+      // A deep page skips (page - 1) * limit rows. Skipping them in a subquery that reads only the
+      // sort key lets the engine walk the key's index alone; then only the page's rows are fetched.
+      let pageKeys = db.kysely.selectFrom(table).select(sql.ref(key).as("page_key"));
+      if (search) pageKeys = pageKeys.where(searchFilter(search));
+      pageKeys = pageKeys.orderBy(column, direction);
+      if (key !== column) pageKeys = pageKeys.orderBy("id", direction);
+      const rows = await db.kysely
+        .selectFrom(table)
+        .innerJoin(pageKeys.limit(limit).offset((page - 1) * limit).as("page"), `${table}.${key}`, "page.page_key")
+        .select(PUBLIC_COLUMNS.map((name) => `${table}.${name}`))
+        .orderBy(`${table}.${column}`, direction)
+        .$if(key !== column, (query) => query.orderBy(`${table}.id`, direction))
         .execute();
       return rows.map(userFromRow);
     });
@@ -434,6 +443,9 @@ export class BaseUser {
     }
   }
 }
+
+/** The listable columns whose values the schema keeps unique (email is NOT NULL, default ''). */
+const UNIQUE_COLUMNS: readonly PublicColumn[] = ["id", "username", "email"];
 
 function parseOrderBy(orderBy: unknown): { column: PublicColumn; descending: boolean } {
   const text = typeof orderBy === "string" ? orderBy : "";

@@ -6,7 +6,8 @@
 // Adding a command is one entry in COMMANDS below plus its module in ./commands/, which exports
 // `run(input: CommandInput)` (see ./types.ts).
 import { readFileSync } from "node:fs";
-import { Command, CommanderError, Option } from "commander";
+import { createRequire } from "node:module";
+import type * as Commander from "commander";
 import { PiccoloError, ValidationError } from "../errors.js";
 import { parseBoolean, parseInteger } from "./booleans.js";
 import {
@@ -20,6 +21,13 @@ import {
   printJson,
 } from "./output.js";
 import type { CommandModule } from "./types.js";
+
+// Commander's CommonJS entry, not its ESM wrapper: the wrapper costs a parse of the whole library at
+// every start, and `piccolo --help` is mostly start-up.
+const { Command, CommanderError, Option } = createRequire(import.meta.url)("commander") as typeof Commander;
+type Command = Commander.Command;
+type CommanderError = Commander.CommanderError;
+type Option = Commander.Option;
 
 interface OptionSpec {
   /** Commander flags of the spelling shown in help: `--is_admin <bool>`, `--fake`, `--limit <n>`. */

@@ -246,31 +246,38 @@ export class BaseUser {
   /** A page of users, never with their passwords. Piccolo's rules: limit and page > 0, any column but password. */
   static async listUsers(options?: ListUsersOptions | null): Promise<User[]> {
     const { column, descending } = parseOrderBy(options?.orderBy ?? "username");
-    const page = options?.page ?? 1;
+    const pageNumber = options?.page ?? 1;
     const limit = options?.limit ?? 20;
-    if (!Number.isSafeInteger(page) || page < 1) throw new ValidationError("The page number must > 0.", "page");
+    if (!Number.isSafeInteger(pageNumber) || pageNumber < 1) throw new ValidationError("The page number must > 0.", "page");
     if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError("The limit number must be > 0.", "limit");
-    if (!Number.isSafeInteger((page - 1) * limit)) throw new ValidationError("The page number is too large.", "page");
+    if (!Number.isSafeInteger((pageNumber - 1) * limit)) throw new ValidationError("The page number is too large.", "page");
     const search = validateSearch(options?.search);
     const db = await this.getDatabase();
     const direction = descending ? "desc" : "asc";
-    // A column with unique values orders the page by itself; any other needs the id to break ties.
-    const key = UNIQUE_COLUMNS.includes(column) ? column : "id";
+    const offset = (pageNumber - 1) * limit;
     const table = this.tableName;
     return this.run(db, async () => {
-      // A deep page skips (page - 1) * limit rows. Skipping them in a subquery that reads only the
-      // sort key lets the engine walk the key's index alone; then only the page's rows are fetched.
-      let pageKeys = db.kysely.selectFrom(table).select(sql.ref(key).as("page_key"));
-      if (search) pageKeys = pageKeys.where(searchFilter(search));
-      pageKeys = pageKeys.orderBy(column, direction);
-      if (key !== column) pageKeys = pageKeys.orderBy("id", direction);
-      const rows = await db.kysely
-        .selectFrom(table)
-        .innerJoin(pageKeys.limit(limit).offset((page - 1) * limit).as("page"), `${table}.${key}`, "page.page_key")
-        .select(PUBLIC_COLUMNS.map((name) => `${table}.${name}`))
-        .orderBy(`${table}.${column}`, direction)
-        .$if(key !== column, (query) => query.orderBy(`${table}.id`, direction))
-        .execute();
+      if (UNIQUE_COLUMNS.includes(column)) {
+        // A deep page skips `offset` rows. Skipping them in a subquery that reads only the (indexed,
+        // unique) sort key walks that index alone; then only the page's rows are fetched by key.
+        // CROSS JOIN with the page first: SQLite keeps that join order (otherwise it scans the whole
+        // table); PostgreSQL and MySQL plan it as the inner join it is.
+        let keys = db.kysely.selectFrom(table).select(sql.ref(column).as("page_key"));
+        if (search) keys = keys.where(searchFilter(search));
+        const rows = await db.kysely
+          .selectFrom(keys.orderBy(column, direction).limit(limit).offset(offset).as("page"))
+          .crossJoin(table)
+          .select(PUBLIC_COLUMNS.map((name) => `${table}.${name}`))
+          .whereRef(`${table}.${column}`, "=", "page.page_key")
+          .orderBy(`${table}.${column}`, direction)
+          .execute();
+        return rows.map(userFromRow);
+      }
+      // No index to walk: the engine sorts either way. The id breaks ties so pages never overlap.
+      let query = db.kysely.selectFrom(table).select([...PUBLIC_COLUMNS]);
+      if (search) query = query.where(searchFilter(search));
+      query = query.orderBy(column, direction).orderBy("id", direction).limit(limit).offset(offset);
+      const rows = await query.execute();
       return rows.map(userFromRow);
     });
   }

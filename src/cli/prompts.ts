@@ -90,21 +90,13 @@ function isAbort(error: unknown): boolean {
   return name === "AbortError" || name === "ExitPromptError" || name === "AbortPromptError";
 }
 
-class PipedPrompter implements Prompter {
-  readonly interactive = false;
-  constructor(private readonly reader: LineReader) {}
+/** The questions built on `text`, the same whether answers are typed or piped. */
+abstract class LinePrompter implements Prompter {
+  abstract readonly interactive: boolean;
+  constructor(protected readonly reader: LineReader) {}
 
-  async text(question: string, defaultValue?: string): Promise<string> {
-    note(question);
-    const line = await this.reader.next();
-    if (line === null) throw new InputEndedError(question);
-    return line === "" && defaultValue !== undefined ? defaultValue : line;
-  }
-
-  password(question: string): Promise<string> {
-    // Never echoed: the answer is not written anywhere.
-    return this.text(question);
-  }
+  abstract text(question: string, defaultValue?: string): Promise<string>;
+  abstract password(question: string): Promise<string>;
 
   async yesNo(question: string): Promise<boolean> {
     for (;;) {
@@ -129,9 +121,25 @@ class PipedPrompter implements Prompter {
   }
 }
 
-class TerminalPrompter implements Prompter {
+class PipedPrompter extends LinePrompter {
+  readonly interactive = false;
+
+  async text(question: string, defaultValue?: string): Promise<string> {
+    note(question);
+    const line = await this.reader.next();
+    if (line === null) throw new InputEndedError(question);
+    return line === "" && defaultValue !== undefined ? defaultValue : line;
+  }
+
+  password(question: string): Promise<string> {
+    // Never echoed: the answer is not written anywhere.
+    return this.text(question);
+  }
+
+}
+
+class TerminalPrompter extends LinePrompter {
   readonly interactive = true;
-  constructor(private readonly reader: LineReader) {}
 
   async text(question: string, defaultValue?: string): Promise<string> {
     const { createInterface } = await import("node:readline/promises");
@@ -173,27 +181,6 @@ class TerminalPrompter implements Prompter {
     }
   }
 
-  async yesNo(question: string): Promise<boolean> {
-    for (;;) {
-      const answer = (await this.text(question)).trim().toLowerCase();
-      if (answer === "y") return true;
-      if (answer === "n") return false;
-      note("Unrecognised option");
-    }
-  }
-
-  async confirm(question: string): Promise<boolean> {
-    const answer = (await this.text(question)).trim().toLowerCase();
-    return answer === "y" || answer === "yes";
-  }
-
-  readStdinLine(): Promise<string | null> {
-    return this.reader.next();
-  }
-
-  close(): void {
-    this.reader.close();
-  }
 }
 
 let shared: Prompter | undefined;

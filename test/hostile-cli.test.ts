@@ -25,13 +25,13 @@ import {
   passwordOk,
   plausiblePassword,
   runSettings,
+  scaledRuns,
   storedEmail,
   usernameOk,
   INVALID,
 } from "./support/fault-inputs.js";
 
-const scale = Number(process.env.PICCOLO_HOSTILE_SCALE ?? 1);
-const runs = (n: number) => Math.max(1, Math.round(n * scale));
+const runs = scaledRuns;
 /** Generated command lines per engine: 60 in all. */
 const CLI_RUNS = { create: runs(20), list: runs(16), changePermissions: runs(16), changePassword: runs(8) };
 

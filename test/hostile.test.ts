@@ -50,13 +50,13 @@ import {
   plausiblePassword,
   refOk,
   runSettings,
+  scaledRuns,
   storedEmail,
   storedName,
   usernameOk,
 } from "./support/fault-inputs.js";
 
-const scale = Number(process.env.PICCOLO_HOSTILE_SCALE ?? 1);
-const runs = (n: number) => Math.max(1, Math.round(n * scale));
+const runs = scaledRuns;
 /** Generated cases per engine: 10 000 in all. */
 const RUNS = {
   createUser: runs(2500),

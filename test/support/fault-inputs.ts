@@ -258,3 +258,8 @@ export function runSettings(numRuns: number): fc.Parameters<unknown> {
     },
   };
 }
+
+/** `n` generated cases, times PICCOLO_HOSTILE_SCALE (default 1): raise it for a longer hunt. */
+export function scaledRuns(n: number): number {
+  return Math.max(1, Math.round(n * Number(process.env.PICCOLO_HOSTILE_SCALE ?? 1)));
+}

@@ -66,7 +66,13 @@ const HASH_TEXT = /pbkdf2_sha256\$[^\s'"`]*/g;
 // C0 and C1 control characters other than tab and newline: echoed raw, a stored username could move
 // the cursor, recolour or retitle the terminal of whoever lists users.
 const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-const JSON_UNESCAPED_CONTROL = /[\u007f-\u009f]/g;
+const JSON_UNESCAPED_CONTROL = /[\u007f-\u009f\u2028\u2029]/g;
+// In a table cell, tabs, newlines and line separators would break the row as well.
+const CELL_CONTROL = /[\p{Cc}\u2028\u2029]/gu;
+
+function escapeAsCodePoint(char: string): string {
+  return `\\u{${char.codePointAt(0)!.toString(16)}}`;
+}
 
 /** Masks registered secrets and anything shaped like a stored password hash. */
 function maskSecrets(text: string): string {
@@ -79,7 +85,7 @@ function maskSecrets(text: string): string {
 
 /** Masks secrets and shows control characters as visible `\u{…}` escapes: safe for a terminal. */
 export function scrub(text: string): string {
-  return maskSecrets(text).replace(TERMINAL_CONTROL, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+  return maskSecrets(text).replace(TERMINAL_CONTROL, escapeAsCodePoint);
 }
 
 function oneLine(text: string): string {
@@ -99,7 +105,8 @@ export function print(line = ""): void {
 
 /** A JSON document on stdout (one line, so scripts can read it line by line). */
 export function printJson(value: unknown): void {
-  // JSON.stringify escapes C0 controls but not DEL and C1; a JSON escape keeps the document parseable.
+  // JSON.stringify escapes C0 controls but not DEL, C1 and the line separators; a JSON escape keeps the
+  // document parseable.
   const json = maskSecrets(JSON.stringify(value)).replace(
     JSON_UNESCAPED_CONTROL,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
@@ -131,7 +138,9 @@ export function failureLine(message: string, hint?: string): string {
 // ---- tables --------------------------------------------------------------------------------------
 
 /** Columns padded to their widest cell, a dashed rule under the header. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export function formatTable(headers: readonly string[], rawRows: readonly (readonly string[])[]): string {
+  // Escaped before measuring, so a stored name holding control characters keeps the columns aligned.
+  const rows = rawRows.map((row) => row.map((cell) => cell.replace(CELL_CONTROL, escapeAsCodePoint)));
   const widths = headers.map((header, i) =>
     Math.max(displayWidth(header), ...rows.map((row) => displayWidth(row[i] ?? ""))),
   );

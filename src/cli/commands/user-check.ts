@@ -3,31 +3,12 @@
 // iterations than required. Prints id, username and the problem (never the stored value) as a table or
 // `--json`, and exits 1 when any is found, 0 when every stored password is fine.
 import { ValidationError } from "../../errors.js";
-import { formatTable, print } from "../output.js";
+import { formatTable, print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
 import { warnIfUserMigrationsPending } from "../users.js";
 
 /** Exit code when the scan found users to fix (the scan itself worked). */
 export const EXIT_PROBLEMS_FOUND = 1;
-
-/**
- * Usernames are printed as stored, except what a terminal would act on: control characters (a planted
- * row may hold escape sequences), line separators and lone surrogates are shown as `\u{…}` escapes.
- */
-function visible(text: string): string {
-  return text.replace(
-    /[\p{Cc}\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu,
-    (char) => `\\u{${char.codePointAt(0)!.toString(16)}}`,
-  );
-}
-
-/** JSON with the C1 control characters and line separators escaped too (JSON.stringify leaves them raw). */
-function safeJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[\u007f-\u009f\u2028\u2029]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}
 
 export async function run(input: CommandInput): Promise<number> {
   const { BaseUser } = await import("../../user/base-user.js");
@@ -45,7 +26,7 @@ export async function run(input: CommandInput): Promise<number> {
   const required = Checked.iterations;
 
   if (input.json) {
-    print(safeJson({ iterations: required, problems }));
+    printJson({ iterations: required, problems });
   } else if (problems.length === 0) {
     const count = await Checked.countUsers();
     print(
@@ -55,7 +36,7 @@ export async function run(input: CommandInput): Promise<number> {
   } else {
     const rows = problems.map((problem) => [
       String(problem.id),
-      visible(problem.username),
+      problem.username,
       problem.problem,
       problem.problem === "weak"
         ? `${problem.iterations} iterations, fewer than ${required}: upgraded at the user's next login`

@@ -67,13 +67,7 @@ const PLAN = smoke
 // The counts above fit in ~4 minutes with a 600 000-iteration hash at ~130 ms. On a slower (or busier)
 // host, scale the hash-bound counts down so the whole run stays under 5 minutes.
 if (!smoke) {
-  const { pbkdf2Sync } = await import("node:crypto");
-  const times = [0, 1, 2].map(() => {
-    const started = performance.now();
-    pbkdf2Sync("calibration", "calibration", 600_000, 32, "sha256");
-    return performance.now() - started;
-  });
-  const hashMs = times.sort((a, b) => a - b)[1];
+  const { medianMs: hashMs } = await figures.oneCoreRate("calibration", 3);
   const scale = Math.min(1, Math.max(0.5, 150 / hashMs));
   if (scale < 1) {
     for (const key of ["overheadRounds", "parityRounds", "syncRounds", "bigLoginRounds"]) PLAN[key] = Math.round(PLAN[key] * scale);

@@ -135,7 +135,6 @@ class PipedPrompter extends LinePrompter {
     // Never echoed: the answer is not written anywhere.
     return this.text(question);
   }
-
 }
 
 class TerminalPrompter extends LinePrompter {
@@ -180,7 +179,6 @@ class TerminalPrompter extends LinePrompter {
       throw error;
     }
   }
-
 }
 
 let shared: Prompter | undefined;

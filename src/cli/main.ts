@@ -505,7 +505,7 @@ async function main(argv: string[] = process.argv): Promise<number> {
   return exitCode;
 }
 
-// Started as the `piccolo` binary (not imported by a test): run and exit with the command's code.
+// This module is the `piccolo` binary: importing it runs the command line and exits with its code.
 process.on("SIGINT", () => process.exit(130));
 // `piccolo … | head` closes the pipe early: that ends the command quietly, not with a stack trace.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

@@ -9,6 +9,7 @@ export {
   TableMissingError,
   DatabaseError,
   MigrationError,
+  BusyError,
 } from "./errors.js";
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
 export type { DatabaseTarget, EngineName, PiccoloConfig } from "./engine/config.js";
@@ -33,6 +34,8 @@ export {
   isWellFormedHash,
   DEFAULT_ITERATIONS,
 } from "./user/hasher.js";
+export { configureHashing, hasherInfo } from "./user/hash-pool.js";
+export type { HashingOptions, HasherInfo } from "./user/hash-pool.js";
 export {
   migrateForwards,
   migrateBackwards,

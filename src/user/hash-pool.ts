@@ -146,6 +146,9 @@ class HashPool {
   private spawn(): Worker {
     const worker = new Worker(new URL("./hash-worker.js", import.meta.url), {
       workerData: { native: this.implementation === "native" },
+      // None of the parent's flags: `--input-type`, `--eval` and the like are refused in a worker, and
+      // a thread that only hashes needs no loader or hook.
+      execArgv: [],
     });
     this.workers.add(worker);
     // A thread that crashed or was ended: its hash (if any) fails, the next job starts a new thread.

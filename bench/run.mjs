@@ -18,6 +18,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as figures from "./lib/figures.mjs";
 import { flood, overheadBothWays } from "./lib/hashing.mjs";
+import { peerThroughput } from "./lib/peer.mjs";
 import { awaitQuiet, between, measured, snapshot } from "./lib/load.mjs";
 import { plans } from "./lib/plans.mjs";
 import { Databases, bulkInsertUsers, serverAvailable } from "./lib/setup.mjs";
@@ -204,6 +205,14 @@ try {
     log(`${engine}: 4. stall p99 ${fmt(perEngine[engine].stall.p99, 1)} ms, max ${fmt(perEngine[engine].stall.max, 1)} ms`);
   }
 
+  // ---- 3p. The peer: better-auth's sign-in (SQLite, its default scrypt), 16 in flight, alternating bursts.
+  for (const engine of available.filter((e) => e === "sqlite")) {
+    const { Small, creds } = env[engine];
+    const peer = await figure(engine, "peer", () => peerThroughput(Small, creds, dbs.dir, smoke ? { n: 16, rounds: 1 } : { n: 32, rounds: 3 }));
+    perEngine[engine].peer = peer;
+    log(peer ? `${engine}: 3p. 16 in flight: ours ${fmt(peer.oursRate, 2)}/s, better-auth ${fmt(peer.betterAuthRate, 2)}/s, ratio ${fmt(peer.ratio)}` : `${engine}: 3p. better-auth is not installed: no peer row`);
+  }
+
   // ---- 8. A flood: 1 000 logins at once against a queue depth of 64.
   for (const engine of available) {
     const { Small, creds } = env[engine];
@@ -383,6 +392,8 @@ function buildTable(per) {
   });
   row("throughput", "", "  one-core hash rate; logins/s at 16 in flight", "", (r) => r.throughput && `${r.throughput.oneCoreRate.toFixed(2)}/s; ${r.throughput.rows.at(-1).rate.toFixed(2)}/s`);
   row("throughput", "", "  raw PBKDF2, 16 in flight (the platform's ceiling)", "", (r) => r.throughput?.raw16.ratio);
+  row("peer", "3p", "logins/s, 16 in flight ÷ better-auth sign-in's (SQLite, scrypt)", "≥ 1.5", (r) => r.peer?.ratio, (v) => v >= 1.5);
+  row("peer", "", "  ours, better-auth's (logins/s)", "", (r) => r.peer && list([r.peer.oursRate, r.peer.betterAuthRate], 2));
   row("throughput", "4", "event-loop stall, 16 in flight: p99 (ms)", "≤ 10", (r) => r.stall?.p99, (v) => v <= 10, 1);
   row("throughput", "", "event-loop stall, 16 in flight: max (ms)", "≤ 25", (r) => r.stall?.max, (v) => v <= 25, 1);
   row("throughput", "", "fs.stat while 16 logins run: max (ms)", "≤ 20", (r) => r.throughput?.rows.find((x) => x.inFlight === 16)?.fsStat.max, (v) => v <= 20, 1);
@@ -411,7 +422,9 @@ function buildTable(per) {
 function render(res) {
   const engines = res.engines;
   const header = ["#", "figure", "target", ...engines];
-  const lines = res.table.map((r) => [
+  // With --only=hashing the figures that did not run are left out of the table.
+  const shown = hashingOnly ? res.table.filter((r) => engines.some((e) => r.cells[e].text !== "n/a")) : res.table;
+  const lines = shown.map((r) => [
     r.id,
     r.name,
     r.target,

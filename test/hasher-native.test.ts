@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import fc from "fast-check";
 import { configureHashing, hashPassword, hashPasswordSync, hasherInfo, verifyPassword } from "piccolo-ts";
 import type * as NativeModule from "../dist/user/hash-native.js";
+import { piccolo } from "./support/cli.js";
 
 const native = (await import(new URL("../../dist/user/hash-native.js", import.meta.url).href)) as typeof NativeModule;
 
@@ -96,4 +97,16 @@ test("PICCOLO_NATIVE_HASH=0 (as if the addon were absent): the fallback is used 
     if (disabled) assert.match(info.reason ?? "", /PICCOLO_NATIVE_HASH=0/);
     assert.deepEqual(hashes, VECTORS.map((v) => v[3]));
   }
+});
+
+test("`piccolo doctor` says which PBKDF2 is in use, in text and --json", async () => {
+  const text = await piccolo(["doctor"]);
+  assert.equal(text.code, 0, text.all);
+  assert.match(text.stdout, /native PBKDF2 addon/);
+  assert.match(text.stdout, /Hash threads: \d+/);
+  const json = await piccolo(["doctor", "--json"], { env: { PICCOLO_NATIVE_HASH: "0", PICCOLO_HASH_THREADS: "3" } });
+  assert.equal(json.code, 0, json.all);
+  const { hasher } = JSON.parse(json.stdout) as { hasher: { implementation: string; reason: string; threads: number; queueDepth: number } };
+  assert.deepEqual([hasher.implementation, hasher.threads, hasher.queueDepth], ["node-crypto", 3, 256]);
+  assert.match(hasher.reason, /PICCOLO_NATIVE_HASH=0/);
 });

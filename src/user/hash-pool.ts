@@ -159,7 +159,7 @@ class HashPool {
       const at = this.idle.indexOf(worker);
       if (at >= 0) this.idle.splice(at, 1);
       job?.reject(new PiccoloError(`Password hashing failed: ${error.message}`, "HASH_FAILED", { cause: error }));
-      if (!this.closing) this.dispatch();
+      this.dispatch(); // the queue goes on (on a new thread), even on a pool being closed
     };
     worker.on("error", forget);
     worker.on("exit", (code) => forget(new Error(`the hash thread stopped (exit code ${code})`)));

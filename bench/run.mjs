@@ -215,8 +215,9 @@ try {
 
   // ---- 8. A flood: 1 000 logins at once against a queue depth of 64.
   for (const engine of available) {
-    const { Small, creds } = env[engine];
-    const f = await figure(engine, "flood", () => flood(pkg, Small, creds, { count: 1000, maxQueue: 64 }));
+    // --smoke floods with 1-iteration hashes: the same refusals, without minutes of hashing.
+    const { Small, Fast, creds, fastCreds } = env[engine];
+    const f = await figure(engine, "flood", () => (smoke ? flood(pkg, Fast, fastCreds) : flood(pkg, Small, creds)));
     perEngine[engine].flood = f;
     log(
       `${engine}: 8. flood: ${f.login.accepted} accepted (${f.login.completed} completed), ${f.login.refused} refused in ≤ ${fmt(f.login.refusalMaxMs, 1)} ms` +

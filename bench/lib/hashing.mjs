@@ -47,7 +47,7 @@ async function settleAll(count, start) {
  * (BusyError), the peak RSS against the idle one, and whether every accepted login completed. The
  * same for bare hash requests (hashPassword), whose refusal does not wait for the login's SELECT.
  */
-export async function flood(pkg, User, creds, { count = 1000, maxQueue = 64 } = {}) {
+export async function flood(pkg, User, creds, { count = 1000, maxQueue = 64, iterations = User.iterations } = {}) {
   const { threads } = pkg.configureHashing({ maxQueue });
   try {
     // Threads started and the database connected: "idle" is a warmed-up process between bursts.
@@ -63,7 +63,7 @@ export async function flood(pkg, User, creds, { count = 1000, maxQueue = 64 } = 
     const wallMs = performance.now() - begin;
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    const hashes = await settleAll(count, () => pkg.hashPassword(creds.password));
+    const hashes = await settleAll(count, () => pkg.hashPassword(creds.password, iterations));
     const summary = (outcomes) => {
       const refused = outcomes.filter((o) => o.error instanceof pkg.BusyError);
       const accepted = outcomes.filter((o) => !o.error);
@@ -83,6 +83,7 @@ export async function flood(pkg, User, creds, { count = 1000, maxQueue = 64 } = 
     return {
       count,
       maxQueue,
+      iterations,
       threads,
       login: { ...loginSummary, completed: logins.filter((o) => typeof o.value === "number").length },
       hash: summary(hashes),

@@ -3,6 +3,7 @@
 // `node bench/run.mjs --smoke` (≈10 s, few samples, same table; for CI).
 //
 // Options: --smoke, --engines=sqlite,postgres (mysql too, on request), --no-sweep (skip the UV_THREADPOOL_SIZE sweep),
+// --only=hashing (issue 12's hashing figures only: addon and fallback ratios, throughput, stalls, flood),
 // --quiet-wait=SECONDS (most time spent, in all, waiting for other processes to go quiet before a
 // figure; default 20, 0 with --smoke),
 // --strict (exit 1 when a figure misses its target), --out=FILE (default bench/results.json,
@@ -16,6 +17,8 @@ import { availableParallelism, cpus, platform, release, totalmem } from "node:os
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as figures from "./lib/figures.mjs";
+import { flood, overheadBothWays } from "./lib/hashing.mjs";
+import { peerThroughput } from "./lib/peer.mjs";
 import { awaitQuiet, between, measured, snapshot } from "./lib/load.mjs";
 import { plans } from "./lib/plans.mjs";
 import { Databases, bulkInsertUsers, serverAvailable } from "./lib/setup.mjs";
@@ -29,6 +32,7 @@ const flag = (name) => args.includes(`--${name}`);
 const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 const smoke = flag("smoke");
+const hashingOnly = option("only") === "hashing";
 const engines = (option("engines") ?? "sqlite,postgres").split(",").filter(Boolean);
 const outFile = path.resolve(option("out") ?? path.join(here, smoke ? "results-smoke.json" : "results.json"));
 
@@ -90,6 +94,7 @@ if (typeof pkg.migrateForwards !== "function") {
   process.exit(2);
 }
 const { BaseUser } = pkg;
+const hasher = pkg.hasherInfo();
 
 const machine = {
   nproc: Number(execFileSync("nproc", { encoding: "utf8" }).trim()),
@@ -99,6 +104,7 @@ const machine = {
   os: `${platform()} ${release()}`,
   memoryGiB: round(totalmem() / 2 ** 30, 1),
   uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? "4 (default)",
+  hasher: { implementation: hasher.implementation, reason: hasher.reason, threads: hasher.threads, queueDepth: hasher.queueDepth },
 };
 const cores = machine.availableParallelism;
 
@@ -112,7 +118,7 @@ for (const engine of engines) {
 }
 
 const dbs = new Databases(pkg);
-const results = { machine, mode: smoke ? "smoke" : "full", date: new Date().toISOString(), engines: available, background: {} };
+const results = { machine, mode: (smoke ? "smoke" : "full") + (hashingOnly ? ", hashing only" : ""), date: new Date().toISOString(), engines: available, background: {} };
 const perEngine = Object.fromEntries(available.map((e) => [e, {}]));
 let exitCode = 0;
 
@@ -125,15 +131,15 @@ try {
   const env = {};
   for (const engine of available) {
     const smallUrl = await dbs.createMigrated(engine, "small");
-    const bigUrl = await dbs.createMigrated(engine, "big");
+    const bigUrl = hashingOnly ? undefined : await dbs.createMigrated(engine, "big");
     const Small = userClass(smallUrl);
-    const Big = userClass(bigUrl);
+    const Big = bigUrl && userClass(bigUrl);
     const Fast = userClass(smallUrl, 1);
     const creds = { username: "bench_user", password: "correct horse battery staple" };
     const fastCreds = { username: "bench_fast", password: "correct horse battery staple" };
     await Small.createUser({ ...creds, email: "bench@example.com", active: true });
     await Fast.createUser({ ...fastCreds, email: "fast@example.com", active: true });
-    await Big.createUser({ ...creds, email: "bench@example.com", active: true });
+    await Big?.createUser({ ...creds, email: "bench@example.com", active: true });
     const db = await pkg.openDatabase(smallUrl);
     const { password: storedHash } = await db.kysely
       .selectFrom("piccolo_user")
@@ -141,23 +147,28 @@ try {
       .where("username", "=", creds.username)
       .executeTakeFirstOrThrow();
     await bulkInsertUsers(pkg, smallUrl, 18, storedHash, { prefix: "small" });
-    const insertMs = await bulkInsertUsers(pkg, bigUrl, PLAN.bigUsers - 1, storedHash, { prefix: "big" });
-    const count = await Big.countUsers();
-    if (count !== PLAN.bigUsers) throw new Error(`big table has ${count} users, not ${PLAN.bigUsers}`);
-    log(`${engine}: migrated; ${PLAN.bigUsers} users inserted in ${(insertMs / 1000).toFixed(1)} s`);
+    if (Big) {
+      const insertMs = await bulkInsertUsers(pkg, bigUrl, PLAN.bigUsers - 1, storedHash, { prefix: "big" });
+      const count = await Big.countUsers();
+      if (count !== PLAN.bigUsers) throw new Error(`big table has ${count} users, not ${PLAN.bigUsers}`);
+      log(`${engine}: migrated; ${PLAN.bigUsers} users inserted in ${(insertMs / 1000).toFixed(1)} s`);
+    }
     env[engine] = { smallUrl, bigUrl, Small, Big, Fast, creds, fastCreds };
   }
 
-  // ---- 1. Login overhead.
+  // ---- 1. Login ÷ crypto.pbkdf2 of the same parameters: with the native addon, and with the fallback.
   for (const engine of available) {
     const { Small, Fast, creds, fastCreds } = env[engine];
     perEngine[engine].nonHash = await figure(engine, "nonHash", () => figures.nonHashWork(Fast, fastCreds, PLAN.fastSamples));
-    perEngine[engine].overhead = await figure(engine, "overhead", () => figures.loginOverhead(Small, creds, PLAN.overheadRounds));
-    log(`${engine}: 1. login overhead ${fmt(perEngine[engine].overhead.value)}`, ms(perEngine[engine].overhead), "besides the hash:", ms(perEngine[engine].nonHash));
+    const { native, fallback } = await figure(engine, "overhead", () => overheadBothWays(pkg, Small, creds, PLAN.overheadRounds));
+    perEngine[engine].overhead = native;
+    perEngine[engine].overheadFallback = fallback;
+    if (native) log(`${engine}: 1. login ÷ crypto.pbkdf2 with the addon: paired ${fmt(native.paired)}`, ms(native));
+    log(`${engine}: 1f. login ÷ crypto.pbkdf2 with the fallback: paired ${fmt(fallback.paired)}`, ms(fallback), "besides the hash:", ms(perEngine[engine].nonHash));
   }
 
   // ---- 2. Unknown-user parity.
-  for (const engine of available) {
+  for (const engine of hashingOnly ? [] : available) {
     const { Small, creds } = env[engine];
     perEngine[engine].parity = await figure(engine, "parity", () => figures.unknownUserParity(Small, creds, PLAN.parityRounds));
     log(`${engine}: 2. unknown-user parity ${fmt(perEngine[engine].parity.value)}`, ms(perEngine[engine].parity));
@@ -194,15 +205,35 @@ try {
     log(`${engine}: 4. stall p99 ${fmt(perEngine[engine].stall.p99, 1)} ms, max ${fmt(perEngine[engine].stall.max, 1)} ms`);
   }
 
-  // ---- 5. Sync API cost.
+  // ---- 3p. The peer: better-auth's sign-in (SQLite, its default scrypt), 16 in flight, alternating bursts.
+  for (const engine of available.filter((e) => e === "sqlite")) {
+    const { Small, creds } = env[engine];
+    const peer = await figure(engine, "peer", () => peerThroughput(Small, creds, dbs.dir, smoke ? { n: 16, rounds: 1 } : { n: 32, rounds: 3 }));
+    perEngine[engine].peer = peer;
+    log(peer ? `${engine}: 3p. 16 in flight: ours ${fmt(peer.oursRate, 2)}/s, better-auth ${fmt(peer.betterAuthRate, 2)}/s, ratio ${fmt(peer.ratio)}` : `${engine}: 3p. better-auth is not installed: no peer row`);
+  }
+
+  // ---- 8. A flood: 1 000 logins at once against a queue depth of 64.
   for (const engine of available) {
+    // --smoke floods with 1-iteration hashes: the same refusals, without minutes of hashing.
+    const { Small, Fast, creds, fastCreds } = env[engine];
+    const f = await figure(engine, "flood", () => (smoke ? flood(pkg, Fast, fastCreds) : flood(pkg, Small, creds)));
+    perEngine[engine].flood = f;
+    log(
+      `${engine}: 8. flood: ${f.login.accepted} accepted (${f.login.completed} completed), ${f.login.refused} refused in ≤ ${fmt(f.login.refusalMaxMs, 1)} ms` +
+        ` (bare hash requests ≤ ${fmt(f.hash.refusalMaxMs, 2)} ms), RSS ${fmt(f.idleRssMiB, 0)} → ${fmt(f.peakRssMiB, 0)} MiB`,
+    );
+  }
+
+  // ---- 5. Sync API cost.
+  for (const engine of hashingOnly ? [] : available) {
     const { Small, creds } = env[engine];
     perEngine[engine].sync = await figure(engine, "sync", () => figures.syncCost(Small, creds, PLAN.syncRounds));
     log(`${engine}: 5. loginSync/login ${fmt(perEngine[engine].sync.value)}`, ms(perEngine[engine].sync));
   }
 
   // ---- 7. Scale: pages of listUsers, login with 100 000 users, query plans.
-  for (const engine of available) {
+  for (const engine of hashingOnly ? [] : available) {
     const { Small, Big, creds } = env[engine];
     const pages = await figure(engine, "pages", () => figures.listPages(Big, [1, deepPage], PLAN.listRuns));
     const login = await figure(engine, "bigLogin", () => figures.bigTableLogin(Small, creds, Big, creds, PLAN.bigLoginRounds));
@@ -216,7 +247,7 @@ try {
   // ---- 6. Command start-up (whole processes).
   await pkg.closeDatabases();
   const cli = path.join(root, "dist/cli/main.js");
-  for (const engine of smoke ? available.slice(0, 1) : available) {
+  for (const engine of hashingOnly ? [] : smoke ? available.slice(0, 1) : available) {
     perEngine[engine].startup = await figure(engine, "startup", () => startup(cli, env[engine].smallUrl, "bench_user", PLAN.startupRuns, dbs.dir));
     const s = perEngine[engine].startup;
     log(s ? `${engine}: 6. start-up: node -e 0 ${s.bare.toFixed(3)} s, --help ${s.help.toFixed(3)} s, user list ${s.list.toFixed(3)} s` : `${engine}: 6. ${cli} does not exist yet`);
@@ -224,7 +255,7 @@ try {
 
   // ---- UV_THREADPOOL_SIZE sweep (child processes; on SQLite: the pool does the same on every engine).
   results.sweep = {};
-  for (const engine of available.filter((e) => e === "sqlite")) {
+  for (const engine of hashingOnly ? [] : available.filter((e) => e === "sqlite")) {
     results.sweep[engine] = [];
     for (const size of PLAN.sweep) {
       const input = JSON.stringify({
@@ -333,11 +364,15 @@ function buildTable(per) {
     rows.push({ id, name, target, cells });
   };
   const list = (values, digits) => values.map((v) => v.toFixed(digits)).join(", ");
-  row("overhead", "1", "login / raw PBKDF2 (median)", "≤ 1.03", (r) => r.overhead?.value, (v) => v <= 1.03);
-  row("overhead", "", "  paired (median of per-round ratios)", "", (r) => r.overhead?.paired);
-  row("overhead", "", "  login, raw PBKDF2 (ms)", "", (r) => r.overhead && list([r.overhead.loginMs, r.overhead.rawMs], 1));
+  const native = results.machine.hasher.implementation === "native";
+  row("overhead", "1", "login ÷ crypto.pbkdf2, native addon (paired median)", "≤ 0.45", (r) => r.overhead?.paired, (v) => v <= 0.45);
+  row("overhead", "", "  ratio of medians", "", (r) => r.overhead?.value);
+  row("overhead", "", "  login, crypto.pbkdf2 (ms)", "", (r) => r.overhead && list([r.overhead.loginMs, r.overhead.rawMs], 1));
+  row("overhead", "1f", "login ÷ crypto.pbkdf2, fallback (paired median)", "0.97–1.03", (r) => r.overheadFallback?.paired, (v) => v >= 0.97 && v <= 1.03);
+  row("overhead", "", "  ratio of medians", "", (r) => r.overheadFallback?.value);
+  row("overhead", "", "  login, crypto.pbkdf2 (ms)", "", (r) => r.overheadFallback && list([r.overheadFallback.loginMs, r.overheadFallback.rawMs], 1));
   row("nonHash", "", "  login work besides the hash: right, wrong, unknown (ms)", "", (r) => r.nonHash && list([r.nonHash.right, r.nonHash.wrong, r.nonHash.unknown], 2));
-  row("nonHash", "", "  overhead that predicts (1 + right ÷ raw PBKDF2)", "≤ 1.03", (r) => r.nonHash && r.overhead && 1 + r.nonHash.right / r.overhead.rawMs, (v) => v <= 1.03, 4);
+  row("nonHash", "", "  fallback overhead that predicts (1 + right ÷ crypto.pbkdf2)", "≤ 1.03", (r) => r.nonHash && r.overheadFallback && 1 + r.nonHash.right / r.overheadFallback.rawMs, (v) => v <= 1.03, 4);
   row("parity", "2", "unknown user / known user, wrong password", "0.97–1.03", (r) => r.parity?.value, (v) => v >= 0.97 && v <= 1.03);
   row("parity", "", "  paired (median of per-round ratios)", "", (r) => r.parity?.paired);
   row("parity", "2b", "unknown user / known user, right password", "0.97–1.03", (r) => r.parity?.vsRight, (v) => v >= 0.97 && v <= 1.03);
@@ -346,10 +381,10 @@ function buildTable(per) {
     row(
       "throughput",
       k === PLAN.levels[0] ? "3" : "",
-      `logins/s, ${k} in flight ÷ (${k === 1 ? "" : "cores × "}one-core hash rate)`,
-      k === 1 ? "(≈ 1)" : "≥ 0.90",
+      `logins/s, ${k} in flight ÷ (${k === 1 ? "" : "cores × "}one-core crypto.pbkdf2 rate)`,
+      k === 1 ? (native ? "(≈ 2.5)" : "(≈ 1)") : native ? "≥ 2.0" : "≥ 0.90",
       (r) => r.throughput?.rows.find((x) => x.inFlight === k)?.ratio,
-      k === 1 ? null : (v) => v >= 0.9,
+      k === 1 ? null : (v) => v >= (native ? 2.0 : 0.9),
     );
   }
   row("throughput", "", "  logins/s ÷ raw PBKDF2/s, same k, just after: 2, 4, 8, 16", "", (r) => {
@@ -358,12 +393,20 @@ function buildTable(per) {
   });
   row("throughput", "", "  one-core hash rate; logins/s at 16 in flight", "", (r) => r.throughput && `${r.throughput.oneCoreRate.toFixed(2)}/s; ${r.throughput.rows.at(-1).rate.toFixed(2)}/s`);
   row("throughput", "", "  raw PBKDF2, 16 in flight (the platform's ceiling)", "", (r) => r.throughput?.raw16.ratio);
+  row("peer", "3p", "logins/s, 16 in flight ÷ better-auth sign-in's (SQLite, scrypt)", "≥ 1.5", (r) => r.peer?.ratio, (v) => v >= 1.5);
+  row("peer", "", "  ours, better-auth's (logins/s)", "", (r) => r.peer && list([r.peer.oursRate, r.peer.betterAuthRate], 2));
   row("throughput", "4", "event-loop stall, 16 in flight: p99 (ms)", "≤ 10", (r) => r.stall?.p99, (v) => v <= 10, 1);
   row("throughput", "", "event-loop stall, 16 in flight: max (ms)", "≤ 25", (r) => r.stall?.max, (v) => v <= 25, 1);
-  row("throughput", "", "  fs.stat while 16 logins run: median, max (ms)", "", (r) => {
-    const fs = r.throughput?.rows.find((x) => x.inFlight === 16)?.fsStat;
-    return fs && list([fs.median, fs.max], 1);
-  });
+  row("throughput", "", "fs.stat while 16 logins run: max (ms)", "≤ 20", (r) => r.throughput?.rows.find((x) => x.inFlight === 16)?.fsStat.max, (v) => v <= 20, 1);
+  row("throughput", "", "  fs.stat while 16 logins run: median (ms)", "", (r) => r.throughput?.rows.find((x) => x.inFlight === 16)?.fsStat.median, null, 2);
+  row("flood", "8", "1 000 logins at once, queue 64: BusyError after (max, ms)", "≤ 5", (r) => r.flood?.login.refusalMaxMs, (v) => v <= 5, 1);
+  row("flood", "", "  BusyError after: median, p99 (ms)", "", (r) => r.flood && list([r.flood.login.refusalMedianMs, r.flood.login.refusalP99Ms], 2));
+  row("flood", "", "  refused, accepted, accepted that completed", "", (r) => r.flood && `${r.flood.login.refused}, ${r.flood.login.accepted}, ${r.flood.login.completed}`);
+  row("flood", "", "  every accepted login completed", "yes", (r) => r.flood && (r.flood.login.completed === r.flood.login.accepted && r.flood.login.failed === 0 ? "yes" : "no"), (v) => v === "yes");
+  row("flood", "", "  1 000 bare hash requests: BusyError after (max, ms)", "≤ 5", (r) => r.flood?.hash.refusalMaxMs, (v) => v <= 5, 2);
+  row("flood", "", "    median, p99 (ms)", "", (r) => r.flood && list([r.flood.hash.refusalMedianMs, r.flood.hash.refusalP99Ms], 3));
+  row("flood", "", "  peak RSS ÷ idle RSS", "< 2", (r) => r.flood?.rssRatio, (v) => v < 2, 2);
+  row("flood", "", "  idle, peak RSS (MiB)", "", (r) => r.flood && list([r.flood.idleRssMiB, r.flood.peakRssMiB], 0));
   row("sync", "5", "loginSync / login (median)", "≤ 1.05", (r) => r.sync?.value, (v) => v <= 1.05);
   row("sync", "", "  paired (median of per-round ratios)", "", (r) => r.sync?.paired);
   row("startup", "6", "`piccolo --help` (s, median)", "≤ 0.15", (r) => r.startup?.help, (v) => v <= 0.15);
@@ -380,7 +423,9 @@ function buildTable(per) {
 function render(res) {
   const engines = res.engines;
   const header = ["#", "figure", "target", ...engines];
-  const lines = res.table.map((r) => [
+  // With --only=hashing the figures that did not run are left out of the table.
+  const shown = hashingOnly ? res.table.filter((r) => engines.some((e) => r.cells[e].text !== "n/a")) : res.table;
+  const lines = shown.map((r) => [
     r.id,
     r.name,
     r.target,
@@ -395,6 +440,7 @@ function render(res) {
   const m = res.machine;
   out.push(
     `piccolo-ts benchmark (${res.mode}) — ${m.nproc} cores (nproc), ${m.cpu}, Node ${m.node}, UV_THREADPOOL_SIZE ${m.uvThreadpoolSize}, ${res.seconds} s`,
+    `hashing: ${m.hasher.implementation}${m.hasher.reason ? ` (${m.hasher.reason})` : ""}, ${m.hasher.threads} hash threads, queue depth ${m.hasher.queueDepth}`,
     ...(res.mode === "smoke" ? ["smoke run: a few samples per figure, so pass/fail is indicative only; run `npm run bench` for the figures."] : []),
     "",
     fmtLine(header),
@@ -403,7 +449,7 @@ function render(res) {
     "",
   );
   for (const engine of engines) {
-    const o = res.perEngine[engine].overhead;
+    const o = res.perEngine[engine].overheadFallback;
     if (!o) continue;
     const drift = o.rawMs / o.rawFastMs;
     out.push(

@@ -94,3 +94,13 @@ export class MigrationError extends PiccoloError {
     super(message, "MIGRATION", options);
   }
 }
+
+/** Too many password hashes are already waiting: try again after `retryAfterSeconds` (HTTP 503 + Retry-After). */
+export class BusyError extends PiccoloError {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super(`The server is busy hashing passwords: try again in ${retryAfterSeconds} s.`, "BUSY");
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -10,6 +10,7 @@ export {
   DatabaseError,
   MigrationError,
   LastSuperuserError,
+  BusyError,
 } from "./errors.js";
 import "./apps.js"; // registers the user and session_auth migration apps with the runner
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
@@ -40,6 +41,8 @@ export {
   isWellFormedHash,
   DEFAULT_ITERATIONS,
 } from "./user/hasher.js";
+export { configureHashing, hasherInfo } from "./user/hash-pool.js";
+export type { HashingOptions, HasherInfo } from "./user/hash-pool.js";
 export {
   migrateForwards,
   migrateBackwards,

@@ -168,6 +168,12 @@ const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/user-check.js"),
   },
   {
+    path: ["doctor"],
+    summary: "show how passwords are hashed here: the native addon or Node's crypto, threads, queue depth",
+    json: true,
+    load: () => import("./commands/doctor.js"),
+  },
+  {
     path: ["admin"],
     summary: "serve the user admin in the browser, until stopped (Ctrl-C)",
     options: [

@@ -1,5 +1,5 @@
-import { pbkdf2, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
-import { promisify } from "node:util";
+import { pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
+import { deriveKey, deriveKeySync } from "./hash-pool.js";
 
 /**
  * Piccolo's stored password format: `pbkdf2_sha256$<iterations>$<salt>$<hash>`. The salt is 16 random
@@ -12,7 +12,11 @@ const DIGEST = "sha256";
 // A planted row must not make a login burn minutes of CPU: counts above this are treated as malformed.
 const MAX_ITERATIONS = 10_000_000;
 
-const pbkdf2Async = promisify(pbkdf2);
+
+/** PBKDF2 of a password and salt text (both UTF-8) on the hash pool (hash-pool.ts), off the event loop. */
+function derive(password: string, salt: string, iterations: number): Promise<Buffer> {
+  return deriveKey(Buffer.from(password, "utf8"), Buffer.from(salt, "utf8"), iterations, KEY_LENGTH);
+}
 
 export interface ParsedHash {
   iterations: number;
@@ -44,18 +48,24 @@ function format(iterations: number, salt: string, key: Buffer): string {
   return `${HASH_ALGORITHM}$${iterations}$${salt}$${key.toString("hex")}`;
 }
 
-/** Hashes on libuv's thread pool: the event loop keeps serving while PBKDF2 runs. */
+/**
+ * Hashes on the hash pool's threads: the event loop and libuv's pool keep serving while PBKDF2 runs.
+ * Rejects with BusyError, before hashing, when the pool's queue is full.
+ */
 export async function hashPassword(
   password: string,
   iterations = DEFAULT_ITERATIONS,
   salt = generateSalt(),
 ): Promise<string> {
-  const key = await pbkdf2Async(Buffer.from(password, "utf8"), salt, iterations, KEY_LENGTH, DIGEST);
-  return format(iterations, salt, key);
+  return format(iterations, salt, await derive(password, salt, iterations));
 }
 
+/** Hashes on the calling thread (blocking it), with the native addon when it is in use. */
 export function hashPasswordSync(password: string, iterations = DEFAULT_ITERATIONS, salt = generateSalt()): string {
-  return format(iterations, salt, pbkdf2Sync(Buffer.from(password, "utf8"), salt, iterations, KEY_LENGTH, DIGEST));
+  const bytes = Buffer.from(password, "utf8");
+  const saltBytes = Buffer.from(salt, "utf8");
+  const key = deriveKeySync(bytes, saltBytes, iterations, KEY_LENGTH) ?? pbkdf2Sync(bytes, saltBytes, iterations, KEY_LENGTH, DIGEST);
+  return format(iterations, salt, key);
 }
 
 /**
@@ -72,11 +82,11 @@ export async function verifyPassword(
     await burnOneHash(password, fallbackIterations);
     return false;
   }
-  const key = await pbkdf2Async(Buffer.from(password, "utf8"), parsed.salt, parsed.iterations, KEY_LENGTH, DIGEST);
+  const key = await derive(password, parsed.salt, parsed.iterations);
   return timingSafeEqual(key, parsed.key);
 }
 
 /** The same work as checking one password, for paths that have nothing to check (unknown username). */
 export async function burnOneHash(password: string, iterations = DEFAULT_ITERATIONS): Promise<void> {
-  await pbkdf2Async(Buffer.from(password, "utf8"), generateSalt(), iterations, KEY_LENGTH, DIGEST);
+  await derive(password, generateSalt(), iterations);
 }

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "piccolo_pbkdf2",
+      "sources": ["pbkdf2.c"],
+      "cflags": ["-O3", "-std=c11"],
+      "xcode_settings": { "OTHER_CFLAGS": ["-O3"] }
+    }
+  ]
+}

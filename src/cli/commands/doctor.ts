@@ -1,0 +1,19 @@
+// `piccolo doctor`: how this installation hashes passwords. Touches no database.
+import { hasherInfo } from "../../user/hash-pool.js";
+import { print, printJson } from "../output.js";
+import type { CommandInput } from "../types.js";
+
+export async function run(input: CommandInput): Promise<void> {
+  const info = hasherInfo();
+  const { implementation, reason, threads, queueDepth } = info;
+  if (input.json) {
+    printJson({ hasher: { implementation, ...(reason ? { reason } : {}), threads, queueDepth } });
+    return;
+  }
+  print(
+    implementation === "native"
+      ? "Password hashing: native PBKDF2 addon (same hashes as Node's crypto.pbkdf2, in less time)."
+      : `Password hashing: Node's crypto.pbkdf2 (${reason ?? "the native addon is not in use"}).`,
+  );
+  print(`Hash threads: ${threads} (PICCOLO_HASH_THREADS); queue depth: ${queueDepth} (PICCOLO_HASH_QUEUE); beyond it a login fails fast with BusyError.`);
+}

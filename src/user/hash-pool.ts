@@ -1,0 +1,200 @@
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import { BusyError, PiccoloError } from "../errors.js";
+import { loadNativePbkdf2 } from "./hash-native.js";
+
+/**
+ * Password hashing runs on threads of its own, not on libuv's pool: PBKDF2 there would hold the
+ * threads that the file system and `dns.lookup` need (an `fs.stat` waited for whole hashes). The
+ * queue in front of the threads is bounded, so a flood of logins is refused at once with a
+ * `BusyError` instead of piling up latency and memory.
+ */
+export interface HashingOptions {
+  /** Hashes computed at once (default: PICCOLO_HASH_THREADS, else the number of cores). */
+  threads?: number;
+  /** Hashes that may wait for a free thread; one more is refused with BusyError (default: PICCOLO_HASH_QUEUE, else 256). */
+  maxQueue?: number;
+  /** Use the native addon when it is built (default: true unless PICCOLO_NATIVE_HASH=0). */
+  native?: boolean;
+}
+
+export interface HasherInfo {
+  /** "native": the addon (native/); "node-crypto": Node's PBKDF2 (same hashes, about 2.5× the time). */
+  implementation: "native" | "node-crypto";
+  /** Why the addon is not in use, when it is not. */
+  reason?: string;
+  threads: number;
+  /** The most hashes that may wait for a thread. */
+  queueDepth: number;
+  running: number;
+  queued: number;
+  /** Hashes this pool has finished since it was configured. */
+  completed: number;
+}
+
+export interface HashJobMessage {
+  password: Uint8Array;
+  salt: Uint8Array;
+  iterations: number;
+  keyLength: number;
+}
+
+export type HashReplyMessage = { key: Uint8Array; native: boolean } | { error: string };
+
+interface Job extends HashJobMessage {
+  resolve(key: Buffer): void;
+  reject(error: Error): void;
+}
+
+export const DEFAULT_MAX_QUEUE = 256;
+
+function positiveInteger(value: unknown, what: string): number {
+  const n = typeof value === "string" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < (what === "maxQueue" ? 0 : 1) || n > 1_000_000) {
+    throw new PiccoloError(`Hashing option ${what} must be a whole number${what === "maxQueue" ? "" : " above 0"}: got ${String(value)}.`, "CONFIG");
+  }
+  return n;
+}
+
+function fromEnvironment(name: string, what: string): number | undefined {
+  const value = process.env[name];
+  return value === undefined || value === "" ? undefined : positiveInteger(value, `${what} (${name})`);
+}
+
+class HashPool {
+  readonly threads: number;
+  readonly maxQueue: number;
+  readonly implementation: "native" | "node-crypto";
+  readonly reason: string | undefined;
+  completed = 0;
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Job>();
+  private readonly queue: Job[] = [];
+  private readonly workers = new Set<Worker>();
+  private closing = false;
+  // A running estimate of one hash's time, for BusyError's retryAfterSeconds.
+  private meanMs = 100;
+
+  constructor(options: HashingOptions) {
+    this.threads = options.threads !== undefined ? positiveInteger(options.threads, "threads") : (fromEnvironment("PICCOLO_HASH_THREADS", "threads") ?? availableParallelism());
+    this.maxQueue = options.maxQueue !== undefined ? positiveInteger(options.maxQueue, "maxQueue") : (fromEnvironment("PICCOLO_HASH_QUEUE", "maxQueue") ?? DEFAULT_MAX_QUEUE);
+    const native = options.native === false ? { pbkdf2: undefined, reason: "turned off by configureHashing({ native: false })" } : loadNativePbkdf2();
+    this.implementation = native.pbkdf2 ? "native" : "node-crypto";
+    this.reason = native.reason;
+  }
+
+  info(): HasherInfo {
+    return {
+      implementation: this.implementation,
+      ...(this.reason ? { reason: this.reason } : {}),
+      threads: this.threads,
+      queueDepth: this.maxQueue,
+      running: this.busy.size,
+      queued: this.queue.length,
+      completed: this.completed,
+    };
+  }
+
+  derive(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
+    const free = this.idle.length > 0 || this.workers.size < this.threads;
+    if (!free && this.queue.length >= this.maxQueue) {
+      const rounds = (this.queue.length + this.busy.size) / this.threads;
+      return Promise.reject(new BusyError(Math.max(1, Math.ceil((rounds * this.meanMs) / 1000))));
+    }
+    return new Promise<Buffer>((resolve, reject) => {
+      this.queue.push({ password, salt, iterations, keyLength, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Lets queued and running hashes finish, then ends the threads. */
+  close(): void {
+    this.closing = true;
+    this.dispatch();
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const worker = this.idle.pop() ?? (this.workers.size < this.threads ? this.spawn() : undefined);
+      if (!worker) return;
+      const job = this.queue.shift()!;
+      this.busy.set(worker, job);
+      worker.ref(); // a running hash keeps the process alive until its promise settles
+      const started = performance.now();
+      worker.once("message", (reply: HashReplyMessage) => {
+        this.busy.delete(worker);
+        this.meanMs = 0.8 * this.meanMs + 0.2 * (performance.now() - started);
+        this.completed++;
+        this.release(worker);
+        if ("error" in reply) job.reject(new PiccoloError(`Password hashing failed: ${reply.error}`, "HASH_FAILED"));
+        else job.resolve(Buffer.from(reply.key.buffer, reply.key.byteOffset, reply.key.byteLength));
+      });
+      // Copies with buffers of their own, moved to the thread: a view of Node's shared Buffer pool would
+      // send the whole pool (other strings' bytes too) by structured clone.
+      const message: HashJobMessage = { password: new Uint8Array(job.password), salt: new Uint8Array(job.salt), iterations: job.iterations, keyLength: job.keyLength };
+      worker.postMessage(message, [message.password.buffer as ArrayBuffer, message.salt.buffer as ArrayBuffer]);
+    }
+    if (this.closing && this.queue.length === 0) for (const worker of this.idle.splice(0)) void worker.terminate();
+  }
+
+  private release(worker: Worker): void {
+    worker.unref(); // an idle thread never keeps a finished script running
+    this.idle.push(worker);
+    this.dispatch();
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL("./hash-worker.js", import.meta.url), {
+      workerData: { native: this.implementation === "native" },
+      // None of the parent's flags: `--input-type`, `--eval` and the like are refused in a worker, and
+      // a thread that only hashes needs no loader or hook.
+      execArgv: [],
+    });
+    this.workers.add(worker);
+    // A thread that crashed or was ended: its hash (if any) fails, the next job starts a new thread.
+    const forget = (error: Error) => {
+      if (!this.workers.delete(worker)) return;
+      const job = this.busy.get(worker);
+      this.busy.delete(worker);
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+      job?.reject(new PiccoloError(`Password hashing failed: ${error.message}`, "HASH_FAILED", { cause: error }));
+      this.dispatch(); // the queue goes on (on a new thread), even on a pool being closed
+    };
+    worker.on("error", forget);
+    worker.on("exit", (code) => forget(new Error(`the hash thread stopped (exit code ${code})`)));
+    return worker;
+  }
+}
+
+let pool: HashPool | undefined;
+
+function current(): HashPool {
+  return (pool ??= new HashPool({}));
+}
+
+/**
+ * Sets the hash pool's size, queue depth and implementation; hashes already accepted finish on the
+ * previous pool. Returns what is now in use.
+ */
+export function configureHashing(options: HashingOptions = {}): HasherInfo {
+  const next = new HashPool(options);
+  pool?.close();
+  pool = next;
+  return next.info();
+}
+
+/** Which PBKDF2 is in use and how the pool is set up (what `piccolo doctor` prints). */
+export function hasherInfo(): HasherInfo {
+  return current().info();
+}
+
+/** PBKDF2-HMAC-SHA256 on the hash pool; rejects with BusyError at once when its queue is full. */
+export function deriveKey(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
+  return current().derive(password, salt, iterations, keyLength);
+}
+
+/** The same key on the calling thread (for the …Sync API), with the addon when it is in use. */
+export function deriveKeySync(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Buffer | undefined {
+  return current().implementation === "native" ? loadNativePbkdf2().pbkdf2!(password, salt, iterations, keyLength) : undefined;
+}

@@ -1,0 +1,98 @@
+// The hash pool: a bounded queue that refuses at once, threads of its own that leave libuv's pool to
+// the file system, and idle threads that never keep a script alive.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { BusyError, PiccoloError, configureHashing, hashPassword, hasherInfo } from "piccolo-ts";
+
+const SALT = "0123456789abcdef0123456789abcdef";
+
+after(() => {
+  configureHashing();
+});
+
+test("past the queue depth a hash is refused at once with BusyError; the accepted ones complete", async () => {
+  configureHashing({ threads: 1, maxQueue: 3 });
+  const events: string[] = [];
+  const attempts = Array.from({ length: 20 }, (_, i) =>
+    hashPassword(`password-${i}`, 100_000, SALT).then(
+      (hash) => {
+        events.push(`done ${i}`);
+        return hash;
+      },
+      (error: unknown) => {
+        events.push(`refused ${i}`);
+        throw error;
+      },
+    ),
+  );
+  const results = await Promise.allSettled(attempts);
+  const accepted = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+  // One running and three waiting: the first four in the order they were asked.
+  assert.deepEqual(accepted, [0, 1, 2, 3]);
+  for (const result of results.slice(4)) {
+    assert.equal(result.status, "rejected");
+    const error = (result as PromiseRejectedResult).reason as BusyError;
+    assert.ok(error instanceof BusyError && error instanceof PiccoloError, String(error));
+    assert.equal(error.code, "BUSY");
+    assert.ok(Number.isInteger(error.retryAfterSeconds) && error.retryAfterSeconds >= 1);
+  }
+  // Refused without waiting for a hash: every refusal came before the first completion ...
+  const firstDone = events.findIndex((e) => e.startsWith("done"));
+  assert.ok(events.slice(0, firstDone).length === 16 && events.slice(firstDone).every((e) => e.startsWith("done")), events.join(", "));
+  // ... and without hashing: the pool computed exactly the accepted ones.
+  assert.equal(hasherInfo().completed, 4);
+  for (const [i, r] of results.slice(0, 4).entries()) {
+    assert.match((r as PromiseFulfilledResult<string>).value, new RegExp(`^pbkdf2_sha256\\$100000\\$${SALT}\\$[0-9a-f]{64}$`), `hash ${i}`);
+  }
+  // The queue drained: the next hash is accepted again.
+  assert.match(await hashPassword("after", 1, SALT), /^pbkdf2_sha256\$1\$/);
+});
+
+test("while hashes run on the pool, fs.promises.stat calls finish before any of the hashes does", async () => {
+  configureHashing();
+  const events: string[] = [];
+  // More hashes than libuv has threads (4): on libuv's pool they would hold every one of them.
+  const hashes = Array.from({ length: 8 }, (_, i) =>
+    hashPassword(`password-${i}`, 600_000, SALT).then(() => {
+      events.push("hash");
+    }),
+  );
+  const stats = Array.from({ length: 8 }, async () => {
+    for (let i = 0; i < 3; i++) await stat(new URL(import.meta.url));
+    events.push("stat");
+  });
+  await Promise.all([...hashes, ...stats]);
+  assert.equal(events.length, 16);
+  assert.deepEqual(events.slice(0, 8), Array(8).fill("stat"), `order of completion: ${events.join(", ")}`);
+});
+
+test("a script that hashed and has nothing left to do exits (idle hash threads do not keep it alive)", () => {
+  const script = `
+    const { hashPassword, hasherInfo } = await import(${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)});
+    await Promise.all([hashPassword("one-password", 1000), hashPassword("two-password", 1000)]);
+    console.log(hasherInfo().completed);`;
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(child.signal, null, "the script did not exit on its own within 30 s");
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(child.stdout.trim(), "2");
+});
+
+test("configureHashing and PICCOLO_HASH_THREADS set the pool; bad values are refused", () => {
+  const info = configureHashing({ threads: 3, maxQueue: 7 });
+  assert.deepEqual([info.threads, info.queueDepth], [3, 7]);
+  assert.throws(() => configureHashing({ threads: 0 }), (e: unknown) => e instanceof PiccoloError && e.code === "CONFIG");
+  assert.throws(() => configureHashing({ maxQueue: -1 }), (e: unknown) => e instanceof PiccoloError && e.code === "CONFIG");
+  const script = `
+    const { hasherInfo } = await import(${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)});
+    console.log(JSON.stringify(hasherInfo()));`;
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 30_000,
+    env: { ...process.env, PICCOLO_HASH_THREADS: "5", PICCOLO_HASH_QUEUE: "9" },
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const fromEnv = JSON.parse(child.stdout) as { threads: number; queueDepth: number };
+  assert.deepEqual([fromEnv.threads, fromEnv.queueDepth], [5, 9]);
+});

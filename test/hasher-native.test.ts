@@ -1,0 +1,112 @@
+// The native PBKDF2 addon gives exactly crypto.pbkdf2's bytes, and without it (PICCOLO_NATIVE_HASH=0)
+// the fallback gives the same stored hashes.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { pbkdf2Sync } from "node:crypto";
+import { createRequire } from "node:module";
+import fc from "fast-check";
+import { configureHashing, hashPassword, hashPasswordSync, hasherInfo, verifyPassword } from "piccolo-ts";
+import type * as NativeModule from "../dist/user/hash-native.js";
+import { piccolo } from "./support/cli.js";
+
+const native = (await import(new URL("../../dist/user/hash-native.js", import.meta.url).href)) as typeof NativeModule;
+
+// shared/PICCOLO.md's vectors, computed by Python's hashlib as Piccolo does.
+const VECTORS = [
+  ["abc123", 600000, "0123456789abcdef0123456789abcdef", "pbkdf2_sha256$600000$0123456789abcdef0123456789abcdef$3ed0c190ed531edb43ff0f87843d258b1a91129c5e9c82592861bb1339282788"],
+  ["Bob123$$$", 600000, "7f3a9c2e5b8d1f4a6c0e9b2d5a8f1c3e", "pbkdf2_sha256$600000$7f3a9c2e5b8d1f4a6c0e9b2d5a8f1c3e$30a873e6b67e77b8ad5001885a5915f5dcd2949e29757ea853690bcb7c5f9a42"],
+  ["pässwörd✓", 10000, "00000000000000000000000000000000", "pbkdf2_sha256$10000$00000000000000000000000000000000$d5c73915bd99f2368be60c245ba4e0497fb82c6a6f9816498fa0938ac1dfb74f"],
+] as const;
+
+after(() => {
+  configureHashing();
+});
+
+test("the addon is built and in use (the install step builds it; `piccolo doctor` reports it)", () => {
+  const loaded = native.loadNativePbkdf2();
+  assert.equal(loaded.reason, undefined, `the addon is not usable: ${loaded.reason}`);
+  assert.equal(hasherInfo().implementation, "native");
+});
+
+test("the addon's key equals crypto.pbkdf2Sync's on 10 000 random cases (any bytes, keys over 64 bytes, several blocks)", () => {
+  // The addon itself, not through the loader (whose self-check would hide it on a few cases).
+  const { pbkdf2Sha256: pbkdf2 } = createRequire(import.meta.url)(native.ADDON_PATH) as { pbkdf2Sha256: NativeModule.Pbkdf2Sha256 };
+  let longKeys = 0;
+  fc.assert(
+    fc.property(
+      // Lengths up to 300 bytes: HMAC hashes keys longer than its 64-byte block first.
+      fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 65, maxLength: 300 })),
+      fc.uint8Array({ maxLength: 100 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 1, max: 100 }),
+      (password, salt, iterations, keyLength) => {
+        if (password.length > 64) longKeys++;
+        const expected = pbkdf2Sync(password, salt, iterations, keyLength, "sha256");
+        assert.deepEqual(pbkdf2(password, salt, iterations, keyLength), expected);
+      },
+    ),
+    { numRuns: 10_000 },
+  );
+  assert.ok(longKeys > 1000, `only ${longKeys} keys over 64 bytes`);
+});
+
+test("stored hashes through the pool match crypto.pbkdf2 on random UTF-8 passwords and salts", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 90 }), fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 50 }), async (password, salt, iterations) => {
+      fc.pre(!salt.includes("$") && !/\s/.test(salt));
+      const expected = pbkdf2Sync(Buffer.from(password, "utf8"), Buffer.from(salt, "utf8"), iterations, 32, "sha256").toString("hex");
+      const stored = await hashPassword(password, iterations, salt);
+      assert.equal(stored, `pbkdf2_sha256$${iterations}$${salt}$${expected}`);
+      assert.equal(hashPasswordSync(password, iterations, salt), stored);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("Piccolo's vectors: the addon, the …Sync path and the crypto.pbkdf2 fallback give the same hashes", async () => {
+  for (const [password, iterations, salt, expected] of VECTORS) {
+    assert.equal(await hashPassword(password, iterations, salt), expected, "native, pool");
+    assert.equal(hashPasswordSync(password, iterations, salt), expected, "native, sync");
+    assert.ok(await verifyPassword(password, expected));
+    assert.equal(await verifyPassword(`${password}!`, expected), false);
+  }
+  assert.equal(configureHashing({ native: false }).implementation, "node-crypto");
+  for (const [password, iterations, salt, expected] of VECTORS) {
+    assert.equal(await hashPassword(password, iterations, salt), expected, "fallback, pool");
+    assert.equal(hashPasswordSync(password, iterations, salt), expected, "fallback, sync");
+  }
+  configureHashing();
+});
+
+test("PICCOLO_NATIVE_HASH=0 (as if the addon were absent): the fallback is used and gives the same bytes", () => {
+  const script = `
+    const { hashPassword, hasherInfo } = await import(${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)});
+    const vectors = ${JSON.stringify(VECTORS)};
+    const hashes = [];
+    for (const [password, iterations, salt] of vectors) hashes.push(await hashPassword(password, iterations, salt));
+    console.log(JSON.stringify({ info: hasherInfo(), hashes }));`;
+  for (const disabled of [true, false]) {
+    const env = { ...process.env };
+    if (disabled) env.PICCOLO_NATIVE_HASH = "0";
+    else delete env.PICCOLO_NATIVE_HASH;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8", timeout: 60_000 });
+    assert.equal(child.status, 0, child.stderr);
+    const { info, hashes } = JSON.parse(child.stdout) as { info: { implementation: string; reason?: string }; hashes: string[] };
+    assert.equal(info.implementation, disabled ? "node-crypto" : "native");
+    if (disabled) assert.match(info.reason ?? "", /PICCOLO_NATIVE_HASH=0/);
+    assert.deepEqual(hashes, VECTORS.map((v) => v[3]));
+  }
+});
+
+test("`piccolo doctor` says which PBKDF2 is in use, in text and --json", async () => {
+  const text = await piccolo(["doctor"]);
+  assert.equal(text.code, 0, text.all);
+  assert.match(text.stdout, /native PBKDF2 addon/);
+  assert.match(text.stdout, /Hash threads: \d+/);
+  const json = await piccolo(["doctor", "--json"], { env: { PICCOLO_NATIVE_HASH: "0", PICCOLO_HASH_THREADS: "3" } });
+  assert.equal(json.code, 0, json.all);
+  const { hasher } = JSON.parse(json.stdout) as { hasher: { implementation: string; reason: string; threads: number; queueDepth: number } };
+  assert.deepEqual([hasher.implementation, hasher.threads, hasher.queueDepth], ["node-crypto", 3, 256]);
+  assert.match(hasher.reason, /PICCOLO_NATIVE_HASH=0/);
+});

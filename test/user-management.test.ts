@@ -13,6 +13,7 @@ import {
   migrateForwards,
   parseDatabaseUrl,
   ConfigError,
+  hasherInfo,
   UserExistsError,
   UserNotFoundError,
   ValidationError,
@@ -186,6 +187,23 @@ for (const engine of testEngines) {
       assert.deepEqual(await names({ active: false }), [`${tag}c`]);
       assert.equal(await TestUser.countUsers({ search: tag, filter: { admin: true } }), 1);
       await assert.rejects(TestUser.listUsers({ filter: { active: "yes" as unknown as boolean } }), ValidationError);
+    });
+
+    test("a wrong password costs the class's iterations for an unknown user and for a weaker legacy hash alike", async () => {
+      class Hardened extends TestUser {
+        static override iterations = 4000;
+      }
+      const legacy = await makeUser(); // hashed with TestUser's 1000 iterations
+      const cost = async (attempt: () => Promise<unknown>) => {
+        const before = hasherInfo().iterationsCompleted;
+        await attempt();
+        return hasherInfo().iterationsCompleted - before;
+      };
+      assert.equal(await cost(() => Hardened.login(unique("nobody"), "wrong-pw")), 4000);
+      assert.equal(await cost(() => Hardened.login(legacy.username, "wrong-pw")), 4000);
+      // The right password verifies (1000) and upgrades the hash to the class's count (4000).
+      assert.equal(await cost(() => Hardened.login(legacy.username, "s3cret-pw")), 5000);
+      assert.equal(await cost(() => Hardened.login(legacy.username, "wrong-pw")), 4000);
     });
 
     test("a login refused by `allow` answers null and records no last_login", async () => {

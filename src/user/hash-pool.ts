@@ -30,6 +30,8 @@ export interface HasherInfo {
   queued: number;
   /** Hashes this pool has finished since it was configured. */
   completed: number;
+  /** PBKDF2 iterations those hashes ran, in all: what a login costs, counted rather than timed. */
+  iterationsCompleted: number;
 }
 
 export interface HashJobMessage {
@@ -67,6 +69,7 @@ class HashPool {
   readonly implementation: "native" | "node-crypto";
   readonly reason: string | undefined;
   completed = 0;
+  iterationsCompleted = 0;
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
@@ -92,15 +95,21 @@ class HashPool {
       running: this.busy.size,
       queued: this.queue.length,
       completed: this.completed,
+      iterationsCompleted: this.iterationsCompleted,
     };
   }
 
-  derive(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
+  /** The BusyError a hash asked for now would get, or undefined when it would be accepted. */
+  refusal(): BusyError | undefined {
     const free = this.idle.length > 0 || this.workers.size < this.threads;
-    if (!free && this.queue.length >= this.maxQueue) {
-      const rounds = (this.queue.length + this.busy.size) / this.threads;
-      return Promise.reject(new BusyError(Math.max(1, Math.ceil((rounds * this.meanMs) / 1000))));
-    }
+    if (free || this.queue.length < this.maxQueue) return undefined;
+    const rounds = (this.queue.length + this.busy.size) / this.threads;
+    return new BusyError(Math.max(1, Math.ceil((rounds * this.meanMs) / 1000)));
+  }
+
+  derive(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
     return new Promise<Buffer>((resolve, reject) => {
       this.queue.push({ password, salt, iterations, keyLength, resolve, reject });
       this.dispatch();
@@ -125,6 +134,7 @@ class HashPool {
         this.busy.delete(worker);
         this.meanMs = 0.8 * this.meanMs + 0.2 * (performance.now() - started);
         this.completed++;
+        this.iterationsCompleted += job.iterations;
         this.release(worker);
         if ("error" in reply) job.reject(new PiccoloError(`Password hashing failed: ${reply.error}`, "HASH_FAILED"));
         else job.resolve(Buffer.from(reply.key.buffer, reply.key.byteOffset, reply.key.byteLength));
@@ -187,6 +197,12 @@ export function configureHashing(options: HashingOptions = {}): HasherInfo {
 /** Which PBKDF2 is in use and how the pool is set up (what `piccolo doctor` prints). */
 export function hasherInfo(): HasherInfo {
   return current().info();
+}
+
+/** Throws the BusyError a hash asked for now would get: a login gives up before its query, not after. */
+export function assertHashCapacity(): void {
+  const refused = current().refusal();
+  if (refused) throw refused;
 }
 
 /** PBKDF2-HMAC-SHA256 on the hash pool; rejects with BusyError at once when its queue is full. */

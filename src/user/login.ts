@@ -3,6 +3,7 @@ import { runTranslated } from "../engine/database-errors.js";
 import { nowTimestamp } from "../engine/values.js";
 import type { BaseUser, LoginOptions } from "./base-user.js";
 import { findUserRow, usersOf } from "./find-user.js";
+import { assertHashCapacity } from "./hash-pool.js";
 import { burnOneHash, hashPassword, parseStoredHash, verifyPassword } from "./hasher.js";
 import { userFromRow, PUBLIC_COLUMNS } from "./user-row.js";
 import { exceedsLength, isComparableText } from "./validation.js";
@@ -28,6 +29,8 @@ export async function login(
   }
   // No stored user can have these (see validation.ts): answering without a query says nothing about real users.
   if (password.includes("\0") || !isComparableText(username)) return null;
+  // Under a flood, refuse before the query: the hash it leads to would be refused anyway.
+  assertHashCapacity();
 
   const database = await cls.getDatabase();
   return runTranslated(database, async () => {

@@ -155,7 +155,13 @@ const FLASH: Record<string, (name: string, count: number) => Notice> = {
   deleted_many: (_, n) => ({ kind: "success", text: `${n} user${n === 1 ? "" : "s"} deleted, with their sessions.` }),
 };
 
-/** The message a `?done=` names; anything else (`__proto__`, `valueOf`, junk) is no message. */
+/** False when `?done=` names no message we send (`__proto__`, `valueOf`, junk): the request is wrong (400). */
+export function knownFlash(c: Context): boolean {
+  const done = c.req.query("done");
+  return done === undefined || Object.hasOwn(FLASH, done);
+}
+
+/** The message a `?done=` names, if any. */
 export function flash(c: Context, name = "The user"): Notice | undefined {
   const done = c.req.query("done") ?? "";
   if (!Object.hasOwn(FLASH, done)) return undefined;

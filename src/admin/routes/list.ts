@@ -2,7 +2,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { ValidationError } from "../../errors.js";
 import type { User } from "../../user/user-row.js";
 import { deleteUser, setPermissions, type Outcome } from "../actions.js";
-import { actorOf, badRequest, confirmed, field, fields, flash, parseUserId, positiveInteger, readForm, type AdminKit } from "../context.js";
+import { actorOf, badRequest, confirmed, field, fields, flash, knownFlash, parseUserId, positiveInteger, readForm, type AdminKit } from "../context.js";
 import { confirmPage } from "../views/forms.js";
 import { FLAG_FILTERS, SORTABLE_COLUMNS, listUrl, usersPage, type FlagFilter, type ListQuery, type SortColumn } from "../views/list.js";
 
@@ -58,6 +58,7 @@ async function bulkApply(kit: AdminKit, actor: User, action: BulkAction, users: 
 
 export function listRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler; superuserOnly: MiddlewareHandler }): void {
   app.get("/users", guards.loggedIn, async (c) => {
+    if (!knownFlash(c)) return badRequest(kit, c, "This address is not one the admin makes.");
     const query = readListQuery(kit, c);
     const render = (total: number, users: User[], pages: number, status: 200 | 400 = 200, error?: string) =>
       c.html(

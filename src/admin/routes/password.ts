@@ -2,7 +2,7 @@ import type { Hono, MiddlewareHandler } from "hono";
 import { ValidationError } from "../../errors.js";
 import { rateLimitedMessage } from "../../session/auth.js";
 import { LoginRateLimiter } from "../../session/rate-limit.js";
-import { actorOf, badRequest, field, flash, loadTarget, readForm, type AdminKit } from "../context.js";
+import { actorOf, badRequest, field, flash, knownFlash, loadTarget, readForm, type AdminKit } from "../context.js";
 import { passwordPage } from "../views/account.js";
 import { showUser } from "./user.js";
 
@@ -35,6 +35,7 @@ export function passwordRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Mid
   });
 
   app.get("/password", guards.loggedIn, (c) => {
+    if (!knownFlash(c)) return badRequest(kit, c, "This address is not one the admin makes.");
     const notice = flash(c);
     return c.html(passwordPage(kit.page(c), notice ? { notice } : {}));
   });

@@ -1,7 +1,7 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { UserExistsError, ValidationError } from "../../errors.js";
 import type { User } from "../../user/user-row.js";
-import { actorOf, badRequest, field, flash, loadTarget, readForm, type AdminKit } from "../context.js";
+import { actorOf, badRequest, field, flash, knownFlash, loadTarget, readForm, type AdminKit } from "../context.js";
 import { diffUser } from "../history-store.js";
 import { userPage, type UserPageState } from "../views/user.js";
 import { loadHistory } from "./history.js";
@@ -22,6 +22,7 @@ export function userRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
   app.get("/users/:id", guards.loggedIn, async (c) => {
     const user = await loadTarget(kit, c);
     if (user instanceof Response) return user;
+    if (!knownFlash(c)) return badRequest(kit, c, "This address is not one the admin makes.");
     const notice = flash(c, user.username);
     return showUser(kit, c, user, notice ? { notice } : {});
   });

@@ -66,11 +66,11 @@ export async function deleteUser(kit: AdminKit, actor: User, user: User): Promis
 }
 
 /** What a confirmation page says will happen when these flags go. */
-export function consequences(user: User, removed: readonly FlagName[]): string[] {
+export function consequences(user: User, removed: readonly FlagName[], self: boolean): string[] {
   const lines: string[] = [];
-  const name = user.username;
-  if (removed.includes("active")) lines.push(`deactivate ${name}: they are logged out everywhere and can no longer log in`);
-  if (removed.includes("admin")) lines.push(`take the admin flag from ${name}: they are logged out and can no longer use this admin`);
-  if (removed.includes("superuser")) lines.push(`take the superuser flag from ${name}: they can no longer change other users`);
+  const [name, they] = self ? ["yourself", "you"] : [user.username, "they"];
+  if (removed.includes("active")) lines.push(`deactivate ${name}: ${they} are logged out everywhere and can no longer log in`);
+  if (removed.includes("admin")) lines.push(`take the admin flag from ${name}: ${they} are logged out and can no longer use this admin`);
+  if (removed.includes("superuser")) lines.push(`take the superuser flag from ${name}: ${they} can no longer change other users`);
   return lines;
 }

@@ -23,8 +23,11 @@ h2{font-size:1.2rem;margin:0 0 .75rem}
 .card{background:var(--bg);border:1px solid var(--line);border-radius:.5rem;padding:1.25rem;margin:0 0 1.25rem}
 .narrow{max-width:26rem;margin:2rem auto}
 .medium{max-width:34rem}
-.toolbar{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;justify-content:space-between;margin-bottom:1rem}
-.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
+.toolbar{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;justify-content:space-between;margin-bottom:1rem}
+.toolbar h1{margin:0}
+.search{display:flex;flex-wrap:wrap;gap:.5rem .85rem;align-items:flex-end;margin:0 0 1rem}
+.search input,.search select,.search .button{height:2.75rem}
+.search > a{align-self:center;margin-top:1.5rem}
 .search .field{margin:0}
 .search .field.grow{flex:1 1 16rem;max-width:26rem}
 .search .field.small{flex:0 0 auto}
@@ -32,6 +35,7 @@ h2{font-size:1.2rem;margin:0 0 .75rem}
 label{display:block;font-weight:600;margin-bottom:.25rem}
 .field{margin:0 0 1rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
+.card > .hint{margin:0 0 1rem}
 input[type=text],input[type=search],input[type=email],input[type=password],select{width:100%;max-width:26rem;padding:.55rem .65rem;font:inherit;color:var(--ink);background:#fff;border:1px solid #6b7280;border-radius:.375rem}
 input[aria-invalid=true]{border-color:var(--danger);border-width:2px}
 fieldset{border:1px solid var(--line);border-radius:.375rem;margin:0 0 1rem;padding:.75rem 1rem}

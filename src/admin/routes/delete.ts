@@ -25,7 +25,7 @@ export function deleteRoutes(app: Hono, kit: AdminKit, guards: { superuserOnly: 
         consequences: [
           `delete the user ${user.username} (${user.email || "no email"}) for good`,
           `end all of ${user.username}'s sessions: they are logged out everywhere`,
-          "keep the history of their changes here, under their old id",
+          "keep the admin's record of changes made to them",
         ],
         action: `${mount}/users/${user.id}/delete`,
         fields: [],

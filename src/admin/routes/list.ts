@@ -117,9 +117,9 @@ export function listRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
           title: `${BULK_ACTIONS[chosen].label} ${users.length} user${users.length === 1 ? "" : "s"}?`,
           consequences:
             chosen === "delete"
-              ? [`delete ${names}, with their sessions (they are logged out everywhere)`, "keep their history here, but the users themselves are gone for good"]
+              ? [`delete ${names}, with their sessions (they are logged out everywhere)`, "remove the users for good (the admin's history of their changes stays)"]
               : [`deactivate ${names}: they are logged out everywhere and can no longer log in`],
-          ...(self ? { warning: "You selected yourself: you are left out, and so is the last active admin superuser." } : {}),
+          ...(self ? { warning: "You selected yourself: you are left out (you cannot deactivate or delete yourself here)." } : {}),
           action: `${mount}/users/bulk`,
           fields: [["action", chosen], ...users.map((user) => ["ids", String(user.id)] as const)],
           confirmLabel: `${BULK_ACTIONS[chosen].label} ${users.length === 1 ? "this user" : `these ${users.length} users`}`,

@@ -19,7 +19,7 @@ function confirmRemoval(kit: AdminKit, c: Context, actor: User, user: User, afte
   return c.html(
     confirmPage(kit.page(c), {
       title: deactivateOnly ? `Deactivate ${user.username}?` : `Take rights away from ${user.username}?`,
-      consequences: consequences(user, removed),
+      consequences: consequences(user, removed, self),
       ...(warning ? { warning } : {}),
       action: deactivateOnly ? `${mount}/users/${user.id}/deactivate` : `${mount}/users/${user.id}/permissions`,
       fields: deactivateOnly ? [] : FLAG_NAMES.filter((flag) => after[flag]).map((flag) => [flag, "on"] as const),

@@ -35,7 +35,7 @@ function shown(value: Change["from"]): string {
 }
 
 function changeList(entry: HistoryEntry): Html | string {
-  if (entry.action === "password") return "password changed";
+  // A password change is only ever "Password changed": no value, old or new, is kept.
   if (entry.changes.length === 0) return "";
   return html`<ul class="changes">${entry.changes.map(
     (change) => html`<li>${FIELD_LABELS[change.field] ?? change.field}: ${entry.action === "created" ? "" : html`${shown(change.from)} → `}${shown(change.to)}</li>`,

@@ -1,8 +1,9 @@
 // The changes the admin makes to users, shared by the single-user pages and the bulk actions: each one
 // enforces the same rules, ends the sessions it must, and writes the history.
+import { LastSuperuserError } from "../errors.js";
 import type { User } from "../user/user-row.js";
 import { diffUser } from "./history-store.js";
-import { LAST_SUPERUSER_MESSAGE, LAST_SUPERUSER_OTHER_MESSAGE, isLastSuperuserError, type AdminKit } from "./context.js";
+import { LAST_SUPERUSER_MESSAGE, LAST_SUPERUSER_OTHER_MESSAGE, type AdminKit } from "./context.js";
 
 export type FlagName = "active" | "admin" | "superuser";
 export type FlagSet = Record<FlagName, boolean>;
@@ -40,7 +41,7 @@ export async function setPermissions(kit: AdminKit, actor: User, user: User, aft
   try {
     updated = await kit.userClass.changePermissions(user.id, after, { keepOneAdminSuperuser: true });
   } catch (error) {
-    if (isLastSuperuserError(error)) return lastSuperuser(actor, user);
+    if (error instanceof LastSuperuserError) return lastSuperuser(actor, user);
     throw error;
   }
   // The user layer ends the sessions in the user table's database; the admin's store may use another one.
@@ -57,7 +58,7 @@ export async function deleteUser(kit: AdminKit, actor: User, user: User): Promis
   try {
     await kit.userClass.deleteUser(user.id, { keepOneAdminSuperuser: true });
   } catch (error) {
-    if (isLastSuperuserError(error)) return lastSuperuser(actor, user);
+    if (error instanceof LastSuperuserError) return lastSuperuser(actor, user);
     throw error;
   }
   await kit.auth.store.removeAllForUser(user.id);

@@ -5,7 +5,7 @@ import { PiccoloError, TableMissingError } from "../errors.js";
 import { SessionAuth, type SessionAuthOptions } from "../session/auth.js";
 import { MINUTE } from "../session/store.js";
 import { BaseUser } from "../user/base-user.js";
-import { SUPERUSER_ONLY_MESSAGE, detectMount, normaliseMount, pageContext, type AdminKit, type AdminUserClass } from "./context.js";
+import { SUPERUSER_ONLY_MESSAGE, detectMount, normaliseMount, pageContext, type AdminKit } from "./context.js";
 import { AdminHistory } from "./history-store.js";
 import { createRoutes } from "./routes/create.js";
 import { deleteRoutes } from "./routes/delete.js";
@@ -68,7 +68,7 @@ const securityHeaders = secureHeaders({
  */
 export function createAdminApp(options: AdminOptions = {}): Hono {
   const { mountPath, title, pageSize: configuredPageSize, onError, ...sessionOptions } = options;
-  const userClass = (options.userClass ?? BaseUser) as AdminUserClass;
+  const userClass = options.userClass ?? BaseUser;
   const pageSize = configuredPageSize ?? 20;
   const report = onError ?? ((error: unknown) => console.error("piccolo admin:", error));
   const mountOf = (c: Context) => (mountPath !== undefined ? normaliseMount(mountPath) : detectMount(c));

@@ -1,29 +1,14 @@
 import type { Context } from "hono";
 import { basePath } from "hono/route";
-import { PiccoloError } from "../errors.js";
 import { getCsrfToken, getSessionUser, type SessionAuth } from "../session/auth.js";
-import type { BaseUser, UserRef } from "../user/base-user.js";
+import type { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
 import type { AdminHistory } from "./history-store.js";
 import { errorPage, type Notice, type PageContext } from "./views/layout.js";
 
-type Flags = { active?: boolean; admin?: boolean; superuser?: boolean };
-
-/**
- * The user-layer calls the admin makes (BaseUser's API: the admin never queries piccolo_user itself).
- * Declared here so the routes name exactly what they rely on.
- */
-export type AdminUserClass = typeof BaseUser & {
-  updateProfile(user: UserRef, profile: { username?: string; email?: string; firstName?: string | null; lastName?: string | null }): Promise<User>;
-  deleteUser(user: UserRef, options?: { keepOneAdminSuperuser?: boolean }): Promise<void>;
-  changePermissions(user: UserRef, permissions: Flags, options?: { keepOneAdminSuperuser?: boolean }): Promise<User>;
-  listUsers(options: Parameters<typeof BaseUser.listUsers>[0] & { filter?: Flags }): Promise<User[]>;
-  countUsers(options: { search?: string; filter?: Flags }): Promise<number>;
-};
-
 /** What every route module shares: the user class, the session auth, the history and the page basics. */
 export interface AdminKit {
-  userClass: AdminUserClass;
+  userClass: typeof BaseUser;
   auth: SessionAuth;
   history: AdminHistory;
   siteTitle: string;
@@ -39,10 +24,6 @@ export const LAST_SUPERUSER_MESSAGE =
 export const LAST_SUPERUSER_OTHER_MESSAGE =
   "This would leave no active admin superuser, so nobody could manage users any more. Make another user an active admin superuser first.";
 
-/** `LastSuperuserError` (code LAST_SUPERUSER) from the user layer. */
-export function isLastSuperuserError(error: unknown): boolean {
-  return error instanceof PiccoloError && error.code === "LAST_SUPERUSER";
-}
 
 export function normaliseMount(path: string): string {
   const trimmed = path.trim().replace(/\/+$/, "");

@@ -1,5 +1,5 @@
 import { useDatabase, type Database } from "../engine/connect.js";
-import { translateDatabaseError } from "../engine/errors.js";
+import { runTranslated } from "../engine/database-errors.js";
 import { nowTimestamp, parseTimestamp } from "../engine/values.js";
 import type { User } from "../user/user-row.js";
 import { ADMIN_HISTORY_TABLE, adminHistoryApp } from "./migrations/index.js";
@@ -32,11 +32,7 @@ export class AdminHistory {
 
   private async run<T>(work: (db: Database) => Promise<T>): Promise<T> {
     const db = await useDatabase(this.database);
-    try {
-      return await work(db);
-    } catch (error) {
-      throw translateDatabaseError(error, db.target, adminHistoryApp.name);
-    }
+    return runTranslated(db, () => work(db), { app: adminHistoryApp.name });
   }
 
   /** Fails with "run `piccolo migrations forwards admin_history`" before a change is made that could not be recorded. */

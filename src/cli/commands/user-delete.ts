@@ -34,7 +34,7 @@ export async function run(input: CommandInput): Promise<void> {
       return;
     }
   }
-  await (BaseUser as unknown as { deleteUser(id: number): Promise<void> }).deleteUser(user.id); // TODO(refactor-done): plain call
+  await BaseUser.deleteUser(user.id);
   if (input.json) printJson({ deleted: true, id: user.id, username: user.username });
   else print(`Deleted user ${user.username} and their sessions`);
 }

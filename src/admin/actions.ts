@@ -63,6 +63,7 @@ export async function deleteUser(kit: AdminKit, actor: User, user: User): Promis
   }
   await kit.auth.store.removeAllForUser(user.id);
   await kit.history.record(actor, user, "deleted");
+  await kit.history.retire(user.id);
   return { ok: true };
 }
 

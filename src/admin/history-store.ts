@@ -59,6 +59,11 @@ export class AdminHistory {
     );
   }
 
+  /** After a delete: the user's entries stay, but no later user with the same id (SQLite reuses ids) shows them. */
+  async retire(userId: number): Promise<void> {
+    await this.run((db) => db.kysely.updateTable(ADMIN_HISTORY_TABLE).set({ retired: 1 }).where("user_id", "=", userId).execute());
+  }
+
   /** A page of one user's history, newest first. */
   async listFor(userId: number, page: number, limit: number): Promise<HistoryEntry[]> {
     const rows = await this.run((db) =>
@@ -66,6 +71,7 @@ export class AdminHistory {
         .selectFrom(ADMIN_HISTORY_TABLE)
         .selectAll()
         .where("user_id", "=", userId)
+        .where("retired", "=", 0)
         .orderBy("id", "desc")
         .limit(limit)
         .offset((page - 1) * limit)
@@ -89,6 +95,7 @@ export class AdminHistory {
         .selectFrom(ADMIN_HISTORY_TABLE)
         .select((eb) => eb.fn.countAll().as("count"))
         .where("user_id", "=", userId)
+        .where("retired", "=", 0)
         .executeTakeFirstOrThrow(),
     );
     return Number(row.count);

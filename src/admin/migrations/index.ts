@@ -4,7 +4,7 @@ import type { Migration, MigrationApp } from "../../migrations/types.js";
 
 /** The admin's own record of who changed which user; not a Piccolo table, so Python Piccolo never sees it. */
 export const ADMIN_HISTORY_TABLE = "admin_history";
-const COLUMNS = ["id", "created_at", "actor_id", "actor_username", "user_id", "username", "action", "changes"];
+const COLUMNS = ["id", "created_at", "actor_id", "actor_username", "user_id", "username", "action", "changes", "retired"];
 
 const createHistory: Migration = {
   id: "2026-12-01T14:30:00",
@@ -21,10 +21,12 @@ const createHistory: Migration = {
       .addColumn("user_id", sql.raw("INTEGER"), (c) => c.notNull())
       .addColumn("username", dialect.varcharType(100), (c) => c.notNull())
       .addColumn("action", dialect.varcharType(20), (c) => c.notNull())
-      .addColumn("changes", sql.raw("TEXT"), (c) => c.notNull());
+      .addColumn("changes", sql.raw("TEXT"), (c) => c.notNull())
+      // 1 once the user is deleted: SQLite may give a later user the same id, who must not inherit this history.
+      .addColumn("retired", sql.raw("INTEGER"), (c) => c.notNull().defaultTo(0));
     await dialect.withTableOptions(table).execute();
     // The user page reads one user's entries, newest first.
-    await db.schema.createIndex("admin_history_user_id").on(ADMIN_HISTORY_TABLE).columns(["user_id", "id"]).execute();
+    await db.schema.createIndex("admin_history_user_id").on(ADMIN_HISTORY_TABLE).columns(["user_id", "retired", "id"]).execute();
   },
 
   backwards: (context) => dropTable(context, ADMIN_HISTORY_TABLE),

@@ -234,6 +234,23 @@ for (const engine of testEngines) {
       }
     });
 
+    test("layout: flag checkboxes keep their size when hints wrap; buttons keep a gap below the text above them", async () => {
+      const page = await login("root");
+      try {
+        await page.setViewportSize({ width: 390, height: 844 });
+        await page.goto(at(`users/${ids.gina}`));
+        const box = async (selector: string) => (await page.locator(selector).first().boundingBox())!;
+        const widths = await Promise.all(["#flag-active", "#flag-admin", "#flag-superuser"].map(async (id) => (await box(id)).width));
+        assert.ok(widths.every((width) => Math.abs(width - widths[0]!) < 0.5 && width >= 16), `checkbox widths ${widths.join(", ")}`);
+        const gap = async (above: string, below: string) => (await box(below)).y - ((await box(above)).y + (await box(above)).height);
+        assert.ok((await gap("#password-heading ~ .hint", "label[for=new_password]")) >= 8, "password card: hint, then a gap, then the form");
+        assert.ok((await gap("#danger-heading ~ .hint", "#danger-heading ~ .actions")) >= 8, "deactivate card: text, then a gap, then the buttons");
+        assert.ok((await gap("#flag-superuser-hint", "button:has-text('Save permissions')")) >= 8);
+      } finally {
+        await page.context().close();
+      }
+    });
+
     test("a plain admin sees no controls, and every changing request posted directly is refused with 403", async () => {
       const page = await login("carol");
       try {

@@ -92,7 +92,9 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
       if (status === 401) {
         return c.html(errorPage(page, "Please log in", "You need to log in to do this.", { href: `${page.mount}/login`, text: "Go to the login page" }), 401);
       }
-      return c.html(errorPage(page, "Not allowed", SUPERUSER_ONLY_MESSAGE, users), status);
+      if (reason === "forbidden") return c.html(errorPage(page, "Not allowed", SUPERUSER_ONLY_MESSAGE, users), status);
+      // Anything else the session layer refuses (a rate limit, a busy database) says why itself.
+      return c.html(errorPage(page, "Please try again later", message, users), status);
     },
   });
   const kit: AdminKit = {

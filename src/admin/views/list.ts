@@ -109,23 +109,21 @@ ${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user
   const pageLink = (target: number, label: string, rel: string) =>
     html`<li><a class="button secondary" rel="${rel}" href="${url({ page: target })}">${label}</a></li>`;
 
-  const results =
-    state.total === 0
-      ? html`<div class="card empty" role="status">
-<p>${state.search ? `No users match “${state.search}”${filters ? ` (${filters})` : ""}.` : narrowed ? `No users are ${filters}.` : "No users yet."}</p>
-${narrowed ? html`<p><a href="${clear}">Clear the search and filters</a></p>` : ""}
-</div>`
-      : html`<p id="users-summary" role="status">${summary}</p>
-<form method="post" action="${m}/users/bulk" class="bulk">
-${bulk ? html`${csrfField(page)}<div class="bulk-bar"><label for="bulk-action">With the selected users</label><select id="bulk-action" name="action"><option value="activate">Activate</option><option value="deactivate">Deactivate</option><option value="delete">Delete</option></select><button type="submit" class="button secondary">Apply</button></div>` : ""}
-<div class="table-wrap" role="region" aria-labelledby="users-caption" tabindex="0">
+  const table = html`<div class="table-wrap" role="region" aria-labelledby="users-caption" tabindex="0">
 <table>
 <caption id="users-caption">Users (select a column heading to sort)</caption>
 <thead><tr>${bulk ? html`<th scope="col"><span class="visually-hidden">Select</span></th>` : ""}${headers}</tr></thead>
 <tbody>${rows}</tbody>
 </table>
-</div>
-</form>
+</div>`;
+  const results =
+    state.total === 0
+      ? html`<div class="card empty" role="status">
+<p>${state.search ? `No users match “${state.search}”${filters ? ` (${filters})` : ""}.` : narrowed ? `No users match the filters (${filters}).` : "No users yet."}</p>
+${narrowed ? html`<p><a href="${clear}">Clear the search and filters</a></p>` : ""}
+</div>`
+      : html`<p id="users-summary" role="status">${summary}</p>
+${bulk ? html`<form method="post" action="${m}/users/bulk" class="bulk">${csrfField(page)}<div class="bulk-bar"><label for="bulk-action">With the selected users</label><select id="bulk-action" name="action"><option value="activate">Activate</option><option value="deactivate">Deactivate</option><option value="delete">Delete</option></select><button type="submit" class="button secondary">Apply</button></div>${table}</form>` : table}
 <nav class="pagination" aria-label="Pages">
 <span>Page ${state.page} of ${state.pages}</span>
 <ul>

@@ -120,6 +120,28 @@ for (const engine of testEngines) {
       }
     });
 
+    test("a superuser creates a user; the new user's history says who created it with which values", async () => {
+      const page = await login("root");
+      try {
+        await page.getByRole("link", { name: "Add a user" }).click();
+        await page.getByLabel("Username", { exact: true }).fill("ivy");
+        await page.getByLabel("Email (optional)").fill("ivy@example.com");
+        await page.getByLabel("Password", { exact: true }).fill("ivy-pass1");
+        await page.getByLabel("Confirm the password").fill("ivy-pass1");
+        await page.getByLabel("Admin (may use this admin)").check();
+        await page.getByRole("button", { name: "Create user" }).click();
+        await page.waitForURL(/done=created/);
+        const history = await historyText(page);
+        assert.match(history, /root\s*Created/);
+        assert.match(history, /Email: ivy@example\.com/);
+        assert.match(history, /Admin: Yes/);
+        assert.doesNotMatch(await page.content(), /ivy-pass1|pbkdf2/);
+        await TestUser.deleteUser("ivy");
+      } finally {
+        await page.context().close();
+      }
+    });
+
     test("filters, search and sort combine and stay in the URL; page size; an empty result says so without a table", async () => {
       const page = await login("root");
       try {
@@ -229,6 +251,10 @@ for (const engine of testEngines) {
         await page.getByRole("button", { name: "Apply" }).click();
         await page.waitForURL(/done=activated_many/);
         assert.equal((await TestUser.getUser(ids.gina!))!.active, true);
+        await page.goto(at(`users/${ids.gina}`));
+        const history = await historyText(page);
+        assert.ok(history.indexOf("Active: No → Yes") < history.indexOf("Active: Yes → No"), "newest first");
+        assert.match(history, /Active: Yes → No/);
       } finally {
         await page.context().close();
       }

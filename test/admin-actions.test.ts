@@ -262,8 +262,12 @@ for (const engine of testEngines) {
       const ended = await piccolo(["--db", url, "user", "delete", "cli_gone"]);
       assert.equal(ended.code, 1, "no answer on standard input is a failure, not a yes");
       assert.match(ended.stderr, /--yes/);
+      const root = await loginAs("root");
+      await root.postForm(`/users/${id}/profile`, { username: "cli_gone", email: "cli_gone@changed.example" });
       const yes = await piccolo(["--db", url, "user", "delete", "cli_gone"], { input: "y\n" });
       assert.equal(yes.code, 0, yes.all);
+      const rows = await historyRows(id);
+      assert.ok(rows.length > 0 && rows.every((row) => Number(row.retired) === 1), "its admin history is retired");
       assert.match(yes.stdout, /Deleted user cli_gone/);
       assert.equal(await TestUser.getUser(id), null);
       const other = await make("cli_json", {});

@@ -45,6 +45,8 @@ export function createRoutes(app: Hono, kit: AdminKit, guards: { superuserOnly: 
         admin: values.admin,
         superuser: values.superuser,
       });
+      // A new user may get the id of one deleted outside the admin (SQLite reuses ids): that history is not theirs.
+      await kit.history.retire(user.id);
       await kit.history.record(actorOf(c), user, "created", diffUser(null, user));
       return c.redirect(`${kit.mountOf(c)}/users/${user.id}?done=created`, 303);
     } catch (error) {

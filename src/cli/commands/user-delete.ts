@@ -1,11 +1,21 @@
 // `piccolo user delete <username>`: deletes a user and ends their sessions, after a [y/N] question
 // (or at once with --yes, for scripts). An unknown user is an error (exit 1); answering no changes
 // nothing (exit 0). Not in Python Piccolo's CLI.
-import { UserNotFoundError } from "../../errors.js";
+import { TableMissingError, UserNotFoundError } from "../../errors.js";
 import { CliError, print, printJson } from "../output.js";
 import { InputEndedError, prompter } from "../prompts.js";
 import type { CommandInput } from "../types.js";
 import { warnIfUserMigrationsPending } from "../users.js";
+
+/** The admin's history of the user stays, but must not pass to a later user given the same id (SQLite reuses ids). */
+async function retireAdminHistory(database: string | undefined, userId: number): Promise<void> {
+  const { AdminHistory } = await import("../../admin/history-store.js");
+  try {
+    await new AdminHistory(database).retire(userId);
+  } catch (error) {
+    if (!(error instanceof TableMissingError)) throw error; // admin_history not migrated: nothing to retire
+  }
+}
 
 export async function run(input: CommandInput): Promise<void> {
   const BaseUser: typeof import("../../user/base-user.js").BaseUser = (await import("../../user/base-user.js")).BaseUser;
@@ -35,6 +45,7 @@ export async function run(input: CommandInput): Promise<void> {
     }
   }
   await BaseUser.deleteUser(user.id);
+  await retireAdminHistory(input.db, user.id);
   if (input.json) printJson({ deleted: true, id: user.id, username: user.username });
   else print(`Deleted user ${user.username} and their sessions`);
 }

@@ -12,7 +12,7 @@ export {
   LastSuperuserError,
   BusyError,
 } from "./errors.js";
-import "./apps.js"; // registers the user and session_auth migration apps with the runner
+import "./apps.js"; // registers the user, session_auth and admin_history migration apps with the runner
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
 export type { DatabaseTarget, EngineName, PiccoloConfig } from "./engine/config.js";
 export { connect, openDatabase, closeDatabases } from "./engine/connect.js";
@@ -97,5 +97,5 @@ export type {
   SessionInfo,
   LoginRateLimiterOptions,
 } from "./session/index.js";
-export { createAdminApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
+export { createAdminApp, adminHistoryApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
 export type { AdminOptions } from "./admin/index.js";

@@ -9,6 +9,7 @@ import type { Browser, Page } from "playwright-core";
 import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
 import type * as SessionModule from "../dist/session/index.js";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
+import type * as AdminModule from "../dist/admin/index.js";
 import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
 import { chromiumAvailable, launchChromium } from "./support/browser.js";
 
@@ -16,6 +17,7 @@ import { chromiumAvailable, launchChromium } from "./support/browser.js";
 const load = async <T>(file: string) => (await import(new URL(`../../dist/${file}`, import.meta.url).href)) as T;
 const { sessionAuthApp, LOGIN_FAILED_MESSAGE } = await load<typeof SessionModule>("session/index.js");
 const { startAdmin } = await load<typeof CommandModule>("cli/commands/admin.js");
+const { adminHistoryApp } = await load<typeof AdminModule>("admin/index.js");
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 // The README's screenshots are rewritten only on request, so test runs leave the checkout clean.
@@ -44,6 +46,7 @@ for (const engine of testEngines) {
       const url = await freshDatabaseUrl(engine);
       await migrateForwards("user", { database: url });
       await migrateForwards(sessionAuthApp, { database: url });
+      await migrateForwards(adminHistoryApp, { database: url });
       TestUser.database = url;
       const people = [
         ["root", "Ada", "Lovelace", { active: true, admin: true, superuser: true }],
@@ -130,12 +133,12 @@ for (const engine of testEngines) {
         await page.getByRole("link", { name: "Last name: sort ascending" }).focus();
         await page.keyboard.press("Enter");
         await page.waitForURL(/sort=last_name/);
-        assert.equal((await rows.first().locator("td").first().textContent())?.trim(), "grace");
+        assert.equal((await rows.first().getByRole("link").textContent())?.trim(), "grace");
         await page.getByLabel("Search users").fill("van winkle");
         await page.keyboard.press("Enter");
         await page.waitForURL(/q=van\+winkle/);
         assert.equal(await rows.count(), 1);
-        assert.equal((await rows.first().locator("td").first().textContent())?.trim(), "sleeper");
+        assert.equal((await rows.first().getByRole("link").textContent())?.trim(), "sleeper");
         await page.goto(at("users"));
         if (engine === testEngines[0]) {
           await page.screenshot({ path: path.join(screenshotDir, "admin-users.png"), fullPage: true });

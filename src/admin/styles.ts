@@ -23,24 +23,45 @@ h2{font-size:1.2rem;margin:0 0 .75rem}
 .card{background:var(--bg);border:1px solid var(--line);border-radius:.5rem;padding:1.25rem;margin:0 0 1.25rem}
 .narrow{max-width:26rem;margin:2rem auto}
 .medium{max-width:34rem}
-.toolbar{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;justify-content:space-between;margin-bottom:1rem}
-.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:flex-end}
-.search .field{margin:0;flex:1 1 16rem;max-width:26rem}
+.toolbar{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;justify-content:space-between;margin-bottom:1rem}
+.toolbar h1{margin:0}
+.search{display:flex;flex-wrap:wrap;gap:.5rem .85rem;align-items:flex-end;margin:0 0 1rem}
+.search input,.search select,.search .button{height:2.75rem}
+.search > a{align-self:center;margin-top:1.5rem}
+.search .field{margin:0}
+.search .field.grow{flex:1 1 16rem;max-width:26rem}
+.search .field.small{flex:0 0 auto}
+.search select{width:auto;min-width:5.5rem}
 label{display:block;font-weight:600;margin-bottom:.25rem}
 .field{margin:0 0 1rem}
 .hint{color:var(--muted);font-size:.9rem;margin:.25rem 0 0}
+.card > .hint{margin:0 0 1rem}
 input[type=text],input[type=search],input[type=email],input[type=password],select{width:100%;max-width:26rem;padding:.55rem .65rem;font:inherit;color:var(--ink);background:#fff;border:1px solid #6b7280;border-radius:.375rem}
 input[aria-invalid=true]{border-color:var(--danger);border-width:2px}
 fieldset{border:1px solid var(--line);border-radius:.375rem;margin:0 0 1rem;padding:.75rem 1rem}
 legend{font-weight:600;padding:0 .25rem}
 .check{display:flex;gap:.5rem;align-items:flex-start;margin:.35rem 0}
-.check input{width:1.15rem;height:1.15rem;margin:.2rem 0 0}
+.check input{flex:none;width:1.15rem;height:1.15rem;margin:.2rem 0 0}
 .check label{font-weight:400;margin:0}
 .button{display:inline-block;padding:.55rem 1rem;font:inherit;font-weight:600;border-radius:.375rem;border:1px solid var(--brand);background:var(--brand);color:#fff;text-decoration:none;cursor:pointer}
 .button:hover{background:var(--brand-dark);color:#fff}
 .button.secondary{background:#fff;color:var(--brand)}
 .button.danger{background:var(--danger);border-color:var(--danger)}
-.actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin-top:1rem}
+.actions .hint{margin:0}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.bulk-bar{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:0 0 .75rem}
+.bulk-bar label{margin:0}
+.bulk-bar select{width:auto}
+td.select{width:2.5rem}
+td.select input{width:1.15rem;height:1.15rem;margin:0;vertical-align:middle}
+.empty p{margin:.25rem 0}
+.confirm ul{margin:.25rem 0 0;padding-left:1.25rem}
+.confirm li{margin:.25rem 0}
+.history-section{margin-top:1.25rem}
+td.wrap{white-space:normal;min-width:14rem}
+.changes{margin:0;padding-left:1rem}
+.changes li{overflow-wrap:anywhere}
 .alert{border-radius:.375rem;padding:.75rem 1rem;margin:0 0 1rem;border:1px solid}
 .alert.error{background:#fef2f2;border-color:#fca5a5;color:#7f1d1d}
 .alert.success{background:#f0fdf4;border-color:#86efac;color:var(--ok)}

@@ -144,6 +144,14 @@ const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/user-change-permissions.js"),
   },
   {
+    path: ["user", "delete"],
+    summary: "delete a user and end their sessions (asks first unless --yes)",
+    arguments: [["<username>", "the user to delete"]],
+    options: [{ flags: "-y, --yes", description: "delete without asking (for scripts)" }],
+    json: true,
+    load: () => import("./commands/user-delete.js"),
+  },
+  {
     path: ["user", "list"],
     aliases: ["ls"],
     summary: "list users as a table (never their passwords)",

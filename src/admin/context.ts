@@ -1,0 +1,155 @@
+import type { Context } from "hono";
+import { basePath } from "hono/route";
+import { getCsrfToken, getSessionUser, type SessionAuth } from "../session/auth.js";
+import type { BaseUser } from "../user/base-user.js";
+import type { User } from "../user/user-row.js";
+import type { AdminHistory } from "./history-store.js";
+import { errorPage, type Notice, type PageContext } from "./views/layout.js";
+
+/** What every route module shares: the user class, the session auth, the history and the page basics. */
+export interface AdminKit {
+  userClass: typeof BaseUser;
+  auth: SessionAuth;
+  history: AdminHistory;
+  siteTitle: string;
+  pageSize: number;
+  pageSizes: readonly number[];
+  mountOf(c: Context): string;
+  page(c: Context): PageContext;
+}
+
+export const SUPERUSER_ONLY_MESSAGE = "Only superusers can perform these actions.";
+export const LAST_SUPERUSER_MESSAGE =
+  "You are the last active superuser who can use the admin, so you cannot remove your own superuser or admin flag or deactivate yourself. Make another user an active admin superuser first.";
+export const LAST_SUPERUSER_OTHER_MESSAGE =
+  "This would leave no active admin superuser, so nobody could manage users any more. Make another user an active admin superuser first.";
+
+
+export function normaliseMount(path: string): string {
+  const trimmed = path.trim().replace(/\/+$/, "");
+  if (trimmed === "") return "";
+  return trimmed.startsWith("/") ? trimmed : `/${trimmed}`;
+}
+
+/** Express strips its mount path from the URL but keeps it in `req.baseUrl`; Hono's `route()` keeps it in the path. */
+export function detectMount(c: Context): string {
+  const express = (c.env as { incoming?: { baseUrl?: unknown } } | undefined)?.incoming?.baseUrl;
+  let hono = "";
+  try {
+    hono = basePath(c);
+  } catch {
+    hono = "";
+  }
+  return normaliseMount(`${typeof express === "string" ? express : ""}${normaliseMount(hono)}`);
+}
+
+export function pageContext(kit: Pick<AdminKit, "siteTitle" | "auth" | "mountOf">, c: Context): PageContext {
+  return {
+    mount: kit.mountOf(c),
+    siteTitle: kit.siteTitle,
+    csrfFieldName: kit.auth.csrfFieldName,
+    csrfToken: getCsrfToken(c),
+    actor: getSessionUser(c),
+  };
+}
+
+/** The logged-in user behind a guard (which has already refused anyone else). */
+export function actorOf(c: Context): User {
+  const actor = getSessionUser(c);
+  if (!actor) throw new Error("The admin's guard let a request through without a user.");
+  return actor;
+}
+
+// ----- forms -------------------------------------------------------------------------------------
+
+export type Form = Record<string, unknown>;
+
+/** The posted form (repeated fields as arrays), or null when the body cannot be read. */
+export async function readForm(c: Context): Promise<Form | null> {
+  try {
+    return (await c.req.parseBody({ all: true })) as Form;
+  } catch {
+    return null;
+  }
+}
+
+/** A text field's value ("" when missing, a file, or repeated). */
+export function field(form: Form, name: string): string {
+  const value = Object.hasOwn(form, name) ? form[name] : undefined;
+  return typeof value === "string" ? value : "";
+}
+
+/** Every text value of a repeated field. */
+export function fields(form: Form, name: string): string[] {
+  const value = Object.hasOwn(form, name) ? form[name] : undefined;
+  const values = Array.isArray(value) ? value : [value];
+  return values.filter((each): each is string => typeof each === "string");
+}
+
+export function checked(form: Form, name: string): boolean {
+  return Object.hasOwn(form, name) && form[name] !== undefined;
+}
+
+/** Whether the form comes from a confirmation page. */
+export function confirmed(form: Form): boolean {
+  return field(form, "confirmed") === "yes";
+}
+
+export function parseUserId(text: string | undefined): number | null {
+  if (!text || !/^[1-9][0-9]{0,15}$/.test(text)) return null;
+  const id = Number(text);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+/** A whole number ≥ 1 from the query string, else the fallback. */
+export function positiveInteger(text: string | undefined, fallback: number): number {
+  if (!text || !/^[1-9][0-9]{0,8}$/.test(text)) return fallback;
+  return Number(text);
+}
+
+export function badRequest(kit: AdminKit, c: Context, message = "The form could not be read. Reload the page and try again."): Response | Promise<Response> {
+  return c.html(errorPage(kit.page(c), "Bad request", message, { href: `${kit.mountOf(c)}/users`, text: "Back to the users" }), 400);
+}
+
+/** The user named by `:id`, or a 404 page. */
+export async function loadTarget(kit: AdminKit, c: Context): Promise<User | Response> {
+  const id = parseUserId(c.req.param("id"));
+  const user = id === null ? null : await kit.userClass.getUser(id);
+  if (!user) {
+    return c.html(errorPage(kit.page(c), "Not found", "There is no such user.", { href: `${kit.mountOf(c)}/users`, text: "Go to the users" }), 404);
+  }
+  return user;
+}
+
+// ----- messages after a redirect (`?done=…`) -----------------------------------------------------
+
+const FLASH: Record<string, (name: string, count: number) => Notice> = {
+  created: () => ({ kind: "success", text: "User created." }),
+  profile: () => ({ kind: "success", text: "Details saved." }),
+  permissions: () => ({ kind: "success", text: "Permissions saved." }),
+  password: (name) => ({ kind: "success", text: `Password set. ${name} was logged out everywhere.` }),
+  deactivated: (name) => ({ kind: "success", text: `${name} was deactivated and logged out.` }),
+  deleted: (name) => ({ kind: "success", text: `${name} was deleted, with their sessions.` }),
+  own_password: () => ({ kind: "success", text: "Your password was changed. Your other sessions were logged out." }),
+  activated_many: (_, n) => ({ kind: "success", text: `${n} user${n === 1 ? "" : "s"} activated.` }),
+  deactivated_many: (_, n) => ({ kind: "success", text: `${n} user${n === 1 ? "" : "s"} deactivated and logged out.` }),
+  deleted_many: (_, n) => ({ kind: "success", text: `${n} user${n === 1 ? "" : "s"} deleted, with their sessions.` }),
+};
+
+/** False when `?done=` names no message we send (`__proto__`, `valueOf`, junk): the request is wrong (400). */
+export function knownFlash(c: Context): boolean {
+  const done = c.req.query("done");
+  return done === undefined || Object.hasOwn(FLASH, done);
+}
+
+/** The message a `?done=` names, if any. */
+export function flash(c: Context, name = "The user"): Notice | undefined {
+  const done = c.req.query("done") ?? "";
+  if (!Object.hasOwn(FLASH, done)) return undefined;
+  const notice = FLASH[done]!(name, positiveInteger(c.req.query("count"), 0));
+  const skipped = positiveInteger(c.req.query("skipped"), 0);
+  if (skipped > 0) {
+    notice.text += ` ${skipped} left as they were: never yourself, and never the last active admin superuser.`;
+  }
+  return notice;
+}

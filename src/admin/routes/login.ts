@@ -1,0 +1,30 @@
+import type { Hono } from "hono";
+import { getSessionUser, safeRedirect } from "../../session/auth.js";
+import { field, readForm, type AdminKit } from "../context.js";
+import { loginPage } from "../views/account.js";
+
+export function loginRoutes(app: Hono, kit: AdminKit): void {
+  app.get("/", (c) => c.redirect(`${kit.mountOf(c)}/${getSessionUser(c) ? "users" : "login"}`, 303));
+
+  app.get("/login", (c) => {
+    if (getSessionUser(c)) return c.redirect(`${kit.mountOf(c)}/users`, 303);
+    const next = c.req.query("next");
+    return c.html(loginPage(kit.page(c), { next: next ? safeRedirect(next, "") : "" }));
+  });
+
+  app.post("/login", async (c) => {
+    const form = (await readForm(c)) ?? {};
+    const result = await kit.auth.login(c, form.username, form.password);
+    const mount = kit.mountOf(c);
+    // Only printable ASCII: a browser sends anything else percent-encoded, and a Location header cannot carry it.
+    const next = /^[\x21-\x7e]*$/.test(field(form, "next")) ? safeRedirect(field(form, "next"), "") : "";
+    if (result.ok) return c.redirect(next.startsWith(`${mount}/`) ? next : `${mount}/users`, 303);
+    if (result.retryAfter !== undefined) c.header("Retry-After", String(result.retryAfter));
+    return c.html(loginPage(kit.page(c), { error: result.message, username: field(form, "username"), next }), result.status);
+  });
+
+  app.post("/logout", async (c) => {
+    await kit.auth.logout(c);
+    return c.redirect(`${kit.mountOf(c)}/login`, 303);
+  });
+}

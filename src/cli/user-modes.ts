@@ -1,0 +1,8 @@
+// The database decides whether usernames are case-insensitive for the `piccolo` command: once the
+// opt-in app `user_case_insensitive` has run, its unique index already treats `Bob` and `bob` as one,
+// so the commands find `bob` by `BOB` too (and fill username_folded on the rows they write).
+export async function caseInsensitiveUsernamesInstalled(database: string | undefined): Promise<boolean> {
+  const { migrationStatus } = await import("../migrations/runner.js");
+  const rows = await migrationStatus({ app: "user_case_insensitive", database });
+  return rows.length > 0 && rows.every((row) => row.ran);
+}

@@ -145,68 +145,68 @@ interface ParsedFile {
   problems: ImportProblem[];
 }
 
+// One field and what ends it: a quoted field ("" is a quote inside it) or a bare one, then a comma,
+// a line break or the end of the text. Sticky, so the parser walks the text without copying it.
+const CSV_FIELD = /(?:"((?:[^"]|"")*)"|([^,\r\n"]*))(,|\r\n|\n|\r|$)/y;
+
 /** RFC 4180 CSV with a header row: quoted fields may hold commas, quotes ("") and line breaks. */
 export function parseCsv(text: string): ParsedFile {
   const input = text.replace(/^\uFEFF/, "");
   const records: { line: number; cells: string[] }[] = [];
-  const problems: ImportProblem[] = [];
-  let cells: string[] = [];
-  let cell = "";
-  let quoted = false;
+  let unreadable: number | undefined;
   let line = 1;
-  let recordLine = 1;
-  let sawQuote = false;
-  let unclosed: number | undefined;
-  const endRecord = () => {
-    cells.push(cell);
-    if (!(cells.length === 1 && cells[0] === "" && !sawQuote)) records.push({ line: recordLine, cells });
-    cells = [];
-    cell = "";
-    sawQuote = false;
-  };
-  for (let i = 0; i < input.length; i++) {
-    const char = input[i]!;
-    if (quoted) {
-      if (char === '"') {
-        if (input[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (char === "\n") line++;
-        cell += char;
+  let position = 0;
+  while (position < input.length) {
+    const recordLine = line;
+    const cells: string[] = [];
+    for (;;) {
+      CSV_FIELD.lastIndex = position;
+      const match = CSV_FIELD.exec(input);
+      if (!match) {
+        unreadable = recordLine; // a stray quote, or a quoted field never closed
+        position = input.length;
+        break;
       }
-    } else if (char === '"' && cell === "") {
-      quoted = true;
-      sawQuote = true;
-    } else if (char === ",") {
-      cells.push(cell);
-      cell = "";
-    } else if (char === "\n" || char === "\r") {
-      if (char === "\r" && input[i + 1] === "\n") i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else cell += char;
+      const quoted = match[1];
+      if (quoted !== undefined) {
+        cells.push(quoted.replaceAll('""', '"'));
+        line += countLineBreaks(quoted);
+      } else cells.push(match[2]!);
+      position = CSV_FIELD.lastIndex;
+      const end = match[3]!;
+      if (end !== ",") {
+        if (end !== "") line++;
+        break;
+      }
+    }
+    if (unreadable !== undefined) break;
+    if (!(cells.length === 1 && cells[0] === "")) records.push({ line: recordLine, cells });
   }
-  if (quoted) unclosed = recordLine;
-  else if (cell !== "" || cells.length > 0) endRecord();
 
   const header = records.shift();
-  if (!header) return { records: [], problems: [{ line: 0, reason: "the file has no header row" }, ...problems] };
+  if (!header) {
+    return { records: [], problems: [{ line: unreadable ?? 0, reason: "the file has no header row" }] };
+  }
   const names = header.cells.map((name) => name.trim());
   const headerProblem = checkHeader(names);
   if (headerProblem) return { records: [], problems: [{ line: header.line, reason: headerProblem }] };
-  const unclosedRecord = unclosed === undefined ? [] : [{ line: unclosed, fields: { __problem: "has a quoted field that is not closed before the end of the file" } }];
-  return {
-    problems,
-    records: [...records.map(({ line: recordAt, cells: values }) => {
-      if (values.length !== names.length) {
-        return { line: recordAt, fields: { __problem: `has ${values.length} fields, the header has ${names.length}` } };
-      }
-      return { line: recordAt, fields: Object.fromEntries(names.map((name, index) => [name, values[index]])) } as RawRecord;
-    }), ...unclosedRecord],
-  };
+  const parsed: RawRecord[] = records.map(({ line: recordAt, cells: values }) => {
+    if (values.length !== names.length) {
+      return { line: recordAt, fields: { __problem: `has ${values.length} fields, the header has ${names.length}` } };
+    }
+    return { line: recordAt, fields: Object.fromEntries(names.map((name, index) => [name, values[index]])) };
+  });
+  if (unreadable !== undefined) {
+    // Everything after it is unreadable too: one problem, at the row where reading stopped.
+    parsed.push({ line: unreadable, fields: { __problem: "has a stray quote or a quoted field that is never closed; the rest of the file cannot be read" } });
+  }
+  return { records: parsed, problems: [] };
+}
+
+function countLineBreaks(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
+  return count;
 }
 
 /** One JSON object per line; blank lines are skipped. */

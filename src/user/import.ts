@@ -3,7 +3,6 @@
 // Every row is checked first — fields, hash format, duplicates in the file and against the table —
 // and nothing is written unless all rows are good; then rows go in by batches, one transaction each.
 import type { Database } from "../engine/connect.js";
-import { booleanToDatabase } from "../engine/values.js";
 import { ValidationError } from "../errors.js";
 import { isSupportedStoredPassword } from "./stored-password.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
@@ -123,9 +122,9 @@ export async function importUsers(
       username: row.username,
       password: row.password,
       email: row.email,
-      active: booleanToDatabase(db.engine, row.active),
-      admin: booleanToDatabase(db.engine, row.admin),
-      superuser: booleanToDatabase(db.engine, row.superuser),
+      active: db.dialect.booleanToDatabase(row.active),
+      admin: db.dialect.booleanToDatabase(row.admin),
+      superuser: db.dialect.booleanToDatabase(row.superuser),
       first_name: row.firstName,
       last_name: row.lastName,
       ...foldedUsernameValues(target, row.username),

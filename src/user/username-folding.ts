@@ -15,8 +15,11 @@ export function foldUsername(username: string): string {
 }
 
 export const FOLDED_USERNAME_COLUMN = "username_folded";
-/** The unique index on the folded names (named like the table's other unique keys). */
-export const FOLDED_USERNAME_INDEX = "piccolo_user_username_folded_key";
+
+/** True when a unique violation reported this column (MySQL reports the index name, `<table>_username_folded`). */
+export function isFoldedUsernameColumn(column: string | null): boolean {
+  return column !== null && column.endsWith(FOLDED_USERNAME_COLUMN);
+}
 /** Folding can lengthen a name up to three times (`ﬃ` → `ffi`): 100 characters fold to at most 300. */
 export const FOLDED_USERNAME_LENGTH = 400;
 

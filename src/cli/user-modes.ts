@@ -6,3 +6,9 @@ export async function caseInsensitiveUsernamesInstalled(database: string | undef
   const rows = await migrationStatus({ app: "user_case_insensitive", database });
   return rows.length > 0 && rows.every((row) => row.ran);
 }
+
+/** Makes BaseUser (and so every class the commands derive from it) follow the database's mode. */
+export async function applyDatabaseUserModes(database: string | undefined): Promise<void> {
+  const { BaseUser } = await import("../user/base-user.js");
+  BaseUser.caseInsensitiveUsernames = await caseInsensitiveUsernamesInstalled(database);
+}

@@ -89,3 +89,11 @@ export function pickLoginRow<Row extends { username?: unknown; email?: unknown }
   }
   return pickByUsername(modes, rows, identifier);
 }
+
+/**
+ * The label of a login form's first field: "Username or email" when the class logs in by email, else
+ * "Username". For the session layer's and the admin's login forms.
+ */
+export function loginFieldLabel(userClass: Pick<UsernameModes, "loginWithEmail">): string {
+  return userClass.loginWithEmail ? "Username or email" : "Username";
+}

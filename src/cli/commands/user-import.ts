@@ -5,7 +5,6 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { CliError, UsageError, formatTable, note, print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
-import { caseInsensitiveUsernamesInstalled } from "../user-modes.js";
 import { warnIfUserMigrationsPending } from "../users.js";
 
 const BAR_WIDTH = 30;
@@ -31,16 +30,9 @@ export async function run(input: CommandInput): Promise<number> {
 
   BaseUser.database = input.db;
   await warnIfUserMigrationsPending(input.db);
-  const target = {
-    tableName: BaseUser.tableName,
-    minPasswordLength: BaseUser.minPasswordLength,
-    maxPasswordLength: BaseUser.maxPasswordLength,
-    maxUsernameLength: BaseUser.maxUsernameLength,
-    caseInsensitiveUsernames: await caseInsensitiveUsernamesInstalled(input.db),
-    getDatabase: () => BaseUser.getDatabase(),
-  };
   const showBar = process.stderr.isTTY === true && !input.json;
-  const result = await importUsers(target, text, format ?? detectFormat(basename(file), text), {
+  // BaseUser follows the database's case-insensitive mode (set by the line above).
+  const result = await importUsers(BaseUser, text, format ?? detectFormat(basename(file), text), {
     dryRun: input.options.dry_run === true,
     batchSize,
     onProgress: showBar ? (done, total) => drawBar(done, total) : undefined,

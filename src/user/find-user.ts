@@ -28,7 +28,7 @@ export async function findUserRow<C extends PublicColumn | "password">(
 ) {
   if (typeof ref === "number" ? !isStorableId(ref) : !isComparableText(ref)) return undefined;
   const table = typeof tableRef === "string" ? tableRef : tableRef.tableName;
-  const modes = { caseInsensitiveUsernames: typeof tableRef === "object" && tableRef.caseInsensitiveUsernames === true };
+  const modes = { caseInsensitiveUsernames: typeof tableRef !== "string" && tableRef.caseInsensitiveUsernames === true };
   const db = options.db ?? usersOf(database);
   const select = [...new Set<C | "username">([...columns, "username"])];
   let query = db.selectFrom(table).select(select);

@@ -23,8 +23,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Rows per INSERT and per transaction (default 1000). */
   batchSize?: number;
-  /** Called after each batch is committed. */
-  onProgress?: (imported: number, total: number) => void;
+  /** Called after each batch is committed (awaited when it returns a promise). */
+  onProgress?: (imported: number, total: number) => void | Promise<void>;
 }
 
 /** A row that cannot be imported: its line in the file and why (never the password value). */
@@ -131,7 +131,7 @@ export async function importUsers(
     }));
     await db.kysely.transaction().execute((trx) => trx.insertInto(target.tableName).values(values).execute());
     imported += batch.length;
-    options.onProgress?.(imported, rows.length);
+    await options.onProgress?.(imported, rows.length);
   }
   return { total, imported, dryRun, problems };
 }

@@ -4,7 +4,17 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { BaseUser, closeDatabases, connect, importUsers, migrateForwards, parseDatabaseUrl, parseStoredHash, type Database } from "piccolo-ts";
+import {
+  BaseUser,
+  closeDatabases,
+  connect,
+  importUsers,
+  migrateForwards,
+  parseDatabaseUrl,
+  parseStoredHash,
+  UserExistsError,
+  type Database,
+} from "piccolo-ts";
 import { piccolo } from "./support/cli.js";
 import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
 
@@ -148,7 +158,8 @@ for (const engine of testEngines) {
         () => null,
         (error: unknown) => error,
       );
-      assert.ok(failure, "the second batch did not fail");
+      assert.ok(failure instanceof UserExistsError, `the second batch did not fail as taken: ${String(failure)}`);
+      assert.match(failure.message, /^2 of 4 users were imported; the batch of lines 3-4 was not/);
       assert.deepEqual(progress, [2]);
       const names = await db.kysely.selectFrom("piccolo_user").select(["username", "email"]).where("username", "like", "b_").orderBy("username").execute();
       // b1 and b2 committed; b3 is the concurrent writer's; b4 went down with its batch.

@@ -3,7 +3,8 @@
 // Every row is checked first — fields, hash format, duplicates in the file and against the table —
 // and nothing is written unless all rows are good; then rows go in by batches, one transaction each.
 import type { Database } from "../engine/connect.js";
-import { ValidationError } from "../errors.js";
+import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
+import { UserExistsError, ValidationError } from "../errors.js";
 import { isSupportedStoredPassword } from "./stored-password.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 import { foldedUsernameValues } from "./username-lookup.js";
@@ -111,29 +112,43 @@ export async function importUsers(
   const total = parsed.records.length;
   findDuplicatesInFile(rows, target, problems);
   const db = await target.getDatabase();
-  await findConflictsInTable(db, target, rows, problems);
-  problems.sort((a, b) => a.line - b.line);
-  if (problems.length > 0 || dryRun) return { total, imported: 0, dryRun, problems };
+  return runTranslated(db, async () => {
+    await findConflictsInTable(db, target, rows, problems);
+    problems.sort((a, b) => a.line - b.line);
+    if (problems.length > 0 || dryRun) return { total, imported: 0, dryRun, problems };
 
-  let imported = 0;
-  for (let start = 0; start < rows.length; start += batchSize) {
-    const batch = rows.slice(start, start + batchSize);
-    const values = batch.map((row) => ({
-      username: row.username,
-      password: row.password,
-      email: row.email,
-      active: db.dialect.booleanToDatabase(row.active),
-      admin: db.dialect.booleanToDatabase(row.admin),
-      superuser: db.dialect.booleanToDatabase(row.superuser),
-      first_name: row.firstName,
-      last_name: row.lastName,
-      ...foldedUsernameValues(target, row.username),
-    }));
-    await db.kysely.transaction().execute((trx) => trx.insertInto(target.tableName).values(values).execute());
-    imported += batch.length;
-    await options.onProgress?.(imported, rows.length);
-  }
-  return { total, imported, dryRun, problems };
+    let imported = 0;
+    for (let start = 0; start < rows.length; start += batchSize) {
+      const batch = rows.slice(start, start + batchSize);
+      const values = batch.map((row) => ({
+        username: row.username,
+        password: row.password,
+        email: row.email,
+        active: db.dialect.booleanToDatabase(row.active),
+        admin: db.dialect.booleanToDatabase(row.admin),
+        superuser: db.dialect.booleanToDatabase(row.superuser),
+        first_name: row.firstName,
+        last_name: row.lastName,
+        ...foldedUsernameValues(target, row.username),
+      }));
+      try {
+        await db.kysely.transaction().execute((trx) => trx.insertInto(target.tableName).values(values).execute());
+      } catch (error) {
+        const column = uniqueViolationColumn(error);
+        if (column === null) throw error;
+        // Checked a moment ago: another writer took a name meanwhile. Earlier batches stay imported.
+        throw new UserExistsError(
+          column === "email" ? "email" : "username",
+          `${imported} of ${rows.length} users were imported; the batch of lines ${batch[0]!.line}-${batch.at(-1)!.line} was not: ` +
+            `another writer took one of its ${column === "email" ? "emails" : "usernames"} meanwhile. ` +
+            "Remove the imported rows from the file and run the import again.",
+        );
+      }
+      imported += batch.length;
+      await options.onProgress?.(imported, rows.length);
+    }
+    return { total, imported, dryRun, problems };
+  });
 }
 
 // ---- reading the file ---------------------------------------------------------------------------------

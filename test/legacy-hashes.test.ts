@@ -93,9 +93,11 @@ test("known-answer vectors of every imported format verify, and a wrong password
   }
 });
 
-test("better-auth normalises with NFKC: the compatibility form of a password is the same password", async () => {
+test("better-auth normalises with NFKC: a password typed in its compatibility form is the same password", async () => {
+  // better-auth stored scrypt(NFKC("password1")); a user typing the full-width form must still get in.
   const stored = VECTORS.find(([password]) => password === "ｐａｓｓｗｏｒｄ①")![1];
   assert.equal(await verifyLegacyHash("password1", stored), true);
+  assert.equal(await verifyLegacyHash("ｐａｓｓｗｏｒｄ１", stored), true); // full-width digit one
 });
 
 test("only well-shaped values with bounded costs count as an imported format", () => {

@@ -94,6 +94,12 @@ for (const engine of testEngines) {
       assert.equal(await NameOnlyUser.login("dave@example.com", "dave@example.com-pw1"), ids["dave@example.com"]);
     });
 
+    test("loginSync follows the opt-in too (the worker thread gets the class's settings)", async () => {
+      class SyncEmailUser extends EmailUser {}
+      SyncEmailUser.database = db.target.url;
+      assert.equal(SyncEmailUser.loginSync("BOB@example.com", "bob-pw1"), ids.bob);
+    });
+
     test("an email longer than the username limit is still looked up (emails go to 255)", async () => {
       const email = `${"x".repeat(150)}@example.com`;
       const user = await EmailUser.createUser({ username: "longmail", password: "long-pw1", email });

@@ -230,6 +230,8 @@ export class BaseUser {
       maxPasswordLength: this.maxPasswordLength,
       maxUsernameLength: this.maxUsernameLength,
       iterations: this.iterations,
+      loginWithEmail: this.loginWithEmail,
+      caseInsensitiveUsernames: this.caseInsensitiveUsernames,
       database: typeof this.database === "object" ? this.database.target.url : this.database,
     };
   }

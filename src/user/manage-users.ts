@@ -53,13 +53,12 @@ export async function changePermissions(
   const { dialect } = database;
   return runTranslated(database, () =>
     withWriteTransaction(database, async (db) => {
+      const managers = options.keepOneAdminSuperuser ? await lockManagers(cls, database, db) : undefined;
       const row = await findUserRow(database, cls, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
       if (!row) throw new UserNotFoundError(ref);
       const before = userFromRow(row);
       const after = { ...before, ...changes };
-      if (options.keepOneAdminSuperuser && isManager(before) && !isManager(after)) {
-        await assertAnotherManager(cls, database, db, before.id);
-      }
+      if (managers && isManager(before) && !isManager(after)) assertAnotherManager(managers, before.id);
       const stored = Object.fromEntries(Object.entries(changes).map(([flag, value]) => [flag, dialect.booleanToDatabase(value)]));
       if (Object.keys(stored).length > 0) {
         await (db as UserKysely).updateTable(cls.tableName).set(stored).where("id", "=", before.id).execute();
@@ -76,9 +75,10 @@ export async function deleteUser(cls: typeof BaseUser, user: UserRef, options: G
   const database = await cls.getDatabase();
   await runTranslated(database, () =>
     withWriteTransaction(database, async (db) => {
+      const managers = options.keepOneAdminSuperuser ? await lockManagers(cls, database, db) : undefined;
       const row = await findUserRow(database, cls, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
       if (!row) throw new UserNotFoundError(ref);
-      if (options.keepOneAdminSuperuser && isManager(userFromRow(row))) await assertAnotherManager(cls, database, db, row.id);
+      if (managers && isManager(userFromRow(row))) assertAnotherManager(managers, row.id);
       await endSessions(db, row.id);
       await (db as UserKysely).deleteFrom(cls.tableName).where("id", "=", row.id).execute();
     }),
@@ -123,18 +123,26 @@ function isManager(user: Pick<User, "active" | "admin" | "superuser">): boolean 
   return user.active && user.admin && user.superuser;
 }
 
-/** Refuses unless an active admin superuser other than `userId` remains; their rows stay locked until commit. */
-async function assertAnotherManager(cls: typeof BaseUser, database: Database, db: Kysely<any>, userId: number): Promise<void> {
+/**
+ * The ids of the active admin superusers, their rows locked until commit. Taken first, in id order, by
+ * every guarded change, so two of them wait for each other instead of deadlocking, and the second
+ * sees what the first left.
+ */
+async function lockManagers(cls: typeof BaseUser, database: Database, db: Kysely<any>): Promise<number[]> {
   const yes = database.dialect.booleanToDatabase(true);
   let query = (db as UserKysely)
     .selectFrom(cls.tableName)
     .select("id")
     .where("active", "=", yes)
     .where("admin", "=", yes)
-    .where("superuser", "=", yes);
+    .where("superuser", "=", yes)
+    .orderBy("id");
   if (database.dialect.supportsForUpdate) query = query.forUpdate();
-  const managers = await query.execute();
-  if (!managers.some((manager) => manager.id !== userId)) throw new LastSuperuserError();
+  return (await query.execute()).map((row) => row.id);
+}
+
+function assertAnotherManager(managers: readonly number[], userId: number): void {
+  if (!managers.some((id) => id !== userId)) throw new LastSuperuserError();
 }
 
 /**

@@ -1,4 +1,7 @@
 import type { ColumnType, Generated, Kysely } from "kysely";
+import type { MigrationTable } from "../migrations/migration-table.js";
+
+export type { MigrationTable };
 
 /** Stored booleans: `boolean` on PostgreSQL, 1/0 on SQLite and MySQL. Write either; read with `booleanFromDatabase`. */
 export type StoredBoolean = ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
@@ -20,13 +23,6 @@ export interface PiccoloUserTable {
   last_login: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-/** Piccolo's `migration` table: one row per migration ran, per app. */
-export interface MigrationTable {
-  id: Generated<number>;
-  name: string;
-  app_name: string;
-  ran_on: ColumnType<string, string | undefined, string>;
-}
 
 /** piccolo_api's `sessions` table (`session_auth`); piccolo-ts stores a digest of the token. */
 export interface SessionsTable {

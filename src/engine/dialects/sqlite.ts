@@ -72,5 +72,6 @@ export const sqliteDialect: EngineDialect = {
     const match = /no such table: (?:main\.)?(\S+)/.exec(error.message ?? "");
     return match ? (match[1] ?? "") : null;
   },
-  isRetryableConflict: (error) => codeOf(error) === "SQLITE_BUSY",
+  // SQLITE_BUSY comes only after the busy timeout has been waited out: trying again would wait as long.
+  isRetryableConflict: () => false,
 };

@@ -5,5 +5,6 @@ import { adminHistoryApp } from "./admin/migrations/index.js";
 import { registerMigrationApps } from "./migrations/registry.js";
 import { sessionAuthApp } from "./session/migrations/index.js";
 import { userApp } from "./user/migrations/index.js";
+import { userCaseInsensitiveApp } from "./user/migrations/case-insensitive/index.js";
 
-registerMigrationApps(userApp, sessionAuthApp, adminHistoryApp);
+registerMigrationApps(userApp, sessionAuthApp, adminHistoryApp, userCaseInsensitiveApp);

@@ -33,6 +33,13 @@ export type {
   PasswordProblem,
 } from "./user/base-user.js";
 export type { User } from "./user/user-row.js";
+export { loginFieldLabel } from "./user/username-lookup.js";
+export { foldUsername } from "./user/username-folding.js";
+export { identifyLegacyHash, verifyLegacyHash, LEGACY_FORMAT_NAMES } from "./user/legacy-hashes.js";
+export type { LegacyHashFormat } from "./user/legacy-hashes.js";
+export { importUsers, detectFormat as detectImportFormat } from "./user/import.js";
+export type { ImportFormat, ImportOptions, ImportProblem, ImportResult, ImportTarget } from "./user/import.js";
+export { userCaseInsensitiveApp, createUserCaseInsensitiveApp } from "./user/migrations/case-insensitive/index.js";
 export {
   hashPassword,
   hashPasswordSync,

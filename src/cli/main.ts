@@ -182,6 +182,18 @@ const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/doctor.js"),
   },
   {
+    path: ["user", "import"],
+    summary: "import users with their password hashes from Django, better-auth, bcrypt apps (CSV or JSON Lines)",
+    arguments: [["<file>", "a CSV file with a header row, or JSON Lines: username, password (the stored hash), email, first_name, last_name, active, admin, superuser"]],
+    options: [
+      { flags: "--format <format>", description: "csv or jsonl (default: from the file name, else its first character)" },
+      { flags: "--dry-run", description: "check every row and write nothing" },
+      { flags: "--batch-size <n>", description: "rows per transaction (default: 1000)", type: "integer" },
+    ],
+    json: true,
+    load: () => import("./commands/user-import.js"),
+  },
+  {
     path: ["admin"],
     summary: "serve the user admin in the browser, until stopped (Ctrl-C)",
     options: [

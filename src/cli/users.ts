@@ -75,11 +75,12 @@ export async function askNewPassword(ask: Prompter, validate: (password: string)
 /**
  * Warns on stderr when some migrations of the `user` app have not run (as Piccolo does for every
  * command but the migration ones). Also the first contact with the database: an unreachable server
- * fails here, before any question is asked.
+ * fails here, before any question is asked. Then sets the case-insensitive username mode from the database.
  */
 export async function warnIfUserMigrationsPending(database: string | undefined): Promise<void> {
   const { migrationStatus } = await import("../migrations/runner.js");
   const rows = await migrationStatus({ app: "user", database });
+  await (await import("./user-modes.js")).applyDatabaseUserModes(database);
   const pending = rows.filter((row) => !row.ran);
   if (pending.length === 0) return;
   const count = pending.length === 1 ? "1 migration" : `${pending.length} migrations`;

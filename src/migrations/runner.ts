@@ -160,7 +160,9 @@ function migrationFailed(
 /** Runs the pending migrations of `app` (or of every app with `"all"`), each in its own transaction. */
 export async function migrateForwards(app: AppSelector, options: ForwardsOptions = {}): Promise<ForwardsResult> {
   checkSingleApp(app, options.migrationId);
-  const targets = selectApps(app).map((each) => ({ app: each, migrations: migrationsUpTo(each, options.migrationId) }));
+  const targets = selectApps(app)
+    .filter((each) => app !== "all" || !each.optIn)
+    .map((each) => ({ app: each, migrations: migrationsUpTo(each, options.migrationId) }));
   const fake = options.fake ?? false;
   const emit = options.onEvent ?? (() => {});
   const database = await useDatabase(options.database);
@@ -311,7 +313,9 @@ export async function migrationStatus(options: MigrationStatusOptions = {}): Pro
  */
 export async function previewForwards(app: AppSelector, options: PreviewOptions = {}): Promise<MigrationPreview[]> {
   checkSingleApp(app, options.migrationId);
-  const targets = selectApps(app).map((each) => ({ app: each, migrations: migrationsUpTo(each, options.migrationId) }));
+  const targets = selectApps(app)
+    .filter((each) => app !== "all" || !each.optIn)
+    .map((each) => ({ app: each, migrations: migrationsUpTo(each, options.migrationId) }));
   const database = await useDatabase(options.database);
   const rows = await runTranslated(database, () => readMigrationRows(database.kysely), { app: targets[0]?.app.name });
   const previews: MigrationPreview[] = [];

@@ -22,4 +22,6 @@ export interface Migration {
 export interface MigrationApp {
   name: string;
   migrations: readonly Migration[];
+  /** Not run by `forwards all`: only when named (e.g. `user_case_insensitive`, which changes behaviour). */
+  optIn?: boolean;
 }

@@ -81,9 +81,12 @@ export interface ListUsersOptions {
 export interface PasswordProblem {
   id: number;
   username: string;
-  problem: "malformed" | "weak";
+  /** `legacy`: another system's hash (imported), replaced by a Piccolo hash at the next login. */
+  problem: "malformed" | "weak" | "legacy";
   /** The stored iteration count, for `weak`. */
   iterations?: number;
+  /** The format's name, for `legacy` (e.g. "Django pbkdf2_sha256"). */
+  format?: string;
 }
 
 export interface UserLogger {
@@ -108,6 +111,16 @@ export class BaseUser {
   static iterations = DEFAULT_ITERATIONS;
   /** A database URL or path, or an open `Database`; unset follows the resolution order (`DATABASE_URL`, config, `./piccolo.sqlite`). */
   static database: string | Database | undefined = undefined;
+  /**
+   * Opt-in: `login(identifier, password)` also takes an email; an identifier with `@` is looked up as an
+   * email first (ASCII letters compared case-insensitively), then as a username. One query either way.
+   */
+  static loginWithEmail = false;
+  /**
+   * Opt-in: `Bob`, `bob` and `BOB` are one user (Unicode folding, see username-folding.ts), enforced by
+   * a unique index: run `piccolo migrations forwards user_case_insensitive` first.
+   */
+  static caseInsensitiveUsernames = false;
   /** Where login warnings go (they name user ids, never values). */
   static logger: UserLogger = { warn: (message) => console.warn(`piccolo-ts: ${message}`) };
 
@@ -179,7 +192,7 @@ export class BaseUser {
     const ref = validateUserRef(user);
     const database = await this.getDatabase();
     return runTranslated(database, async () => {
-      const row = await findUserRow(database, this.tableName, ref, PUBLIC_COLUMNS);
+      const row = await findUserRow(database, this, ref, PUBLIC_COLUMNS);
       return row ? userFromRow(row) : null;
     });
   }
@@ -217,6 +230,8 @@ export class BaseUser {
       maxPasswordLength: this.maxPasswordLength,
       maxUsernameLength: this.maxUsernameLength,
       iterations: this.iterations,
+      loginWithEmail: this.loginWithEmail,
+      caseInsensitiveUsernames: this.caseInsensitiveUsernames,
       database: typeof this.database === "object" ? this.database.target.url : this.database,
     };
   }

@@ -3,6 +3,7 @@ import { ValidationError } from "../errors.js";
 import type { BaseUser, PasswordProblem } from "./base-user.js";
 import { usersOf } from "./find-user.js";
 import { parseStoredHash } from "./hasher.js";
+import { LEGACY_FORMAT_NAMES, identifyLegacyHash } from "./legacy-hashes.js";
 
 /**
  * Finds stored passwords that are not well-formed hashes (a bulk update wrote plaintext, a value was
@@ -26,7 +27,9 @@ export async function checkPasswords(cls: typeof BaseUser, options?: { batchSize
       for (const row of rows) {
         const parsed = parseStoredHash(row.password);
         const base = { id: row.id, username: row.username };
-        if (!parsed) problems.push({ ...base, problem: "malformed" });
+        const legacy = parsed ? null : identifyLegacyHash(row.password);
+        if (legacy) problems.push({ ...base, problem: "legacy", format: LEGACY_FORMAT_NAMES[legacy] });
+        else if (!parsed) problems.push({ ...base, problem: "malformed" });
         else if (parsed.iterations < cls.iterations) problems.push({ ...base, problem: "weak", iterations: parsed.iterations });
       }
       if (rows.length < batchSize) return problems;

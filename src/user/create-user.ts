@@ -6,6 +6,8 @@ import { usersOf } from "./find-user.js";
 import { hashPassword } from "./hasher.js";
 import type { UserKysely } from "./table.js";
 import type { User } from "./user-row.js";
+import { isFoldedUsernameColumn } from "./username-folding.js";
+import { foldedUsernameValues, isSameUsername, usernameFilter } from "./username-lookup.js";
 import { validateEmail, validateFlag, validateName, validatePassword, validateUsername } from "./validation.js";
 
 export async function createUser(cls: typeof BaseUser, input: CreateUserInput): Promise<User> {
@@ -36,6 +38,7 @@ export async function createUser(cls: typeof BaseUser, input: CreateUserInput): 
       superuser: dialect.booleanToDatabase(superuser),
       first_name: firstName,
       last_name: lastName,
+      ...foldedUsernameValues(cls, username),
     };
     let id: number;
     try {
@@ -43,6 +46,7 @@ export async function createUser(cls: typeof BaseUser, input: CreateUserInput): 
     } catch (error) {
       const column = uniqueViolationColumn(error);
       if (column === "username" || column === "email") throw existsError(column, username, email);
+      if (isFoldedUsernameColumn(column)) throw existsError("username", username, email);
       throw error;
     }
     return { id, username, email, firstName, lastName, active, admin, superuser, lastLogin: null };
@@ -63,13 +67,13 @@ export async function assertAvailable(
     .select(["id", "username", "email"])
     .where((eb) =>
       eb.or([
-        ...(username === undefined ? [] : [eb("username", "=", username)]),
+        ...(username === undefined ? [] : [usernameFilter(cls, username)(eb)]),
         ...(email === undefined ? [] : [eb("email", "=", email)]),
       ]),
     );
   if (exceptId !== undefined) query = query.where("id", "<>", exceptId);
-  const rows = await query.limit(2).execute();
-  if (username !== undefined && rows.some((row) => row.username === username)) {
+  const rows = await query.limit(3).execute();
+  if (username !== undefined && rows.some((row) => isSameUsername(cls, row.username, username))) {
     throw existsError("username", username, email ?? "");
   }
   if (email !== undefined && rows.some((row) => row.email === email)) throw existsError("email", username ?? "", email);
@@ -93,6 +97,7 @@ export async function writeUnique<T>(wanted: { username?: string; email?: string
   } catch (error) {
     const column = uniqueViolationColumn(error);
     if (column === "username" || column === "email") throw existsError(column, wanted.username ?? "", wanted.email ?? "");
+    if (isFoldedUsernameColumn(column)) throw existsError("username", wanted.username ?? "", wanted.email ?? "");
     throw error;
   }
 }

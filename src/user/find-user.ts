@@ -1,10 +1,14 @@
 import type { Database } from "../engine/connect.js";
 import type { UserKysely } from "./table.js";
 import type { PublicColumn } from "./user-row.js";
+import { LOOKUP_ROW_LIMIT, pickByUsername, usernameFilter } from "./username-lookup.js";
 import { isComparableText, isStorableId } from "./validation.js";
 
 /** A user's identity: the id (number) or the username (string), as in Piccolo. */
 export type UserRef = number | string;
+
+/** The user table: its name, or a BaseUser class (whose `caseInsensitiveUsernames` then applies). */
+export type UserTableRef = string | { tableName: string; caseInsensitiveUsernames?: boolean };
 
 export function usersOf(database: Database): UserKysely {
   return database.kysely as UserKysely;
@@ -12,21 +16,24 @@ export function usersOf(database: Database): UserKysely {
 
 /**
  * The row of the user `ref` names, with `columns` (and the username), or undefined. Usernames compare
- * exactly: MySQL's comparison ignores trailing spaces, so a near match is re-checked here.
+ * exactly (or folded, with case-insensitive usernames): MySQL's comparison ignores trailing spaces,
+ * so a near match is re-checked here.
  */
 export async function findUserRow<C extends PublicColumn | "password">(
   database: Database,
-  table: string,
+  tableRef: UserTableRef,
   ref: UserRef,
   columns: readonly C[],
   options: { db?: UserKysely; forUpdate?: boolean } = {},
 ) {
   if (typeof ref === "number" ? !isStorableId(ref) : !isComparableText(ref)) return undefined;
+  const table = typeof tableRef === "string" ? tableRef : tableRef.tableName;
+  const modes = { caseInsensitiveUsernames: typeof tableRef !== "string" && tableRef.caseInsensitiveUsernames === true };
   const db = options.db ?? usersOf(database);
   const select = [...new Set<C | "username">([...columns, "username"])];
-  let query = db.selectFrom(table).select(select).where(typeof ref === "number" ? "id" : "username", "=", ref);
+  let query = db.selectFrom(table).select(select);
+  query = typeof ref === "number" ? query.where("id", "=", ref) : query.where(usernameFilter(modes, ref)).limit(LOOKUP_ROW_LIMIT);
   if (options.forUpdate && database.dialect.supportsForUpdate) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
-  if (row && typeof ref === "string" && row.username !== ref) return undefined;
-  return row;
+  const rows = await query.execute();
+  return typeof ref === "number" ? rows[0] : pickByUsername(modes, rows, ref);
 }

@@ -2,15 +2,19 @@ import type { Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
 import { nowTimestamp } from "../engine/values.js";
 import type { BaseUser, LoginOptions } from "./base-user.js";
-import { findUserRow, usersOf } from "./find-user.js";
+import { usersOf } from "./find-user.js";
 import { assertHashCapacity } from "./hash-pool.js";
 import { burnOneHash, hashPassword, parseStoredHash, verifyPassword } from "./hasher.js";
+import { identifyLegacyHash, verifyLegacyHash } from "./legacy-hashes.js";
 import { userFromRow, PUBLIC_COLUMNS } from "./user-row.js";
-import { exceedsLength, isComparableText } from "./validation.js";
+import { LOOKUP_ROW_LIMIT, isEmailIdentifier, loginFilter, pickLoginRow } from "./username-lookup.js";
+import { MAX_EMAIL_LENGTH, exceedsLength, isComparableText } from "./validation.js";
 
 /**
  * The user's id when the password is right (and `allow` accepts the user), else null. Costs one
- * password hash of the class's iteration count whether or not the username exists.
+ * password hash of the class's iteration count whether or not the username exists. `username` is the
+ * identifier typed: with `loginWithEmail`, one with `@` may be an email. A stored hash of an imported
+ * format (legacy-hashes.ts) is verified too, and replaced by a Piccolo hash on success.
  */
 export async function login(
   cls: typeof BaseUser,
@@ -19,7 +23,8 @@ export async function login(
   options: LoginOptions = {},
 ): Promise<number | null> {
   if (typeof username !== "string" || typeof password !== "string") return null;
-  if (exceedsLength(username, cls.maxUsernameLength)) {
+  const maxLength = isEmailIdentifier(cls, username) ? Math.max(cls.maxUsernameLength, MAX_EMAIL_LENGTH) : cls.maxUsernameLength;
+  if (exceedsLength(username, maxLength)) {
     cls.logger.warn("Excessively long username provided.");
     return null;
   }
@@ -34,15 +39,26 @@ export async function login(
 
   const database = await cls.getDatabase();
   return runTranslated(database, async () => {
-    const row = await findUserRow(database, cls.tableName, username, [...PUBLIC_COLUMNS, "password"]);
+    // One query for every way the identifier can name a user; the choice among its rows is made here.
+    const rows = await usersOf(database)
+      .selectFrom(cls.tableName)
+      .select([...PUBLIC_COLUMNS, "password"])
+      .where(loginFilter(cls, username))
+      .limit(LOOKUP_ROW_LIMIT)
+      .execute();
+    const row = pickLoginRow(cls, rows, username);
     const parsed = row ? parseStoredHash(row.password) : null;
-    if (row && !parsed) {
+    const legacy = row && !parsed ? identifyLegacyHash(row.password) : null;
+    if (row && !parsed && !legacy) {
       cls.logger.warn(`User ${row.id} has a stored password that is not a valid hash; login refused.`);
     }
-    const verified = row && parsed ? await verifyPassword(password, row.password, cls.iterations) : false;
+    let verified = false;
+    if (row && parsed) verified = await verifyPassword(password, row.password, cls.iterations);
+    else if (row && legacy) verified = (await verifyLegacyHash(password, row.password)) === true;
     if (!verified) {
       // Equal cost for every failure: an unknown user, a bad stored value, or a weaker stored hash
       // (padded up to the class's count, as Django's harden_runtime does) all take one full hash.
+      // An imported format's failure costs its own check plus that hash (as its success costs the re-hash).
       if (!parsed) await burnOneHash(password, cls.iterations);
       else if (parsed.iterations < cls.iterations) await burnOneHash(password, cls.iterations - parsed.iterations);
       await touchNobody(cls, database);
@@ -52,7 +68,8 @@ export async function login(
       await touchNobody(cls, database);
       return null;
     }
-    await recordLogin(cls, database, row!.id, row!.password, password, parsed!.iterations);
+    // An imported format has no iteration count: 0 makes the upgrade below always happen.
+    await recordLogin(cls, database, row!.id, row!.password, password, parsed ? parsed.iterations : 0);
     return row!.id;
   });
 }

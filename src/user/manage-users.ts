@@ -11,6 +11,7 @@ import { hashPassword } from "./hasher.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
 import type { UserKysely } from "./table.js";
 import { PUBLIC_COLUMNS, userFromRow, type User } from "./user-row.js";
+import { foldedUsernameValues } from "./username-lookup.js";
 import { validateEmail, validateFlag, validateName, validatePassword, validateUserRef, validateUsername } from "./validation.js";
 
 /** Sets a new password; ends every session of the user in the same transaction. */
@@ -19,7 +20,7 @@ export async function updatePassword(cls: typeof BaseUser, user: UserRef, passwo
   validatePassword(password, cls);
   const database = await cls.getDatabase();
   await runTranslated(database, async () => {
-    const row = await findUserRow(database, cls.tableName, ref, ["id"]);
+    const row = await findUserRow(database, cls, ref, ["id"]);
     if (!row) throw new UserNotFoundError(ref);
     // Hashed before the transaction: a write lock must not be held for the length of a hash.
     const hash = await hashPassword(password, cls.iterations);
@@ -53,7 +54,7 @@ export async function changePermissions(
   return runTranslated(database, () =>
     withWriteTransaction(database, async (db) => {
       const managers = options.keepOneAdminSuperuser ? await lockManagers(cls, database, db) : undefined;
-      const row = await findUserRow(database, cls.tableName, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
+      const row = await findUserRow(database, cls, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
       if (!row) throw new UserNotFoundError(ref);
       const before = userFromRow(row);
       const after = { ...before, ...changes };
@@ -75,7 +76,7 @@ export async function deleteUser(cls: typeof BaseUser, user: UserRef, options: G
   await runTranslated(database, () =>
     withWriteTransaction(database, async (db) => {
       const managers = options.keepOneAdminSuperuser ? await lockManagers(cls, database, db) : undefined;
-      const row = await findUserRow(database, cls.tableName, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
+      const row = await findUserRow(database, cls, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
       if (!row) throw new UserNotFoundError(ref);
       if (managers && isManager(userFromRow(row))) assertAnotherManager(managers, row.id);
       await endSessions(db, row.id);
@@ -94,6 +95,7 @@ export async function updateProfile(cls: typeof BaseUser, user: UserRef, changes
   if (changes.username !== undefined) {
     validateUsername(changes.username, cls);
     values.username = changes.username;
+    Object.assign(values, foldedUsernameValues(cls, changes.username));
   }
   if (changes.email !== undefined) values.email = validateEmail(changes.email);
   if (changes.firstName !== undefined) values.first_name = validateName(changes.firstName, "first_name");
@@ -102,14 +104,14 @@ export async function updateProfile(cls: typeof BaseUser, user: UserRef, changes
   return runTranslated(database, () =>
     withWriteTransaction(database, async (db) => {
       const users = db as UserKysely;
-      const row = await findUserRow(database, cls.tableName, ref, ["id"], { db: users, forUpdate: true });
+      const row = await findUserRow(database, cls, ref, ["id"], { db: users, forUpdate: true });
       if (!row) throw new UserNotFoundError(ref);
       const wanted = { username: values.username, email: values.email };
       await assertAvailable(cls, users, wanted, row.id);
       if (Object.keys(values).length > 0) {
         await writeUnique(wanted, () => users.updateTable(cls.tableName).set(values).where("id", "=", row.id).execute());
       }
-      const updated = await findUserRow(database, cls.tableName, row.id, PUBLIC_COLUMNS, { db: users });
+      const updated = await findUserRow(database, cls, row.id, PUBLIC_COLUMNS, { db: users });
       if (!updated) throw new UserNotFoundError(ref);
       return userFromRow(updated);
     }),

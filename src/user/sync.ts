@@ -9,6 +9,8 @@ export interface SyncSettings {
   maxPasswordLength: number;
   maxUsernameLength: number;
   iterations: number;
+  loginWithEmail: boolean;
+  caseInsensitiveUsernames: boolean;
   database: string | undefined;
 }
 

@@ -1,7 +1,10 @@
 // `piccolo user check`: finds the users whose stored password is not a well-formed Piccolo hash (a bulk
 // update wrote plaintext, a value was truncated, another algorithm) or was made with fewer PBKDF2
 // iterations than required. Prints id, username and the problem (never the stored value) as a table or
-// `--json`, and exits 1 when any is found, 0 when every stored password is fine.
+// `--json`, and exits 1 when any is found, 0 when every stored password is fine. Hashes imported from
+// another system (`piccolo user import`) are listed as such: each is replaced at the user's next login.
+// It also lists usernames that differ only in case, which the opt-in user_case_insensitive migration
+// refuses to run over (they count as problems once that migration has run).
 import { ValidationError } from "../../errors.js";
 import { formatTable, print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
@@ -24,10 +27,20 @@ export async function run(input: CommandInput): Promise<number> {
   await warnIfUserMigrationsPending(input.db);
   const problems = await Checked.checkPasswords();
   const required = Checked.iterations;
+  const { scanUsernameCollisions, collisionMessage } = await import("../../user/migrations/case-insensitive/index.js");
+  const caseCollisions = await scanUsernameCollisions((await Checked.getDatabase()).kysely, Checked.tableName);
+  const collisionsAreProblems = caseCollisions.length > 0 && Checked.caseInsensitiveUsernames;
+  const found = problems.length > 0 || collisionsAreProblems;
 
   if (input.json) {
-    printJson({ iterations: required, problems });
-  } else if (problems.length === 0) {
+    printJson({ iterations: required, problems, caseCollisions });
+    return found ? EXIT_PROBLEMS_FOUND : 0;
+  }
+  if (caseCollisions.length > 0) {
+    print(`Usernames equal when case is ignored: ${collisionMessage(caseCollisions)}`);
+    print();
+  }
+  if (problems.length === 0) {
     const count = await Checked.countUsers();
     print(
       `No problems: ${count === 1 ? "the 1 stored password is a" : `all ${count} stored passwords are`} ` +
@@ -40,15 +53,18 @@ export async function run(input: CommandInput): Promise<number> {
       problem.problem,
       problem.problem === "weak"
         ? `${problem.iterations} iterations, fewer than ${required}: upgraded at the user's next login`
-        : "not a pbkdf2_sha256 hash: this user cannot log in; set a new password",
+        : problem.problem === "legacy"
+          ? `${problem.format} hash (imported): will be upgraded on next login`
+          : "not a pbkdf2_sha256 hash: this user cannot log in; set a new password",
     ]);
     print(formatTable(["id", "username", "problem", "detail"], rows));
     const malformed = problems.filter((problem) => problem.problem === "malformed").length;
-    const weak = problems.length - malformed;
+    const legacy = problems.filter((problem) => problem.problem === "legacy").length;
+    const weak = problems.length - malformed - legacy;
     print(
       `${problems.length === 1 ? "1 user needs" : `${problems.length} users need`} attention ` +
-        `(${malformed} malformed, ${weak} weak). Fix a malformed one with "piccolo user change_password <username>".`,
+        `(${malformed} malformed, ${weak} weak, ${legacy} imported). Fix a malformed one with "piccolo user change_password <username>".`,
     );
   }
-  return problems.length === 0 ? 0 : EXIT_PROBLEMS_FOUND;
+  return found ? EXIT_PROBLEMS_FOUND : 0;
 }

@@ -1,0 +1,388 @@
+// Bringing users over from another system with their stored password hashes (no hashing happens:
+// each value is stored as given and replaced by a Piccolo hash at the user's first login).
+// Every row is checked first — fields, hash format, duplicates in the file and against the table —
+// and nothing is written unless all rows are good; then rows go in by batches, one transaction each.
+import type { Database } from "../engine/connect.js";
+import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
+import { UserExistsError, ValidationError } from "../errors.js";
+import { isSupportedStoredPassword } from "./stored-password.js";
+import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
+import { foldedUsernameValues } from "./username-lookup.js";
+import { validateEmail, validateName, validateUsername, type UserLimits } from "./validation.js";
+
+export type ImportFormat = "csv" | "jsonl";
+
+/** What the import needs from a BaseUser class. */
+export interface ImportTarget extends UserLimits {
+  tableName: string;
+  caseInsensitiveUsernames: boolean;
+  getDatabase(): Promise<Database>;
+}
+
+export interface ImportOptions {
+  /** Check everything, write nothing. */
+  dryRun?: boolean;
+  /** Rows per INSERT and per transaction (default 1000). */
+  batchSize?: number;
+  /** Called after each batch is committed (awaited when it returns a promise). */
+  onProgress?: (imported: number, total: number) => void | Promise<void>;
+}
+
+/** A row that cannot be imported: its line in the file and why (never the password value). */
+export interface ImportProblem {
+  line: number;
+  reason: string;
+}
+
+export interface ImportResult {
+  /** Data rows in the file. */
+  total: number;
+  imported: number;
+  dryRun: boolean;
+  /** Non-empty: nothing was written. */
+  problems: ImportProblem[];
+}
+
+interface ImportRow {
+  line: number;
+  username: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  active: boolean;
+  admin: boolean;
+  superuser: boolean;
+  password: string;
+}
+
+interface RawRecord {
+  line: number;
+  fields: Record<string, unknown>;
+}
+
+/** Accepted column names (snake_case as in piccolo_user, camelCase, Django's `is_…`) → the field. */
+const FIELD_NAMES: Record<string, keyof Omit<ImportRow, "line">> = {
+  username: "username",
+  email: "email",
+  first_name: "firstName",
+  firstName: "firstName",
+  last_name: "lastName",
+  lastName: "lastName",
+  active: "active",
+  is_active: "active",
+  admin: "admin",
+  is_admin: "admin",
+  superuser: "superuser",
+  is_superuser: "superuser",
+  password: "password",
+  password_hash: "password",
+};
+const TRUE_WORDS = new Set(["t", "true", "1", "yes", "y"]);
+const FALSE_WORDS = new Set(["f", "false", "0", "no", "n", ""]);
+const DEFAULT_BATCH_SIZE = 1000;
+/** Rows per lookup of existing usernames and emails. */
+const LOOKUP_CHUNK = 500;
+
+/** The format of a file: by its name (.csv, .jsonl/.ndjson), else by its first character. */
+export function detectFormat(fileName: string, text: string): ImportFormat {
+  if (/\.csv$/i.test(fileName)) return "csv";
+  if (/\.(jsonl|ndjson)$/i.test(fileName)) return "jsonl";
+  return text.replace(/^\uFEFF/, "").trimStart().startsWith("{") ? "jsonl" : "csv";
+}
+
+/** Checks every row, then (unless `dryRun` or a row is bad) inserts them all. */
+export async function importUsers(
+  target: ImportTarget,
+  text: string,
+  format: ImportFormat,
+  options: ImportOptions = {},
+): Promise<ImportResult> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new ValidationError("The batch size must be a whole number > 0.", "batchSize");
+  }
+  const dryRun = options.dryRun ?? false;
+  const parsed = format === "csv" ? parseCsv(text) : parseJsonLines(text);
+  const problems: ImportProblem[] = [...parsed.problems];
+  const rows: ImportRow[] = [];
+  for (const record of parsed.records) {
+    const row = checkRecord(record, target, problems);
+    if (row) rows.push(row);
+  }
+  const total = parsed.records.length;
+  findDuplicatesInFile(rows, target, problems);
+  const db = await target.getDatabase();
+  return runTranslated(db, async () => {
+    await findConflictsInTable(db, target, rows, problems);
+    problems.sort((a, b) => a.line - b.line);
+    if (problems.length > 0 || dryRun) return { total, imported: 0, dryRun, problems };
+
+    let imported = 0;
+    for (let start = 0; start < rows.length; start += batchSize) {
+      const batch = rows.slice(start, start + batchSize);
+      const values = batch.map((row) => ({
+        username: row.username,
+        password: row.password,
+        email: row.email,
+        active: db.dialect.booleanToDatabase(row.active),
+        admin: db.dialect.booleanToDatabase(row.admin),
+        superuser: db.dialect.booleanToDatabase(row.superuser),
+        first_name: row.firstName,
+        last_name: row.lastName,
+        ...foldedUsernameValues(target, row.username),
+      }));
+      try {
+        await db.kysely.transaction().execute((trx) => trx.insertInto(target.tableName).values(values).execute());
+      } catch (error) {
+        const column = uniqueViolationColumn(error);
+        if (column === null) throw error;
+        // Checked a moment ago: another writer took a name meanwhile. Earlier batches stay imported.
+        throw new UserExistsError(
+          column === "email" ? "email" : "username",
+          `${imported} of ${rows.length} users were imported; the batch of lines ${batch[0]!.line}-${batch.at(-1)!.line} was not: ` +
+            `another writer took one of its ${column === "email" ? "emails" : "usernames"} meanwhile. ` +
+            "Remove the imported rows from the file and run the import again.",
+        );
+      }
+      imported += batch.length;
+      await options.onProgress?.(imported, rows.length);
+    }
+    return { total, imported, dryRun, problems };
+  });
+}
+
+// ---- reading the file ---------------------------------------------------------------------------------
+
+interface ParsedFile {
+  records: RawRecord[];
+  /** Line 0: a problem with the whole file (e.g. the header). */
+  problems: ImportProblem[];
+}
+
+// One field and what ends it: a quoted field ("" is a quote inside it) or a bare one, then a comma,
+// a line break or the end of the text. Sticky, so the parser walks the text without copying it.
+const CSV_FIELD = /(?:"((?:[^"]|"")*)"|([^,\r\n"]*))(,|\r\n|\n|\r|$)/y;
+
+/** RFC 4180 CSV with a header row: quoted fields may hold commas, quotes ("") and line breaks. */
+export function parseCsv(text: string): ParsedFile {
+  const input = text.replace(/^\uFEFF/, "");
+  const records: { line: number; cells: string[] }[] = [];
+  let unreadable: number | undefined;
+  let line = 1;
+  let position = 0;
+  while (position < input.length) {
+    const recordLine = line;
+    const cells: string[] = [];
+    for (;;) {
+      CSV_FIELD.lastIndex = position;
+      const match = CSV_FIELD.exec(input);
+      if (!match) {
+        unreadable = recordLine; // a stray quote, or a quoted field never closed
+        position = input.length;
+        break;
+      }
+      const quoted = match[1];
+      if (quoted !== undefined) {
+        cells.push(quoted.replaceAll('""', '"'));
+        line += countLineBreaks(quoted);
+      } else cells.push(match[2]!);
+      position = CSV_FIELD.lastIndex;
+      const end = match[3]!;
+      if (end !== ",") {
+        if (end !== "") line++;
+        break;
+      }
+    }
+    if (unreadable !== undefined) break;
+    if (!(cells.length === 1 && cells[0] === "")) records.push({ line: recordLine, cells });
+  }
+
+  const header = records.shift();
+  if (!header) {
+    return { records: [], problems: [{ line: unreadable ?? 0, reason: "the file has no header row" }] };
+  }
+  const names = header.cells.map((name) => name.trim());
+  const headerProblem = checkHeader(names);
+  if (headerProblem) return { records: [], problems: [{ line: header.line, reason: headerProblem }] };
+  const parsed: RawRecord[] = records.map(({ line: recordAt, cells: values }) => {
+    if (values.length !== names.length) {
+      return { line: recordAt, fields: { __problem: `has ${values.length} fields, the header has ${names.length}` } };
+    }
+    return { line: recordAt, fields: Object.fromEntries(names.map((name, index) => [name, values[index]])) };
+  });
+  if (unreadable !== undefined) {
+    // Everything after it is unreadable too: one problem, at the row where reading stopped.
+    parsed.push({ line: unreadable, fields: { __problem: "has a stray quote or a quoted field that is never closed; the rest of the file cannot be read" } });
+  }
+  return { records: parsed, problems: [] };
+}
+
+function countLineBreaks(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
+  return count;
+}
+
+/** One JSON object per line; blank lines are skipped. */
+export function parseJsonLines(text: string): ParsedFile {
+  const records: RawRecord[] = [];
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  lines.forEach((content, index) => {
+    if (content.trim() === "") return;
+    const line = index + 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(content);
+    } catch {
+      records.push({ line, fields: { __problem: "is not valid JSON" } });
+      return;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      records.push({ line, fields: { __problem: "is not a JSON object" } });
+      return;
+    }
+    const unknown = Object.keys(value).filter((key) => !(key in FIELD_NAMES));
+    if (unknown.length > 0) {
+      records.push({ line, fields: { __problem: `has unknown field(s) ${unknown.join(", ")}; ${knownFields()}` } });
+      return;
+    }
+    records.push({ line, fields: value as Record<string, unknown> });
+  });
+  return { records, problems: [] };
+}
+
+function knownFields(): string {
+  return `the fields are ${Object.keys(FIELD_NAMES).join(", ")}`;
+}
+
+function checkHeader(names: string[]): string | null {
+  const unknown = names.filter((name) => !(name in FIELD_NAMES));
+  if (unknown.length > 0) return `the header has unknown column(s) ${unknown.map((name) => JSON.stringify(name)).join(", ")}; ${knownFields()}`;
+  const fields = names.map((name) => FIELD_NAMES[name]);
+  const repeated = fields.filter((field, index) => fields.indexOf(field) !== index);
+  if (repeated.length > 0) return `the header names the field ${repeated[0]} twice`;
+  for (const required of ["username", "password"] as const) {
+    if (!fields.includes(required)) return `the header has no ${required} column`;
+  }
+  return null;
+}
+
+// ---- checking rows ------------------------------------------------------------------------------------
+
+function checkRecord(record: RawRecord, target: ImportTarget, problems: ImportProblem[]): ImportRow | null {
+  const reasons: string[] = [];
+  /** Runs one field's check; a failure is noted and the other fields are still checked. */
+  const check = <T>(work: () => T, fallback: T): T => {
+    try {
+      return work();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const message = error.message.replace(/\.$/, "");
+      reasons.push(message.charAt(0).toLowerCase() + message.slice(1));
+      return fallback;
+    }
+  };
+  if (typeof record.fields.__problem === "string") {
+    problems.push({ line: record.line, reason: `the row ${record.fields.__problem}` });
+    return null;
+  }
+  const fields: Partial<Record<keyof Omit<ImportRow, "line">, unknown>> = {};
+  for (const [name, value] of Object.entries(record.fields)) fields[FIELD_NAMES[name]!] = value;
+  const username = check(() => {
+    validateUsername(fields.username, target);
+    return fields.username;
+  }, "");
+  const email = check(() => validateEmail(fields.email === "" ? undefined : fields.email), "");
+  const firstName = check(() => validateName(fields.firstName, "first_name"), null);
+  const lastName = check(() => validateName(fields.lastName, "last_name"), null);
+  const active = check(() => readFlag(fields.active, "active"), false);
+  const admin = check(() => readFlag(fields.admin, "admin"), false);
+  const superuser = check(() => readFlag(fields.superuser, "superuser"), false);
+  const password = fields.password;
+  if (typeof password !== "string" || password === "") reasons.push("the password hash is missing");
+  else if (!isSupportedStoredPassword(password)) {
+    reasons.push(
+      "the password is not a supported hash (Piccolo, Django pbkdf2_sha256/pbkdf2_sha1/argon2/bcrypt_sha256, bcrypt $2a$/$2b$/$2y$, better-auth scrypt); plain passwords are not imported",
+    );
+  }
+  if (reasons.length > 0) {
+    for (const reason of reasons) problems.push({ line: record.line, reason });
+    return null;
+  }
+  return { line: record.line, username, email, firstName, lastName, active, admin, superuser, password: password as string };
+}
+
+function readFlag(value: unknown, field: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === "boolean") return value;
+  if (typeof value === "number" && (value === 0 || value === 1)) return value === 1;
+  if (typeof value === "string") {
+    const word = value.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+  }
+  throw new ValidationError(`${field} must be true or false (t/f, 1/0, yes/no)`, field);
+}
+
+function usernameKey(target: ImportTarget, username: string): string {
+  return target.caseInsensitiveUsernames ? foldUsername(username) : username;
+}
+
+function findDuplicatesInFile(rows: ImportRow[], target: ImportTarget, problems: ImportProblem[]): void {
+  const usernames = new Map<string, number>();
+  const emails = new Map<string, number>();
+  for (const row of rows) {
+    const key = usernameKey(target, row.username);
+    const earlier = usernames.get(key);
+    if (earlier !== undefined) {
+      problems.push({ line: row.line, reason: `the username ${JSON.stringify(row.username)} is already on line ${earlier}` });
+    } else usernames.set(key, row.line);
+    const sameEmail = emails.get(row.email);
+    if (sameEmail !== undefined) {
+      problems.push({
+        line: row.line,
+        reason:
+          row.email === ""
+            ? `no email, like line ${sameEmail}: emails are unique, and at most one user can have none`
+            : `the email ${JSON.stringify(row.email)} is already on line ${sameEmail}`,
+      });
+    } else emails.set(row.email, row.line);
+  }
+}
+
+async function findConflictsInTable(db: Database, target: ImportTarget, rows: ImportRow[], problems: ImportProblem[]): Promise<void> {
+  const takenNames = new Set<string>();
+  const takenEmails = new Set<string>();
+  for (let start = 0; start < rows.length; start += LOOKUP_CHUNK) {
+    const chunk = rows.slice(start, start + LOOKUP_CHUNK);
+    const names = chunk.map((row) => row.username);
+    const folded = chunk.map((row) => foldUsername(row.username));
+    const emails = chunk.map((row) => row.email);
+    const found = await db.kysely
+      .selectFrom(target.tableName)
+      .select(["username", "email"])
+      .where((eb) =>
+        eb.or([
+          eb("username", "in", names),
+          eb("email", "in", emails),
+          ...(target.caseInsensitiveUsernames ? [eb(FOLDED_USERNAME_COLUMN, "in", folded)] : []),
+        ]),
+      )
+      .execute();
+    for (const row of found) {
+      takenNames.add(usernameKey(target, String(row.username)));
+      takenEmails.add(String(row.email));
+    }
+  }
+  for (const row of rows) {
+    if (takenNames.has(usernameKey(target, row.username))) {
+      problems.push({ line: row.line, reason: `the username ${JSON.stringify(row.username)} is already taken` });
+    }
+    if (takenEmails.has(row.email)) {
+      problems.push({
+        line: row.line,
+        reason: row.email === "" ? "another user already has no email address, and emails must be unique" : `the email ${JSON.stringify(row.email)} is already taken`,
+      });
+    }
+  }
+}

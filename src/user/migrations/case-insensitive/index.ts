@@ -1,0 +1,110 @@
+// The opt-in migration app `user_case_insensitive`: a column holding each username's folded form
+// (see ../../username-folding.ts) and a unique index on it, so `Bob` and `bob` cannot both exist even
+// when two processes create them at the same moment. Its own app, so a plain Piccolo database is
+// unchanged unless someone runs `piccolo migrations forwards user_case_insensitive`.
+import type { Kysely } from "kysely";
+import { sql } from "../../../engine/kysely.js";
+import { MigrationError } from "../../../errors.js";
+import { addColumns, dropColumns } from "../../../migrations/schema.js";
+import type { Migration, MigrationApp } from "../../../migrations/types.js";
+import {
+  FOLDED_USERNAME_COLUMN,
+  FOLDED_USERNAME_LENGTH,
+  describeCollisions,
+  findCollisions,
+  foldUsername,
+  type UsernameRow,
+} from "../../username-folding.js";
+
+const BATCH = 500;
+
+/** Every user, read in id order and in batches (any table size). */
+async function* readUsernames(db: Kysely<any>, table: string): AsyncGenerator<UsernameRow[]> {
+  let lastId: number | undefined;
+  for (;;) {
+    let query = db.selectFrom(table).select(["id", "username"]);
+    if (lastId !== undefined) query = query.where("id", ">", lastId);
+    const rows = await query.orderBy("id").limit(BATCH).execute();
+    if (rows.length > 0) yield rows.map((row) => ({ id: Number(row.id), username: String(row.username) }));
+    if (rows.length < BATCH) return;
+    lastId = Number(rows[rows.length - 1]!.id);
+  }
+}
+
+/** The users whose names are equal once case is ignored: what blocks this migration. */
+export async function scanUsernameCollisions(db: Kysely<any>, table = "piccolo_user"): Promise<UsernameRow[][]> {
+  const all: UsernameRow[] = [];
+  for await (const batch of readUsernames(db, table)) all.push(...batch);
+  return findCollisions(all);
+}
+
+/** The message the migration refuses with; the same list `piccolo user check` prints. */
+export function collisionMessage(groups: readonly UsernameRow[][]): string {
+  const count = groups.length === 1 ? "1 group of users has" : `${groups.length} groups of users have`;
+  return (
+    `${count} usernames that differ only in case, so usernames cannot become case-insensitive: ` +
+    `${describeCollisions(groups).join("; ")}. Rename all but one of each group ` +
+    `(e.g. "piccolo user check" lists them), then run the migration again.`
+  );
+}
+
+/** Where DDL is not transactional (MySQL): whether an interrupted earlier run already made the index. */
+async function mysqlIndexExists(db: Kysely<any>, table: string): Promise<boolean> {
+  const rows = await db
+    .selectFrom("information_schema.statistics")
+    .select("index_name")
+    .where(sql.ref("table_schema"), "=", sql`DATABASE()`)
+    .where("table_name", "=", table)
+    .where("index_name", "=", foldedUsernameIndex(table))
+    .execute();
+  return rows.length > 0;
+}
+
+/** The unique index on the folded names, named like the table's other unique keys. */
+export function foldedUsernameIndex(table: string): string {
+  return `${table}_${FOLDED_USERNAME_COLUMN}_key`;
+}
+
+export function addFoldedUsernames(table: string): Migration {
+  return {
+    id: "2026-12-01T14:30:00",
+    description: `Add username_folded (each username case-folded) to ${table}, with a unique index.`,
+
+    async forwards(context) {
+      const { db } = context;
+      // Before any change: MySQL commits each DDL statement, so a refusal must come first, whole.
+      const collisions = await scanUsernameCollisions(db, table);
+      if (collisions.length > 0) throw new MigrationError(collisionMessage(collisions));
+
+      await addColumns(context, table, [
+        { name: FOLDED_USERNAME_COLUMN, type: context.dialect.varcharType(FOLDED_USERNAME_LENGTH, { exact: true }) },
+      ]);
+      for await (const batch of readUsernames(db, table)) {
+        // One UPDATE per batch: CASE id WHEN … THEN <folded> … END (parameterised).
+        const cases = sql.join(batch.map((row) => sql`when ${row.id} then ${foldUsername(row.username)}`), sql` `);
+        await db
+          .updateTable(table)
+          .set({ [FOLDED_USERNAME_COLUMN]: sql`case ${sql.ref("id")} ${cases} end` })
+          .where("id", "in", batch.map((row) => row.id))
+          .execute();
+      }
+      if (context.dialect.transactionalDdl || !(await mysqlIndexExists(db, table))) {
+        await db.schema.createIndex(foldedUsernameIndex(table)).unique().on(table).column(FOLDED_USERNAME_COLUMN).execute();
+      }
+    },
+
+    async backwards(context) {
+      // SQLite cannot drop an indexed column, so the index goes first. Where DDL is not transactional
+      // (MySQL) the index is dropped with its only column, which also makes a resumed run work.
+      if (context.dialect.transactionalDdl) await context.db.schema.dropIndex(foldedUsernameIndex(table)).execute();
+      await dropColumns(context, table, [FOLDED_USERNAME_COLUMN]);
+    },
+  };
+}
+
+/** The opt-in app: `piccolo migrations forwards user_case_insensitive` (after the `user` app). */
+export function createUserCaseInsensitiveApp(table = "piccolo_user"): MigrationApp {
+  return { name: "user_case_insensitive", migrations: [addFoldedUsernames(table)], optIn: true };
+}
+
+export const userCaseInsensitiveApp: MigrationApp = createUserCaseInsensitiveApp();

@@ -1,0 +1,49 @@
+/**
+ * Case-insensitive usernames (`static caseInsensitiveUsernames = true`): what "the same name" means.
+ *
+ * fold(name) = NFC(toLowerCase(toUpperCase(NFC(name)))), with JavaScript's locale-independent, full
+ * Unicode case mappings. Upper-casing first makes the pairs that lower-casing alone keeps apart equal
+ * (`ß`/`SS`/`ss`, `ﬁ`/`FI`, `ς`/`σ`) and NFC makes composed and decomposed accents equal (`É` = `É`),
+ * so `ÉLODIE`, `élodie` and `Élodie` are one name. It is computed here, in JavaScript, and stored in
+ * the `username_folded` column, so the unique index compares the same bytes on SQLite, PostgreSQL and
+ * MySQL/MariaDB: no database's own lower()/collation (ASCII-only on SQLite, locale-dependent on
+ * PostgreSQL, collation-dependent on MySQL) takes part. Turkish dotted/dotless i follow the default
+ * (not the Turkish) mapping: `I` = `i`, `İ` ≠ `i`.
+ */
+export function foldUsername(username: string): string {
+  return username.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
+}
+
+export const FOLDED_USERNAME_COLUMN = "username_folded";
+
+/** True when a unique violation reported this column (MySQL reports the index name, `<table>_username_folded`). */
+export function isFoldedUsernameColumn(column: string | null): boolean {
+  return column !== null && column.endsWith(FOLDED_USERNAME_COLUMN);
+}
+/** Folding can lengthen a name up to three times (`ﬃ` → `ffi`): 100 characters fold to at most 300. */
+export const FOLDED_USERNAME_LENGTH = 400;
+
+export interface UsernameRow {
+  id: number;
+  username: string;
+}
+
+/** Groups of users whose names fold to the same value (each group sorted by id, groups by first id). */
+export function findCollisions(rows: Iterable<UsernameRow>): UsernameRow[][] {
+  const groups = new Map<string, UsernameRow[]>();
+  for (const row of rows) {
+    const key = foldUsername(row.username);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return [...groups.values()]
+    .filter((group) => group.length > 1)
+    .map((group) => group.sort((a, b) => a.id - b.id))
+    .sort((a, b) => a[0]!.id - b[0]!.id);
+}
+
+/** One line per group: `Bob (id 3), bob (id 7)`. Usernames are not secrets; JSON-quoting keeps odd characters visible. */
+export function describeCollisions(groups: readonly UsernameRow[][]): string[] {
+  return groups.map((group) => group.map((row) => `${JSON.stringify(row.username)} (id ${row.id})`).join(", "));
+}

@@ -399,10 +399,14 @@ function hintFor(error: PiccoloError, command: string): string | undefined {
       return /give this user an email/i.test(error.message) ? undefined : "Give another email address.";
     case "USER_NOT_FOUND":
       return 'See the users with "piccolo user list".';
-    case "DB_UNREACHABLE":
+    case "DB_UNREACHABLE": {
+      // A cause named in words (src/engine/connection-causes.ts) carries its own advice.
+      const advice = (error as PiccoloError & { advice?: unknown }).advice;
+      if (typeof advice === "string") return advice;
       return /^postgres|^mysql|^mariadb/i.test((error as PiccoloError & { url?: string }).url ?? "")
         ? "Check that the database server is running and that --db, DATABASE_URL or piccolo.config.* points at it."
         : "Check the SQLite file's path given by --db, DATABASE_URL or piccolo.config.*.";
+    }
     case "CONFIG":
       return "Check --db, DATABASE_URL or piccolo.config.*.";
     case "MIGRATION":

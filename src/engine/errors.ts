@@ -1,4 +1,5 @@
 import type { DatabaseTarget } from "./config.js";
+import { nameConnectionCause } from "./connection-causes.js";
 import { DatabaseConnectionError, DatabaseError, PiccoloError, TableMissingError } from "../errors.js";
 
 interface DriverError {
@@ -93,6 +94,7 @@ export function translateDatabaseError(
   target: DatabaseTarget,
   app = "user",
 ): PiccoloError {
+  const named = nameConnectionCause(error, target); if (named) return named;
   if (error instanceof PiccoloError) return error;
   const e = (error ?? {}) as DriverError;
   if (isConnectionFailure(e)) {

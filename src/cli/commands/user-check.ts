@@ -2,8 +2,7 @@
 // update wrote plaintext, a value was truncated, another algorithm) or was made with fewer PBKDF2
 // iterations than required. Prints id, username and the problem (never the stored value) as a table or
 // `--json`, and exits 1 when any is found, 0 when every stored password is fine.
-import { ValidationError } from "../../errors.js";
-import { formatTable, print, printJson } from "../output.js";
+import { UsageError, formatTable, print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
 import { warnIfUserMigrationsPending } from "../users.js";
 
@@ -14,7 +13,7 @@ export async function run(input: CommandInput): Promise<number> {
   const { BaseUser } = await import("../../user/base-user.js");
   const wanted = input.options.iterations as number | undefined;
   if (wanted !== undefined && (!Number.isSafeInteger(wanted) || wanted < 1)) {
-    throw new ValidationError("The iterations must be > 0.", "iterations");
+    throw new UsageError("The iterations must be > 0.", "For example --iterations=600000.");
   }
   class Checked extends BaseUser {
     static override iterations = wanted ?? BaseUser.iterations;

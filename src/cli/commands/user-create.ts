@@ -25,16 +25,10 @@ async function checkEmail(BaseUser: UserClass, email: string): Promise<string> {
   const { validateEmail } = await import("../../user/validation.js");
   const valid = validateEmail(email);
   const db = await BaseUser.getDatabase();
-  const { translateDatabaseError } = await import("../../engine/errors.js");
-  const taken = await db.kysely
-    .selectFrom(BaseUser.tableName)
-    .select("id")
-    .where("email", "=", valid)
-    .limit(1)
-    .executeTakeFirst()
-    .catch((error: unknown) => {
-      throw translateDatabaseError(error, db.target);
-    });
+  const { runTranslated } = await import("../../engine/database-errors.js");
+  const taken = await runTranslated(db, () =>
+    db.kysely.selectFrom(BaseUser.tableName).select("id").where("email", "=", valid).limit(1).executeTakeFirst(),
+  );
   if (taken) {
     throw new UserExistsError(
       "email",

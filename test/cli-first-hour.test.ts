@@ -33,7 +33,8 @@ async function migratedFolder(users: { username: string; email: string }[] = [])
 function readmeExitCodes(): number[] {
   const readme = readFileSync(path.join(root, "README.md"), "utf8");
   const table = readme.slice(readme.indexOf("| exit code | meaning |"));
-  const rows = table.split("\n").slice(2).filter((line) => line.startsWith("|"));
+  const lines = table.split("\n").slice(2);
+  const rows = lines.slice(0, lines.findIndex((line) => !line.startsWith("|")));
   return rows.map((line) => Number(/^\|\s*(\d+)/.exec(line)?.[1]));
 }
 

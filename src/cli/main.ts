@@ -183,7 +183,7 @@ const COMMANDS: CommandSpec[] = [
 
 const ROOT_HELP = `
 Database: --db, else DATABASE_URL, else piccolo.config.{ts,js,mjs,json}, else ./piccolo.sqlite.
-Exit codes: 0 done, 1 the command failed, 2 the command line is wrong.`;
+Exit codes: 0 done, 1 the command failed, 2 the command line is wrong, 130 interrupted (Ctrl-C).`;
 
 // ---- building the command tree -------------------------------------------------------------------
 

@@ -214,7 +214,8 @@ for (const engine of testEngines) {
           try {
             expected = await T.listUsers({ limit, page, orderBy: c.orderBy });
           } catch (error) {
-            assertShape(result, 1, what);
+            // A value the library's rules refuse is a wrong command line: exit 2, with the library's message.
+            assertShape(result, 2, what);
             assert.ok(result.stderr.includes((error as Error).message), `${what}: the CLI's message differs from the API's (${(error as Error).message})\n${show2(result)}`);
             return;
           }

@@ -15,11 +15,14 @@ export function parseBoolean(value: string, flag: string): boolean {
   );
 }
 
-/** A whole number flag value (`--limit`, `--page`); the range rules are the library's (Piccolo's messages). */
-export function parseInteger(value: string, flag: string): number {
+/**
+ * A whole number flag value (`--limit`, `--page`, `--port`); the range rules are the library's (Piccolo's
+ * messages). `example` is a value that fits this flag, shown in the hint.
+ */
+export function parseInteger(value: string, flag: string, example: string): number {
   const text = value.trim();
   if (!/^[+-]?\d+$/.test(text)) {
-    throw new UsageError(`${flag}=${JSON.stringify(value)} is not a whole number.`, `For example ${flag}=20.`);
+    throw new UsageError(`${flag}=${JSON.stringify(value)} is not a whole number.`, `For example ${flag}=${example}.`);
   }
   return Number(text);
 }

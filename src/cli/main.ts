@@ -35,6 +35,8 @@ interface OptionSpec {
   description: string;
   /** How the value is read: `boolean` (t/f/yes/no/1/0…), `integer`, or text (default). */
   type?: "boolean" | "integer";
+  /** A value that fits this flag, for the hint when a value is wrong or missing (`8000` for --port). */
+  example?: string;
   /**
    * Other accepted spellings, hidden from help (`-y, --yes`). The snake_case/kebab-case twin of a
    * multi-word flag (`--is-admin` for `--is_admin`) is added on its own.
@@ -74,7 +76,7 @@ const COMMANDS: CommandSpec[] = [
     summary: "run the migrations that have not run yet",
     arguments: [["<app>", "the app to migrate: user, or all for every app"]],
     options: [
-      { flags: "--migration_id <id>", description: "stop after this migration (default: run them all)" },
+      { flags: "--migration_id <id>", description: "stop after this migration (default: run them all)", example: "2021-04-30T16:14:15" },
       { flags: "--fake", description: "record the migrations as ran without running them" },
       { flags: "--preview", description: "print the SQL the migrations would run, and change nothing" },
     ],
@@ -89,7 +91,7 @@ const COMMANDS: CommandSpec[] = [
       ["[migration_id]", "reverse back to and including this ID; 1 for the latest only, all for every one"],
     ],
     options: [
-      { flags: "--migration_id <id>", description: "same as the migration_id argument" },
+      { flags: "--migration_id <id>", description: "same as the migration_id argument", example: "all" },
       { flags: "--auto_agree", description: "reverse without asking for confirmation (also -y, --yes)", also: ["-y, --yes"] },
     ],
     load: () => import("./commands/migrations-backwards.js"),
@@ -107,8 +109,8 @@ const COMMANDS: CommandSpec[] = [
     aliases: ["new"],
     summary: "create a user (asks for every value not given as a flag)",
     options: [
-      { flags: "--username <name>", description: "the username (asked for, defaulting to your login name)" },
-      { flags: "--email <email>", description: "the email address" },
+      { flags: "--username <name>", description: "the username (asked for, defaulting to your login name)", example: "bob" },
+      { flags: "--email <email>", description: "the email address", example: "bob@example.com" },
       { flags: "--password <password>", description: "the password (visible in shell history: see below)" },
       { flags: "--password-stdin", description: "read the password from the first line of standard input" },
       { flags: "--is_admin <bool>", description: "may log into the admin: t/f, true/false, yes/no, 1/0", type: "boolean" },
@@ -156,11 +158,12 @@ const COMMANDS: CommandSpec[] = [
     aliases: ["ls"],
     summary: "list users as a table (never their passwords)",
     options: [
-      { flags: "--limit <n>", description: "users per page, > 0 (default: 20)", type: "integer" },
-      { flags: "--page <n>", description: "which page, from 1 (default: 1)", type: "integer" },
+      { flags: "--limit <n>", description: "users per page, > 0 (default: 20)", type: "integer", example: "20" },
+      { flags: "--page <n>", description: "which page, from 1 (default: 1)", type: "integer", example: "2" },
       {
         flags: "--order_by <column>",
         description: "id, username, email, first_name, last_name, active, admin, superuser or last_login; - first for descending (default: username)",
+        example: "-last_login",
       },
     ],
     json: true,
@@ -170,7 +173,7 @@ const COMMANDS: CommandSpec[] = [
     path: ["user", "check"],
     summary: "report users whose stored password is not a well-formed hash or has too few iterations (exit 1 if any)",
     options: [
-      { flags: "--iterations <n>", description: "the fewest PBKDF2 iterations accepted (default: 600000)", type: "integer" },
+      { flags: "--iterations <n>", description: "the fewest PBKDF2 iterations accepted (default: 600000)", type: "integer", example: "600000" },
     ],
     json: true,
     load: () => import("./commands/user-check.js"),
@@ -197,8 +200,8 @@ const COMMANDS: CommandSpec[] = [
     path: ["admin"],
     summary: "serve the user admin in the browser, until stopped (Ctrl-C)",
     options: [
-      { flags: "--host <host>", description: "address to listen on (default: 127.0.0.1)" },
-      { flags: "--port <n>", description: "port to listen on (default: 8000; 0 picks a free one)", type: "integer" },
+      { flags: "--host <host>", description: "address to listen on (default: 127.0.0.1)", example: "0.0.0.0" },
+      { flags: "--port <n>", description: "port to listen on (default: 8000; 0 picks a free one)", type: "integer", example: "8000" },
     ],
     load: () => import("./commands/admin.js"),
   },
@@ -206,7 +209,7 @@ const COMMANDS: CommandSpec[] = [
 
 const ROOT_HELP = `
 Database: --db, else DATABASE_URL, else piccolo.config.{ts,js,mjs,json}, else ./piccolo.sqlite.
-Exit codes: 0 done, 1 the command failed, 2 the command line is wrong.`;
+Exit codes: 0 done, 1 the command failed, 2 the command line is wrong, 130 interrupted (Ctrl-C).`;
 
 // ---- building the command tree -------------------------------------------------------------------
 
@@ -236,9 +239,18 @@ function twin(name: string): string | undefined {
   return undefined;
 }
 
+/** A value that fits the flag: its own example, `t` for a boolean, `20` for a number. */
+function exampleValue(spec: OptionSpec): string {
+  return spec.example ?? (spec.type === "boolean" ? "t" : spec.type === "integer" ? "20" : "…");
+}
+
+/** `--port=8000`: each option with a value that fits it, for hints. */
+const optionExamples = new WeakMap<Option, string>();
+
 function withParser(option: Option, spec: OptionSpec, flag: string): Option {
+  if (option.long && (spec.example !== undefined || spec.type !== undefined)) optionExamples.set(option, `${option.long}=${exampleValue(spec)}`);
   if (spec.type === "boolean") option.argParser((value: string) => parseBoolean(value, flag));
-  if (spec.type === "integer") option.argParser((value: string) => parseInteger(value, flag));
+  if (spec.type === "integer") option.argParser((value: string) => parseInteger(value, flag, exampleValue(spec)));
   return option;
 }
 
@@ -425,10 +437,14 @@ function hintFor(error: PiccoloError, command: string): string | undefined {
       return /give this user an email/i.test(error.message) ? undefined : "Give another email address.";
     case "USER_NOT_FOUND":
       return 'See the users with "piccolo user list".';
-    case "DB_UNREACHABLE":
+    case "DB_UNREACHABLE": {
+      // A cause named in words (src/engine/connection-causes.ts) carries its own advice.
+      const advice = (error as PiccoloError & { advice?: unknown }).advice;
+      if (typeof advice === "string") return advice;
       return /^postgres|^mysql|^mariadb/i.test((error as PiccoloError & { url?: string }).url ?? "")
         ? "Check that the database server is running and that --db, DATABASE_URL or piccolo.config.* points at it."
         : "Check the SQLite file's path given by --db, DATABASE_URL or piccolo.config.*.";
+    }
     case "CONFIG":
       return "Check --db, DATABASE_URL or piccolo.config.*.";
     case "MIGRATION":
@@ -467,6 +483,11 @@ function commanderMessage(error: CommanderError, command: Command): string {
   const unknown = /^unknown option '([^']+)'$/.exec(text);
   const suggestion = unknown?.[1] ? suggestOption(command, unknown[1]) : undefined;
   if (suggestion) text += ` (Did you mean ${suggestion}?)`;
+  // `option '--port <n>' argument missing`: show a value that fits.
+  const missing = /^option '(?:-\w, )?(--[\w-]+)[^']*' argument missing$/.exec(text)?.[1];
+  const option = missing ? command.options.find((each) => each.long === missing) : undefined;
+  const example = option ? optionExamples.get(option) : undefined;
+  if (example) text += `: give it a value, for example ${example}`;
   const sentence = text.charAt(0).toUpperCase() + text.slice(1);
   return /[.?)]$/.test(sentence) ? sentence : `${sentence}.`;
 }

@@ -1,5 +1,8 @@
 // Everything the `piccolo` command prints goes through here: results on stdout, prompts, warnings and
 // the one-line failure messages on stderr. Nothing in this module loads a database library.
+import { createRequire } from "node:module";
+
+const requireModule = createRequire(import.meta.url);
 
 /** A failure of the command itself (not of the library): carries its exit code and what to do next. */
 export class CliError extends Error {
@@ -152,29 +155,20 @@ export function formatTable(headers: readonly string[], rawRows: readonly (reado
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
-/** Characters as a terminal shows them: one per code point, two for East Asian wide ones, none for combining marks. */
-function displayWidth(text: string): number {
-  let width = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    if (/\p{Mn}|\p{Me}|\p{Cf}/u.test(char)) continue;
-    width += isWide(code) ? 2 : 1;
-  }
-  return width;
-}
+const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
+let measure: ((text: string) => number) | undefined;
 
-function isWide(code: number): boolean {
-  return (
-    (code >= 0x1100 && code <= 0x115f) ||
-    (code >= 0x2e80 && code <= 0xa4cf && code !== 0x303f) ||
-    (code >= 0xac00 && code <= 0xd7a3) ||
-    (code >= 0xf900 && code <= 0xfaff) ||
-    (code >= 0xfe30 && code <= 0xfe4f) ||
-    (code >= 0xff00 && code <= 0xff60) ||
-    (code >= 0xffe0 && code <= 0xffe6) ||
-    (code >= 0x1f300 && code <= 0x1faff) ||
-    (code >= 0x20000 && code <= 0x3fffd)
-  );
+/**
+ * The columns a terminal gives `text`, by string-width (grapheme clusters: an emoji joined with
+ * zero-width joiners is one wide character; East Asian wide characters; combining marks). The one measure
+ * for everything the CLI aligns. Plain ASCII is its length (string-width's own answer); the library is
+ * loaded only for other text, because compiling its emoji patterns costs tens of milliseconds of start-up.
+ */
+export function displayWidth(text: string): number {
+  if (PRINTABLE_ASCII.test(text)) return text.length;
+  // string-width is ESM-only; Node 20.19+ loads it synchronously through require, as formatTable needs.
+  measure ??= (requireModule("string-width") as { default: (text: string) => number }).default;
+  return measure(text);
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC (how the tables store it), or empty for null. */

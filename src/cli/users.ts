@@ -1,7 +1,8 @@
 // What the `user …` commands share: where a password comes from, the login-name default, and the
 // warning about the user app's migrations. Loaded only by those commands.
 import { userInfo } from "node:os";
-import { CliError, UsageError, addSecret, warn } from "./output.js";
+import { CliError, UsageError, addSecret, note, warn } from "./output.js";
+import { requireExistingDatabase } from "./database-check.js";
 import type { Prompter } from "./prompts.js";
 
 /** The OS login name, Piccolo's default username; undefined when the system cannot tell. */
@@ -57,27 +58,68 @@ export async function givenPassword(
   return undefined;
 }
 
-/** Asks for a new password twice (hidden on a terminal), checking the rules before the confirmation. */
-export async function askNewPassword(ask: Prompter, validate: (password: string) => void): Promise<string> {
-  const password = await ask.password("Enter password:");
-  addSecret(password);
-  validate(password);
-  const confirmation = await ask.password("Confirm password:");
-  if (confirmation !== password) {
-    throw new CliError("Passwords don't match!", {
-      code: "PASSWORD_MISMATCH",
-      hint: "Type the same password twice.",
-    });
+/** A refused answer (a rule, a taken name, mismatched passwords): its message is the reason to show. */
+function isRefusal(error: unknown): error is Error {
+  if (error instanceof CliError) return error.code === "PASSWORD_MISMATCH";
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && (code === "VALIDATION" || code === "USER_EXISTS");
+}
+
+/**
+ * Asks until `check` accepts the answer. On a terminal a refused answer prints the reason and the same
+ * question comes again. From a pipe the first refusal ends the command: re-asking would shift every later
+ * line into the wrong question (a password read as an email address).
+ */
+export async function askUntilAccepted<T>(
+  ask: Prompter,
+  question: () => Promise<string>,
+  check: (answer: string) => T | Promise<T>,
+): Promise<T> {
+  for (;;) {
+    const answer = await question();
+    try {
+      return await check(answer);
+    } catch (error) {
+      if (!ask.interactive || !isRefusal(error)) throw error;
+      note(error.message);
+    }
   }
-  return password;
+}
+
+/**
+ * Asks for a new password twice (hidden on a terminal): a password that breaks the rules is asked for
+ * again at once, and a confirmation that does not match starts both questions over.
+ */
+export async function askNewPassword(ask: Prompter, validate: (password: string) => void): Promise<string> {
+  const passwordQuestion = async () => {
+    const password = await ask.password("Enter password:");
+    addSecret(password);
+    return password;
+  };
+  return askUntilAccepted(
+    ask,
+    () => askUntilAccepted(ask, passwordQuestion, (password) => (validate(password), password)),
+    async (password) => {
+      const confirmation = await ask.password("Confirm password:");
+      if (confirmation !== password) {
+        throw new CliError("Passwords don't match!", {
+          code: "PASSWORD_MISMATCH",
+          hint: "Type the same password twice.",
+        });
+      }
+      return password;
+    },
+  );
 }
 
 /**
  * Warns on stderr when some migrations of the `user` app have not run (as Piccolo does for every
  * command but the migration ones). Also the first contact with the database: an unreachable server
- * fails here, before any question is asked. Then sets the case-insensitive username mode from the database.
+ * fails here, before any question is asked, and so does a SQLite file that does not exist (never created
+ * here). Then sets the case-insensitive username mode from the database.
  */
 export async function warnIfUserMigrationsPending(database: string | undefined): Promise<void> {
+  await requireExistingDatabase(database);
   const { migrationStatus } = await import("../migrations/runner.js");
   const rows = await migrationStatus({ app: "user", database });
   await (await import("./user-modes.js")).applyDatabaseUserModes(database);

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
@@ -77,24 +76,15 @@ async function loadConfigModule(file: string): Promise<unknown> {
   return mod.default ?? mod;
 }
 
-/** Node 20 cannot import .ts itself: use the project's own `typescript` to transpile the config. */
+/**
+ * Node 20 cannot import .ts itself. jiti (a loader made for config files) transpiles it and whatever it
+ * imports, without the project's own `typescript` (TypeScript 7 has no JavaScript API to borrow).
+ */
 async function loadTypeScriptConfig(file: string): Promise<unknown> {
-  const require = createRequire(file);
-  let ts: typeof import("typescript");
-  try {
-    ts = require("typescript") as typeof import("typescript");
-  } catch {
-    throw new ConfigError(
-      `${path.basename(file)} needs the "typescript" package to be read: install it, or use piccolo.config.js/.mjs/.json.`,
-    );
-  }
-  const output = ts.transpileModule(readFileSync(file, "utf8"), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-  }).outputText;
-  const mod = (await import(`data:text/javascript;base64,${Buffer.from(output).toString("base64")}`)) as {
-    default?: unknown;
-  };
-  return mod.default ?? mod;
+  const { createJiti } = await import("jiti");
+  // No disk cache: a config is read once per command, and nothing is written into the project.
+  const jiti = createJiti(file, { fsCache: false, moduleCache: false, interopDefault: true });
+  return jiti.import(file, { default: true });
 }
 
 function databaseFromConfig(config: unknown, file: string): string {

@@ -1,5 +1,6 @@
 import type { DatabaseTarget } from "./config.js";
 import type { Database } from "./connect.js";
+import { nameConnectionCause } from "./connection-causes.js";
 import { dialects } from "./dialects/index.js";
 import { codeOf, type DriverError } from "./dialects/types.js";
 import { DatabaseConnectionError, DatabaseError, PiccoloError, TableMissingError } from "../errors.js";
@@ -50,6 +51,7 @@ export function isRetryableConflict(error: unknown): boolean {
  * the values of a failed row, so only our own wording goes into `message`.
  */
 export function translateDatabaseError(error: unknown, target: DatabaseTarget, app = "user"): PiccoloError {
+  const named = nameConnectionCause(error, target); if (named) return named;
   if (error instanceof PiccoloError) return error;
   const e = asDriverError(error);
   if (isConnectionFailure(e)) {

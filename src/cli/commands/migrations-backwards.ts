@@ -2,6 +2,7 @@
 // migration, or down to an ID, or `all`; asks `Reverse N migration(s)? [y/N]` unless --auto_agree/--yes.
 import { CliError, UsageError, print } from "../output.js";
 import { InputEndedError, prompter } from "../prompts.js";
+import { existingOrEmptyDatabase } from "../database-check.js";
 import type { CommandInput } from "../types.js";
 
 const plural = (n: number) => (n === 1 ? "1 migration" : `${n} migrations`);
@@ -18,10 +19,11 @@ export async function run(input: CommandInput): Promise<void> {
   // Piccolo's default `1` means the latest migration only.
   const migrationId = given === undefined || given === "1" ? undefined : given;
   const agreed = input.options.auto_agree === true;
+  const database = await existingOrEmptyDatabase(input.db);
 
   const result = await runner.migrateBackwards(app, {
     migrationId,
-    database: input.db,
+    database,
     async confirm(plans) {
       if (agreed) return true;
       const count = plans.reduce((sum, plan) => sum + plan.ids.length, 0);

@@ -1,10 +1,12 @@
 // `piccolo migrations check [app]` (alias `status`): every migration, per app, and whether it ran.
 import { formatTable, formatTimestamp, print, printJson } from "../output.js";
+import { existingOrEmptyDatabase } from "../database-check.js";
 import type { CommandInput } from "../types.js";
 
 export async function run(input: CommandInput): Promise<void> {
+  const database = await existingOrEmptyDatabase(input.db);
   const runner: typeof import("../../migrations/runner.js") = await import("../../migrations/runner.js");
-  const rows = await runner.migrationStatus({ app: input.args[0] ?? "all", database: input.db });
+  const rows = await runner.migrationStatus({ app: input.args[0] ?? "all", database });
   if (input.json) {
     printJson(rows);
     return;

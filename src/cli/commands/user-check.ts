@@ -5,8 +5,7 @@
 // another system (`piccolo user import`) are listed as such: each is replaced at the user's next login.
 // It also lists usernames that differ only in case, which the opt-in user_case_insensitive migration
 // refuses to run over (they count as problems once that migration has run).
-import { ValidationError } from "../../errors.js";
-import { formatTable, print, printJson } from "../output.js";
+import { UsageError, formatTable, print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
 import { warnIfUserMigrationsPending } from "../users.js";
 
@@ -17,7 +16,7 @@ export async function run(input: CommandInput): Promise<number> {
   const { BaseUser } = await import("../../user/base-user.js");
   const wanted = input.options.iterations as number | undefined;
   if (wanted !== undefined && (!Number.isSafeInteger(wanted) || wanted < 1)) {
-    throw new ValidationError("The iterations must be > 0.", "iterations");
+    throw new UsageError("The iterations must be > 0.", "For example --iterations=600000.");
   }
   class Checked extends BaseUser {
     static override iterations = wanted ?? BaseUser.iterations;

@@ -1,14 +1,47 @@
 // `piccolo user create` (alias `new`): Piccolo's questions, in Piccolo's order, for whatever was not
-// given as a flag; then `Created User <id>`.
+// given as a flag; then `Created User <id>`. Each answer is checked as soon as it is typed (rules, a
+// taken username or email, a second user without an email); on a terminal a refused answer is asked
+// again with the reason, so one typo never throws the other answers away.
 import { UserExistsError } from "../../errors.js";
 import { print, printJson } from "../output.js";
 import { prompter } from "../prompts.js";
 import type { CommandInput } from "../types.js";
-import { askNewPassword, givenPassword, loginName, warnIfUserMigrationsPending } from "../users.js";
+import { askNewPassword, askUntilAccepted, givenPassword, loginName, warnIfUserMigrationsPending } from "../users.js";
+
+type UserClass = typeof import("../../user/base-user.js").BaseUser;
+
+/** Refuses a username that breaks the rules or is taken, with the message createUser would give. */
+async function checkUsername(BaseUser: UserClass, username: string): Promise<string> {
+  const validation: typeof import("../../user/validation.js") = await import("../../user/validation.js");
+  validation.validateUsername(username, BaseUser);
+  if (await BaseUser.getUser(username)) {
+    throw new UserExistsError("username", `The username "${username}" is already taken.`);
+  }
+  return username;
+}
+
+/** Refuses an email that breaks the rules or that another user has (no email counts: '' is unique too). */
+async function checkEmail(BaseUser: UserClass, email: string): Promise<string> {
+  const { validateEmail } = await import("../../user/validation.js");
+  const valid = validateEmail(email);
+  const db = await BaseUser.getDatabase();
+  const { runTranslated } = await import("../../engine/database-errors.js");
+  const taken = await runTranslated(db, () =>
+    db.kysely.selectFrom(BaseUser.tableName).select("id").where("email", "=", valid).limit(1).executeTakeFirst(),
+  );
+  if (taken) {
+    throw new UserExistsError(
+      "email",
+      valid === ""
+        ? "Another user already has no email address, and emails must be unique: give this user an email."
+        : `The email "${valid}" is already taken.`,
+    );
+  }
+  return valid;
+}
 
 export async function run(input: CommandInput): Promise<void> {
-  const BaseUser: typeof import("../../user/base-user.js").BaseUser = (await import("../../user/base-user.js")).BaseUser;
-  const validation: typeof import("../../user/validation.js") = await import("../../user/validation.js");
+  const BaseUser: UserClass = (await import("../../user/base-user.js")).BaseUser;
   BaseUser.database = input.db;
   const options = input.options;
   const ask = prompter();
@@ -21,19 +54,20 @@ export async function run(input: CommandInput): Promise<void> {
   // Reach the user table before asking anything: a missing table or server fails now, not after the typing.
   await BaseUser.getUser(0);
 
-  let username = options.username as string | undefined;
-  if (username === undefined) {
+  const givenUsername = options.username as string | undefined;
+  let username: string;
+  if (givenUsername !== undefined) username = await checkUsername(BaseUser, givenUsername);
+  else {
     const login = loginName();
-    username = await ask.text(login ? `Enter username (${login}):` : "Enter username:", login);
-  }
-  validation.validateUsername(username, BaseUser);
-  // Taken usernames are refused before the password is typed.
-  if (await BaseUser.getUser(username)) {
-    throw new UserExistsError("username", `The username "${username}" is already taken.`);
+    const question = login ? `Enter username (${login}):` : "Enter username:";
+    username = await askUntilAccepted(ask, () => ask.text(question, login), (answer) => checkUsername(BaseUser, answer));
   }
 
-  const email = (options.email as string | undefined) ?? (await ask.text("Enter email:"));
-  validation.validateEmail(email);
+  const givenEmail = options.email as string | undefined;
+  const email =
+    givenEmail !== undefined
+      ? await checkEmail(BaseUser, givenEmail)
+      : await askUntilAccepted(ask, () => ask.text("Enter email:"), (answer) => checkEmail(BaseUser, answer));
 
   if (password === undefined) password = await askNewPassword(ask, (p) => BaseUser.validatePassword(p));
 

@@ -4,18 +4,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
-import { BaseUser, closeDatabases, connect, migrateForwards, parseDatabaseUrl, type Database } from "piccolo-ts";
-import type * as AdminModule from "../dist/admin/index.js";
-import type * as SessionModule from "../dist/session/index.js";
+import {
+  BaseUser,
+  LAST_SUPERUSER_MESSAGE,
+  LOGIN_FAILED_MESSAGE,
+  LoginRateLimiter,
+  SUPERUSER_ONLY_MESSAGE,
+  closeDatabases,
+  connect,
+  createAdminApp,
+  migrateForwards,
+  parseDatabaseUrl,
+  sessionAuthApp,
+  type Database,
+} from "piccolo-ts";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { FakeBrowser } from "./support/browser.js";
 
-// Until src/index.ts exports them, load the admin and the session layer from the built package.
-const load = async <T>(path: string) => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
-const { createAdminApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } = await load<typeof AdminModule>("admin/index.js");
-const { LoginRateLimiter, sessionAuthApp, LOGIN_FAILED_MESSAGE } = await load<typeof SessionModule>("session/index.js");
-const { startAdmin } = await load<typeof CommandModule>("cli/commands/admin.js");
+// `piccolo admin`'s server is a command, not public API: load it from the built package.
+const { startAdmin } = (await import(new URL("../../dist/cli/commands/admin.js", import.meta.url).href)) as typeof CommandModule;
 
 const escaped = (text: string) => text.replace(/'/g, "&#39;").replace(/"/g, "&quot;");
 

@@ -376,6 +376,7 @@ for (const engine of testEngines) {
     test("mounted in a Hono app with app.route('/admin'): links, redirects and cookies use the prefix", async () => {
       const parent = new Hono();
       parent.get("/", (c) => c.text("home"));
+      parent.get("/cookies-seen", (c) => c.text(c.req.header("cookie") ?? ""));
       parent.route("/admin", createAdminApp({ userClass: TestUser }));
       const b = browser(parent);
       const login = await b.get("/admin/login");
@@ -390,6 +391,9 @@ for (const engine of testEngines) {
       assert.match(users, new RegExp(`href="/admin/users/${ids.carol}"`));
       assert.equal((await b.get("/admin")).headers.get("location"), "/admin/users");
       assert.equal(await (await b.get("/")).text(), "home");
+      // Scoped to /admin: the session and CSRF cookies never reach the rest of the site.
+      assert.equal(await (await b.get("/cookies-seen")).text(), "", "the parent app received the admin's cookies");
+      assert.match(b.cookieHeader("/admin/users"), /(^|; )id=/);
     });
 
     test("mounted Express-style (prefix stripped from the URL, kept in req.baseUrl) through getRequestListener", async () => {

@@ -148,6 +148,10 @@ export function mutations(text: string): fc.Arbitrary<string> {
 //     "abc123" and "abc123\0" would be one password), nothing without a UTF-8 form (a lone surrogate);
 //   - username: required, at most 100 characters, no control characters, no leading/trailing white space;
 //   - email: optional, at most 255 characters; first/last name: at most 255 characters;
+//   - username, also: nothing invisible or direction-changing that would make it display as another name
+//     (bidirectional marks, embeddings, overrides and isolates; zero-width space, non-joiner, word joiner,
+//     invisible operators, BOM); a zero-width joiner only where it joins two emoji (an emoji ZWJ sequence,
+//     Unicode TS #51: an emoji, optionally with VS16 or a skin-tone modifier, ZWJ, an emoji);
 //   - control characters: Unicode's Cc (C0 U+0000–U+001F, DEL U+007F, C1 U+0080–U+009F) and the two
 //     separators U+2028/U+2029, which end a line as a terminal or a log shows it.
 
@@ -194,6 +198,29 @@ export function hasLoneSurrogate(text: string): boolean {
   return false;
 }
 
+/** Bidirectional formatting characters (Unicode's Bidi_Control) and invisible zero-width ones, ZWJ aside. */
+const DECEPTIVE_CODE_POINTS = new Set([
+  0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+  0x200b, 0x200c, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xfeff,
+]);
+const ZWJ = 0x200d;
+const VS16 = 0xfe0f;
+const isSkinToneModifier = (cp: number) => cp >= 0x1f3fb && cp <= 0x1f3ff;
+// Extended_Pictographic is a Unicode property (the emoji): asked of the property, one character at a time.
+const isEmoji = (cp: number | undefined) => cp !== undefined && /^\p{Extended_Pictographic}$/u.test(String.fromCodePoint(cp));
+
+/** True when the username holds a character that could make it display as another name. */
+export function hasDeceptiveCharacter(text: string): boolean {
+  const cps = [...text].map((c) => c.codePointAt(0)!);
+  return cps.some((cp, i) => {
+    if (DECEPTIVE_CODE_POINTS.has(cp)) return true;
+    if (cp !== ZWJ) return false;
+    let before = i - 1;
+    if (cps[before] === VS16 || isSkinToneModifier(cps[before] ?? -1)) before--;
+    return !(isEmoji(cps[before]) && isEmoji(cps[i + 1]));
+  });
+}
+
 /** True when the text begins or ends with white space (the empty string does neither). */
 function hasOuterWhiteSpace(text: string): boolean {
   if (text === "") return false;
@@ -213,7 +240,8 @@ export function usernameOk(value: unknown): value is string {
     codePoints(value) <= LIMITS.username &&
     !hasControl(value) &&
     !hasLoneSurrogate(value) &&
-    !hasOuterWhiteSpace(value)
+    !hasOuterWhiteSpace(value) &&
+    !hasDeceptiveCharacter(value)
   );
 }
 

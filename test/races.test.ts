@@ -92,9 +92,9 @@ for (const engine of testEngines) {
       Login.logger = T.logger;
       const passwords = Array.from({ length: 9 }, (_, i) => `round-${i}-password`);
       const user = await T.createUser({ username: "changing", password: passwords[0]!, email: "changing@example.com" });
-      // Proof that the calls overlapped: logins that started before the change was stored and succeeded
-      // with the old password after the change had begun (so they read the old hash while it was replaced),
-      // and logins in the same round that found the new one.
+      // Proof that the calls overlapped: logins that started before the change was stored, succeeded with
+      // the old password and ended after the change had begun (straddled), some of them after it was stored
+      // (crossed: they read the old hash, then wrote their login after the new hash was in place).
       let straddled = 0;
       let crossed = 0;
       let roundsWithBoth = 0;

@@ -6,18 +6,13 @@ import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
+import { BaseUser, LOGIN_FAILED_MESSAGE, adminHistoryApp, closeDatabases, migrateForwards, sessionAuthApp } from "piccolo-ts";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
-import type * as AdminModule from "../dist/admin/index.js";
 import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
 import { chromiumAvailable, launchChromium } from "./support/browser.js";
 
-// Until src/index.ts exports them, load the session layer and the command from the built package.
-const load = async <T>(file: string) => (await import(new URL(`../../dist/${file}`, import.meta.url).href)) as T;
-const { sessionAuthApp, LOGIN_FAILED_MESSAGE } = await load<typeof SessionModule>("session/index.js");
-const { startAdmin } = await load<typeof CommandModule>("cli/commands/admin.js");
-const { adminHistoryApp } = await load<typeof AdminModule>("admin/index.js");
+// `piccolo admin`'s server is a command, not public API: load it from the built package.
+const { startAdmin } = (await import(new URL("../../dist/cli/commands/admin.js", import.meta.url).href)) as typeof CommandModule;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 // The README's screenshots are rewritten only on request, so test runs leave the checkout clean.

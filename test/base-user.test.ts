@@ -13,6 +13,7 @@ import {
   type Database,
 } from "piccolo-ts";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
+import { countHashes, countingDatabase } from "./support/counting.js";
 
 const VECTORS = [
   ["abc123", 600000, "0123456789abcdef0123456789abcdef", "pbkdf2_sha256$600000$0123456789abcdef0123456789abcdef$3ed0c190ed531edb43ff0f87843d258b1a91129c5e9c82592861bb1339282788"],
@@ -197,11 +198,29 @@ for (const engine of testEngines) {
     });
 
     test("login guards: over-long input returns null without a query or a hash", async () => {
-      class Unreachable extends TestUser {
-        static override database = "postgres://nobody:secret@127.0.0.1:1/none";
+      // The same class and database, with every query and every PBKDF2 run counted: a normal login shows
+      // the counters work (one query or more, one hash), then the guarded calls must leave both at zero.
+      const counted = await countingDatabase(db);
+      class Counted extends TestUser {}
+      Counted.database = counted.database;
+      await Counted.createUser({ username: "guarded", password: "abc123", email: "guarded@example.com" });
+      counted.queries.length = 0;
+      const hashes = countHashes();
+      try {
+        assert.equal(typeof (await Counted.login("guarded", "abc123")), "number");
+        assert.ok(counted.queries.length >= 1, "the counter saw no query of a normal login");
+        assert.equal(hashes.count(), 1, "a normal login hashes once");
+        counted.queries.length = 0;
+        hashes.reset();
+        assert.equal(await Counted.login("u".repeat(1_000_000), "abc123"), null);
+        assert.equal(await Counted.login("guarded", "p".repeat(1_000_000)), null);
+        assert.equal(await Counted.login({ username: "guarded", password: "p".repeat(129) }), null);
+        assert.equal(await Counted.login("u".repeat(101), "abc123"), null);
+        assert.deepEqual(counted.queries, [], "an over-long login reached the database");
+        assert.equal(hashes.count(), 0, "an over-long login paid for a hash");
+      } finally {
+        hashes.stop();
       }
-      assert.equal(await Unreachable.login("u".repeat(1_000_000), "abc123"), null);
-      assert.equal(await Unreachable.login("bob", "p".repeat(1_000_000)), null);
       assert.ok(warnings.includes("Excessively long username provided."));
       assert.ok(warnings.includes("Excessively long password provided."));
     });

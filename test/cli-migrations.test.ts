@@ -1,7 +1,8 @@
 // `piccolo migrations …` driven as a separate process on every engine: forwards (f, forward) with
 // --migration_id, --fake and --preview, backwards (b, back) with its confirmation, check (status).
-import { before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { closeDatabases, migrateForwards } from "piccolo-ts";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { boundTo, type CliOptions, type CliResult } from "./support/cli.js";
 
@@ -33,7 +34,12 @@ interface StatusRow {
   ranOn: string | null;
 }
 
-// The engines run side by side (each on its own database); the tests of one engine run in order.
+after(async () => {
+  await closeDatabases();
+});
+
+// The engines run side by side; every test starts from a database of its own, in the state it needs
+// (so one failure does not cascade into the tests after it).
 describe("piccolo migrations … on every engine", { concurrency: testEngines.length }, () => {
   for (const engine of testEngines) {
     describe(`piccolo migrations … on ${engine}`, { concurrency: 1 }, () => {
@@ -46,13 +52,16 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         return (JSON.parse(result.stdout) as StatusRow[]).filter((row) => row.ran).map((row) => row.id);
       };
 
-      before(async () => {
+      /** A new, empty database; with `migrated`, the user app's migrations applied (through the library). */
+      async function setUp(options: { migrated?: boolean } = {}): Promise<void> {
         const url = await freshDatabaseUrl(engine);
         run = boundTo(url, "--db");
         runEnv = boundTo(url, "DATABASE_URL");
-      });
+        if (options.migrated) await migrateForwards("user", { database: url });
+      }
 
       test("check (and status) before anything ran: every migration pending, nothing created", async () => {
+        await setUp();
         const result = await run(["migrations", "check"]);
         assertOk(result);
         const lines = result.stdout.trimEnd().split("\n");
@@ -66,6 +75,7 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
       });
 
       test("forwards --preview prints the SQL and changes nothing", async () => {
+        await setUp();
         const result = await run(["migrations", "forwards", "user", "--preview"]);
         assertOk(result);
         assert.match(result.stdout, /^-- user 2019-11-14T21:52:21: /m);
@@ -75,6 +85,7 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
       });
 
       test("forwards up to --migration_id (alias f), then the rest (alias forward), then nothing to do", async () => {
+        await setUp();
         let result = await run(["migrations", "f", "user", `--migration_id=${IDS[0]}`]);
         assertOk(result);
         assert.match(result.stdout, new RegExp(`^1 migration not yet run for user\nRunning ${IDS[0]}: Create piccolo_user\\b.*\nDone: 1 migration ran\\.\n$`));
@@ -96,12 +107,14 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
       });
 
       test("forwards failures: unknown migration ID or app (exit 1), no app (exit 2)", async () => {
+        await setUp();
         assertFailure(await run(["migrations", "forwards", "user", "--migration_id=2000-01-01T00:00:00"]), 1, 'Unknown migration ID "2000-01-01T00:00:00"');
         assertFailure(await run(["migrations", "forwards", "nope"]), 1, 'Unknown app "nope"');
         assertFailure(await run(["migrations", "forwards"]), 2, "Missing required argument 'app'");
       });
 
       test("backwards asks Reverse N migration(s)? [y/N]: n keeps, y reverses the latest, end of input is an error", async () => {
+        await setUp({ migrated: true });
         let result = await run(["migrations", "backwards", "user"], { input: "n\n" });
         assertOk(result);
         assert.equal(result.stderr, "Reverse 1 migration(s)? [y/N]\n");
@@ -121,7 +134,7 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
       });
 
       test("backwards to an ID (argument or --migration_id), all, --auto_agree / --yes / -y, alias back", async () => {
-        assertOk(await run(["migrations", "forwards", "user"]));
+        await setUp({ migrated: true });
         let result = await runEnv(["migrations", "back", "user", IDS[1]!], { input: "y\n" });
         assertOk(result);
         assert.match(result.stderr, /^Reverse 2 migration\(s\)\? \[y\/N\]$/m);

@@ -1,13 +1,13 @@
 // The `piccolo user …` commands, driven as a separate process (the built dist/cli/main.js) on every
 // engine, through --db and through DATABASE_URL: every command and alias, every flag spelling, the
 // piped-stdin path, --json, and every failure with its exit code and one-line message.
-import { after, before, describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { BaseUser, closeDatabases } from "piccolo-ts";
+import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
 import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
 import { boundTo, piccolo, type CliOptions, type CliResult } from "./support/cli.js";
 
@@ -25,6 +25,9 @@ const PASSWORDS = [
   "frank-new-4",
   "abc",
   "hunter2-typed",
+  "frank-old-1",
+  "hank-pass",
+  "zoe-pass",
 ];
 const outputs: CliResult[] = [];
 
@@ -71,13 +74,14 @@ after(async () => {
   await closeDatabases();
 });
 
-// The engines run side by side (each on its own database); the tests of one engine run in order.
+// The engines run side by side; every test has a database of its own, set up with what it needs (so one
+// failure does not cascade into the tests after it).
 describe("piccolo user … on every engine", { concurrency: testEngines.length }, () => {
   for (const engine of testEngines) {
     describe(`piccolo user … on ${engine}`, { concurrency: 1 }, () => {
       // Logins go through the library with the default iteration count, so a stored hash is never rewritten.
       class Checker extends BaseUser {}
-      // Fixture users for the list tests: cheap hashes, the CLI only reads them.
+      // Fixture users: cheap hashes, the CLI only reads them.
       class Fixture extends BaseUser {
         static override iterations = 1000;
       }
@@ -95,14 +99,19 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
         return Checker.login(username, password);
       };
 
-      before(async () => {
+      /** A new database for one test: migrated (unless told otherwise), holding `users`. */
+      async function setUp(options: { migrated?: boolean; users?: Parameters<typeof Fixture.createUser>[0][] } = {}): Promise<void> {
         url = await freshDatabaseUrl(engine);
         run = recorded(boundTo(url, "--db"));
-        Fixture.database = url;
         runEnv = recorded(boundTo(url, "DATABASE_URL"));
-      });
+        Fixture.database = url;
+        if (options.migrated === false) return;
+        await migrateForwards("user", { database: url });
+        for (const user of options.users ?? []) await Fixture.createUser(user);
+      }
 
       test("before the migrations: a warning, then the user table is missing (exit 1)", async () => {
+        await setUp({ migrated: false });
         // An existing but empty database (a missing SQLite file is refused before: cli-first-hour.test.ts).
         if (engine === "sqlite") writeFileSync(url.replace(/^sqlite:/, ""), "");
         for (const [runner, args] of [
@@ -118,6 +127,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("migrations forwards user (through DATABASE_URL), then an empty list says No data", async () => {
+        await setUp({ migrated: false });
         assertOk(await runEnv(["migrations", "forwards", "user"]));
         const empty = await run(["user", "list"]);
         assertOk(empty);
@@ -129,6 +139,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("create with Piccolo's flags, verbatim: no questions, Created User <id>", async () => {
+        await setUp();
         const result = await run([
           "user",
           "create",
@@ -149,6 +160,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("create: alias new, kebab-case flags, --password-stdin and --json", async () => {
+        await setUp();
         const result = await run(
           ["user", "new", "--username", "carol", "--email=carol@example.com", "--password-stdin", "--is-admin=yes", "--is-superuser=N", "--is-active=1", "--json"],
           { input: "carol-pass\n" },
@@ -163,6 +175,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("create: PICCOLO_USER_PASSWORD, through DATABASE_URL, booleans in any spelling", async () => {
+        await setUp();
         const result = await runEnv(
           ["user", "create", "--username=dave", "--email=dave@example.com", "--is_admin=False", "--is_superuser=f", "--is_active=TRUE"],
           { env: { PICCOLO_USER_PASSWORD: "dave-env-pass" } },
@@ -174,6 +187,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("create from piped answers: Piccolo's questions in order, a bad y/n answer asked again", async () => {
+        await setUp();
         const result = await run(["user", "create"], { input: "erin\nerin@example.com\nsecret1\nsecret1\nmaybe\ny\nn\ny\n" });
         assertOk(result);
         assert.match(result.stdout, /^Created User \d+\n$/);
@@ -195,6 +209,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("create: an empty username answer takes the OS login name; only missing values are asked", async () => {
+        await setUp();
         const result = await runEnv(["user", "create", "--is_admin=n", "--is_superuser=n"], {
           input: "\nlogin@example.com\nerin-s3cret\nerin-s3cret\nn\n",
         });
@@ -206,6 +221,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("create: every failure, one line on stderr, exit 1 (user error) or 2 (usage error)", async () => {
+        await setUp({ users: [{ username: "bob", password: "bob123", email: "foo@bar.com" }] });
         const cases: [string[], CliOptions, number, string[]][] = [
           [["--username=bob", "--password=bob123", "--email=other@example.com"], {}, 1, ['The username "bob" is already taken.']],
           [["--username=bob2", "--password=bob123", "--email=foo@bar.com", "--is_admin=t", "--is_superuser=t", "--is_active=t"], {}, 1, ['The email "foo@bar.com" is already taken.']],
@@ -230,6 +246,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("change_password and its aliases (password, pass, change-password)", async () => {
+        await setUp();
         await Fixture.createUser({ username: "frank", password: "frank-old-1", email: "frank@example.com" });
         let result = await run(["user", "change_password"], { input: "frank\nfrank-new-1\nfrank-new-1\n" });
         assertOk(result);
@@ -253,6 +270,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("change_permissions and its aliases (perm, perms, change-permissions)", async () => {
+        await setUp();
         await Fixture.createUser({ username: "hank", password: "hank-pass", email: "hank@example.com" });
         let result = await run(["user", "change_permissions", "hank", "--admin=t", "--superuser=True", "--active=yes"]);
         assertOk(result);
@@ -274,7 +292,16 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
       });
 
       test("list: Piccolo's columns as an aligned table, alias ls, paging, order, --json, errors", async () => {
-        await Fixture.createUser({ username: "zoe", password: "zoe-pass", email: "zoe@example.com", firstName: "Zoë", lastName: "Z" });
+        await setUp({
+          users: [
+            { username: "bob", password: "bob123", email: "foo@bar.com", admin: true, superuser: true, active: true },
+            { username: "carol", password: "carol-pass", email: "carol@example.com", admin: true, active: true },
+            { username: "dave", password: "dave-env-pass", email: "dave@example.com", active: true },
+            { username: "erin", password: "erin-s3cret", email: "erin@example.com", admin: true, active: true },
+            { username: "zoe", password: "zoe-pass", email: "zoe@example.com", firstName: "Zoë", lastName: "Z" },
+          ],
+        });
+        assert.equal(typeof (await login("carol", "carol-pass")), "number");
         const all = await list();
         let result = await run(["user", "list"]);
         assertOk(result);
@@ -301,7 +328,7 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
         result = await run(["user", "list", "--page=99"]);
         assertOk(result);
         assert.equal(result.stdout, "No data\n");
-        // The login of carol above shows in last_login.
+        // carol's login shows in last_login.
         const carol = all.find((u) => u.username === "carol");
         assert.ok(carol?.lastLogin, "login sets last_login");
 

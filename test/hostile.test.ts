@@ -173,6 +173,8 @@ for (const engine of testEngines) {
     /** Our own connection, for reading the table as stored. */
     let db: Database;
     const warnings: string[] = [];
+    /** Every password string the properties passed to the API: no warning may hold one. */
+    const passwordsTried = new Set<string>();
     class T extends BaseUser {
       static override iterations = 1;
     }
@@ -298,6 +300,8 @@ for (const engine of testEngines) {
       await fc.assert(
         fc.asyncProperty(fc.oneof({ weight: 30, arbitrary: input }, { weight: 1, arbitrary: notAnObject }), async (raw) => {
           const what = `createUser(${show(raw)})`;
+          const tried = (raw as { password?: unknown } | null)?.password;
+          if (typeof tried === "string") passwordsTried.add(tried);
           const before = await snapshot();
           const outcome = await attempt(what, () => T.createUser(raw as Parameters<typeof T.createUser>[0]));
           tally.add(outcome);
@@ -410,6 +414,7 @@ for (const engine of testEngines) {
       await fc.assert(
         fc.asyncProperty(attemptArb, async ({ username, password, asObject }) => {
           const what = `login(${show(username)}, ${show(password)})`;
+          if (typeof password === "string") passwordsTried.add(password);
           const before = await snapshot();
           const outcome = await attempt(what, () =>
             asObject
@@ -445,6 +450,7 @@ for (const engine of testEngines) {
       await fc.assert(
         fc.asyncProperty(callArb, async ({ ref, password }) => {
           const what = `updatePassword(${show(ref)}, ${show(password)})`;
+          if (typeof password === "string") passwordsTried.add(password);
           const before = await snapshot();
           const outcome = await attempt(what, () => T.updatePassword(ref as string, password as string));
           tally.add(outcome);
@@ -633,13 +639,29 @@ for (const engine of testEngines) {
       t.diagnostic(`outcomes: ${tally}`);
     });
 
-    test("no logged warning holds a password or a hash", () => {
+    test("warnings were logged, and none holds a password or a hash", (t) => {
+      // The login property sends over-long usernames and passwords, which must each log a warning.
+      assert.ok(warnings.includes("Excessively long username provided."), "no warning for an over-long username was logged");
+      assert.ok(warnings.includes("Excessively long password provided."), "no warning for an over-long password was logged");
+      // Each warning is one of the fixed texts (a user id at most): nothing typed by the caller.
+      const FIXED = [
+        /^Excessively long username provided\.$/,
+        /^Excessively long password provided\.$/,
+        /^User \d+ has a stored password that is not a valid hash; login refused\.$/,
+      ];
       for (const warning of warnings) {
-        for (const b of BYSTANDERS) {
-          assert.ok(!warning.includes(b.password), `warning holds a password: ${warning}`);
-        }
-        assert.doesNotMatch(warning, /pbkdf2_sha256\$\d/, `warning holds a hash: ${warning}`);
+        assert.ok(FIXED.some((pattern) => pattern.test(warning)), `a warning that is not one of the fixed texts: ${show(warning)}`);
+        assert.doesNotMatch(warning, /pbkdf2_sha256\$\d/, `warning holds a hash: ${show(warning)}`);
       }
+      // And, whatever the texts say, no generated password (nor a bystander's) appears in any of them.
+      // Passwords short enough to be part of the fixed texts themselves ("long ", "User ") prove nothing.
+      const fixedText = "Excessively long username provided. Excessively long password provided. User 0123456789 has a stored password that is not a valid hash; login refused.";
+      const distinctive = [...passwordsTried, ...BYSTANDERS.map((b) => b.password)].filter((p) => codePoints(p) >= 4 && !fixedText.includes(p));
+      assert.ok(distinctive.length > RUNS.login / 10, `only ${distinctive.length} distinct passwords were tried: the generators are too narrow`);
+      for (const warning of new Set(warnings)) {
+        for (const password of distinctive) assert.ok(!warning.includes(password), `warning holds a password ${show(password)}: ${show(warning)}`);
+      }
+      t.diagnostic(`${warnings.length} warnings checked against ${distinctive.length} passwords`);
     });
   });
 }
@@ -695,6 +717,23 @@ for (const engine of testEngines) {
       for (const search of ["\u0000", "İst\u0000", "\u001b", "\ud800"]) {
         await assert.rejects(T.listUsers({ search }), (e) => e instanceof ValidationError && e.field === "search", `listUsers ${JSON.stringify(search)}`);
         await assert.rejects(T.countUsers({ search }), (e) => e instanceof ValidationError && e.field === "search", `countUsers ${JSON.stringify(search)}`);
+      }
+    });
+
+    test("emoji ZWJ sequences are names, hidden characters are not: 🧑🏽‍💻 and 👨‍👩‍👧‍👦 are accepted, U+202E, U+200B and a bare ZWJ refused", async () => {
+      // Each is removed again: the other pinned cases count on one user in the table.
+      for (const [i, username] of ["👨‍👩‍👧‍👦", "🏳️‍🌈", "🧑🏽‍💻", "dev 👩🏿‍🔬"].entries()) {
+        const user = await T.createUser({ username, password: "abc123", email: `zwj${i}@example.com` }).catch((error: Error) => {
+          throw new Error(`${show(username)} was refused: ${error.message}`, { cause: error });
+        });
+        try {
+          assert.equal(await T.login(username, "abc123"), user.id, show(username));
+        } finally {
+          await T.deleteUser(user.id);
+        }
+      }
+      for (const username of ["\u202enimda", "ad\u200bmin", "a\u200db", "\u200d😀"]) {
+        await assert.rejects(T.createUser({ username, password: "abc123" }), (e) => e instanceof ValidationError && e.field === "username", show(username));
       }
     });
 

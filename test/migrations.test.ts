@@ -18,6 +18,7 @@ import {
   type MigrationEvent,
 } from "piccolo-ts";
 import { freshDatabaseUrl, testEngines, type EngineName } from "./support/engines.js";
+import { holdMigrationLock } from "./support/migration-lock.js";
 
 const IDS = userApp.migrations.map((migration) => migration.id);
 const [FIRST, SECOND, THIRD] = IDS;
@@ -176,19 +177,19 @@ function piccoloMadeDatabase(engine: EngineName): string[] {
 }
 
 /** A separate Node process migrating through the built package, started at `startAt` (ms since epoch). */
-function migrateInChild(url: string, startAt: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** `migrateForwards("user")` in a child process; `pid` is known at once, `done` when it exits. */
+function migrateInChild(url: string): { pid: number; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const script = `
     import { migrateForwards, closeDatabases } from "piccolo-ts";
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(process.env.START_AT) - Date.now())));
     const result = await migrateForwards("user", { database: process.env.MIGRATE_URL });
     await closeDatabases();
     process.stdout.write(JSON.stringify(result));
   `;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      cwd: ROOT,
-      env: { ...process.env, MIGRATE_URL: url, START_AT: String(startAt) },
-    });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: ROOT,
+    env: { ...process.env, MIGRATE_URL: url },
+  });
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -196,6 +197,7 @@ function migrateInChild(url: string, startAt: number): Promise<{ code: number | 
     child.on("error", reject);
     child.on("exit", (code) => resolve({ code, stdout, stderr }));
   });
+  return { pid: child.pid!, done };
 }
 
 /** A test-only app whose one migration does some DDL, then fails. */
@@ -370,15 +372,30 @@ for (const engine of testEngines) {
       assert.equal(await tableExists(db, "piccolo_user"), false);
     });
 
-    it("two processes migrating at once apply each migration exactly once", async () => {
+    it("two processes migrating at once (both seen waiting for the lock) apply each migration exactly once", async (t) => {
       const { url, db } = await fresh();
-      const startAt = Date.now() + 1500;
-      const runs = await Promise.all([migrateInChild(url, startAt), migrateInChild(url, startAt)]);
+      // The test holds the migration lock while both start, and lets go only once both wait for it:
+      // then the two runs overlap for certain.
+      const lock = await holdMigrationLock(engine, url);
+      const children = [migrateInChild(url), migrateInChild(url)];
+      const pids = children.map((child) => child.pid);
+      let waiting = 0;
+      try {
+        const deadline = Date.now() + 60_000;
+        while ((waiting = await lock.waiting(pids)) < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      } finally {
+        await lock.release();
+      }
+      const runs = await Promise.all(children.map((child) => child.done));
+      assert.equal(waiting, 2, `only ${waiting} of the two processes waited for the migration lock at once`);
       for (const run of runs) assert.equal(run.code, 0, run.stderr);
       const applied = runs.flatMap((run) => JSON.parse(run.stdout).apps[0].applied as string[]);
       assert.deepEqual(applied.sort(), [...IDS].sort());
       assert.deepEqual((await migrationRows(db)).map((r) => r.name), IDS);
       assert.deepEqual(await describeTable(db, "piccolo_user"), EXPECTED_USER_TABLE[engine]);
+      // What each saw of the other: a migration it planned that the other ran first.
+      const elsewhere = runs.flatMap((run) => JSON.parse(run.stdout).apps[0].appliedElsewhere as string[]);
+      t.diagnostic(`migrations one process found run by the other: ${elsewhere.length}`);
     });
 
     it("a failing migration leaves no row (and, with transactional DDL, no change)", async () => {

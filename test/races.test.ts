@@ -82,7 +82,7 @@ for (const engine of testEngines) {
       assert.equal(await count("email", "same@example.com"), 1);
     });
 
-    test("updatePassword racing logins (which upgrade the hash): every login works with the old or the new password, the hash is always one of them, the change is never undone", async () => {
+    test("updatePassword racing logins (which upgrade the hash): every login works with the old or the new password, the hash is always one of them, the change is never undone", async (t) => {
       // Logins use another iteration count than the updates, so each successful one rewrites the hash:
       // the race that could put the old password back after a change.
       class Login extends BaseUser {
@@ -92,8 +92,18 @@ for (const engine of testEngines) {
       Login.logger = T.logger;
       const passwords = Array.from({ length: 9 }, (_, i) => `round-${i}-password`);
       const user = await T.createUser({ username: "changing", password: passwords[0]!, email: "changing@example.com" });
+      // Proof that the calls overlapped: logins that started before the change was stored, succeeded with
+      // the old password and ended after the change had begun (straddled), some of them after it was stored
+      // (crossed: they read the old hash, then wrote their login after the new hash was in place).
+      let straddled = 0;
+      let crossed = 0;
+      let roundsWithBoth = 0;
       for (let round = 0; round + 1 < passwords.length; round++) {
         const [old, next] = [passwords[round]!, passwords[round + 1]!];
+        let updateStarted = false;
+        let updateDone = false;
+        let withOld = 0;
+        let withNew = 0;
         let updating = true;
         const seen = new Set<string>();
         const poller = (async () => {
@@ -108,12 +118,23 @@ for (const engine of testEngines) {
         const logins = Array.from({ length: 24 }, async (_, i) => {
           await new Promise((resolve) => setTimeout(resolve, i % 6));
           // The old password, then the new one: the change happens once, so one of the two must work.
-          const id = (await Login.login("changing", old)) ?? (await Login.login("changing", next));
+          const startedBeforeChange = !updateDone;
+          const viaOld = await Login.login("changing", old);
+          if (viaOld !== null) {
+            withOld++;
+            if (startedBeforeChange && updateStarted) straddled++;
+            // Read the old hash before the change was stored, wrote its login after: the dangerous order.
+            if (startedBeforeChange && updateDone) crossed++;
+          }
+          const id = viaOld ?? (await Login.login("changing", next));
+          if (viaOld === null && id !== null) withNew++;
           assert.equal(id, user.id, `round ${round}: login ${i} failed with both the old and the new password`);
         });
         const update = (async () => {
           await new Promise((resolve) => setTimeout(resolve, 2));
+          updateStarted = true;
           await T.updatePassword("changing", next);
+          updateDone = true;
         })();
         try {
           await Promise.all([update, ...logins]);
@@ -128,7 +149,11 @@ for (const engine of testEngines) {
         const final = await storedHash(user.id);
         assert.ok(await verifyPassword(next, final), `round ${round}: the password change was undone by a racing login`);
         assert.equal(await Login.login("changing", old), null, `round ${round}: the old password still works`);
+        if (withOld > 0 && withNew > 0) roundsWithBoth++;
       }
+      t.diagnostic(`old-password logins overlapping the change: ${straddled}, finishing after it: ${crossed}; rounds with both: ${roundsWithBoth}`);
+      assert.ok(straddled > 0, "no login with the old password was still running when the change began: the calls never overlapped");
+      assert.ok(crossed > 0, "no login read the old hash before the change and finished after it: the dangerous order never happened");
     });
 
     test("30 concurrent first logins that upgrade the hash: all succeed, one valid hash with the new count remains", async () => {
@@ -168,11 +193,15 @@ for (const engine of testEngines) {
             ["2019-11-14T21:52:21", "2020-06-11T21:38:55", "2021-04-30T16:14:15"],
             `attempt ${attempt}: not exactly the three migrations, once each`,
           );
-          // Every column is there (the table was made once, completely) and it works.
-          const columns = Object.keys(
-            (await check.kysely.selectFrom("piccolo_user").selectAll().limit(1).execute())[0] ?? {},
+          // The table was made once, completely (every column, as the schema says), holds no row, and works.
+          const table = (await check.kysely.introspection.getTables()).find((t) => t.name === "piccolo_user");
+          assert.ok(table, `attempt ${attempt}: no piccolo_user table`);
+          assert.deepEqual(
+            table.columns.map((column) => column.name).sort(),
+            ["active", "admin", "email", "first_name", "id", "last_login", "last_name", "password", "superuser", "username"],
+            `attempt ${attempt}: the table's columns`,
           );
-          assert.equal(columns.length, 0, "the new table is empty");
+          assert.deepEqual(await check.kysely.selectFrom("piccolo_user").selectAll().execute(), [], `attempt ${attempt}: the new table is empty`);
           class Check extends BaseUser {
             static override iterations = 1;
           }

@@ -1,16 +1,12 @@
-// The examples in examples/ run: the Hono one always, the Express one when express is installed. The
+// The examples in examples/ run: the Hono one and the Express one (express is a devDependency). The
 // Express adapter (nodeMiddleware / nodeGuard) is also exercised on a bare node:http server.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
+import { BaseUser, closeDatabases, createSessionAuth, migrateForwards, sessionAuthApp, type NodeMiddleware } from "piccolo-ts";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { FakeBrowser } from "./support/browser.js";
-
-const { createSessionAuth, sessionAuthApp } = (await import(new URL("../../dist/session/index.js", import.meta.url).href)) as typeof SessionModule;
-type NodeMiddleware = SessionModule.NodeMiddleware;
 
 const exampleUrl = (name: string) => new URL(`../../examples/${name}`, import.meta.url).href;
 

@@ -98,7 +98,7 @@ export function validateUsername(username: unknown, limits: UserLimits): asserts
  * "admin") and zero-width characters. A zero-width joiner is allowed only inside an emoji sequence.
  */
 const DECEPTIVE_CHARACTER =
-  /[\u061C\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|(?<!\p{Extended_Pictographic}\uFE0F?)\u200D|\u200D(?!\p{Extended_Pictographic})/u;
+  /[\u061C\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|(?<!\p{Extended_Pictographic}[\uFE0F\u{1F3FB}-\u{1F3FF}]?)\u200D|\u200D(?!\p{Extended_Pictographic})/u;
 
 /** An optional search text for user listings: bounded, and no character that cannot be stored. */
 export function validateSearch(search: unknown): string | undefined {

@@ -1,6 +1,9 @@
 // Two kinds of browser for the session and admin tests: `FakeBrowser`, which keeps cookies across
-// `app.request(...)` calls (no server, no network), and a real Chromium driven by playwright-core.
+// `app.request(...)` calls (no server, no network) in a real cookie jar (tough-cookie: paths, Secure,
+// expiry and deletion as RFC 6265 says, so a cookie scoped to /admin is not sent to /), and a real
+// Chromium driven by playwright-core.
 import { existsSync } from "node:fs";
+import { CookieJar } from "tough-cookie";
 
 type Fetcher = (url: string, init: RequestInit) => Response | Promise<Response>;
 
@@ -10,29 +13,54 @@ export interface FormOptions {
   headers?: Record<string, string>;
 }
 
-/** A cookie jar in front of a fetch function (`(url, init) => app.request(url, init, env)`). Cookie paths are ignored. */
+export interface StoredCookie {
+  value: string;
+  /** The attributes as the server sent them (`Path=/; HttpOnly; SameSite=Lax`…). */
+  attributes: string;
+  path: string;
+}
+
+/** A cookie jar in front of a fetch function (`(url, init) => app.request(url, init, env)`). */
 export class FakeBrowser {
-  readonly cookies = new Map<string, { value: string; attributes: string }>();
+  readonly jar = new CookieJar();
+  /** The Set-Cookie attributes last received for each cookie (by name and path). */
+  private readonly received = new Map<string, string>();
 
   constructor(
     private readonly fetcher: Fetcher,
     readonly origin = "http://localhost",
   ) {}
 
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0 && !headers.has("cookie")) {
-      headers.set("cookie", [...this.cookies].map(([name, { value }]) => `${name}=${value}`).join("; "));
+  /**
+   * Every cookie the browser holds now (any path), by name; with one name on several paths, the most
+   * specific path. For what a request to a URL would carry, see `cookieHeader(path)`.
+   */
+  get cookies(): Map<string, StoredCookie> {
+    const all = this.jar.getCookiesSync(this.origin, { allPaths: true });
+    all.sort((a, b) => (a.path ?? "").length - (b.path ?? "").length);
+    const map = new Map<string, StoredCookie>();
+    for (const cookie of all) {
+      const path = cookie.path ?? "/";
+      map.set(cookie.key, { value: cookie.value, path, attributes: this.received.get(`${cookie.key};${path}`) ?? "" });
     }
-    const response = await this.fetcher(new URL(path, this.origin).href, { ...init, headers, redirect: "manual" });
+    return map;
+  }
+
+  /** The Cookie header this browser sends with a request to `path` (empty when none). */
+  cookieHeader(path: string): string {
+    return this.jar.getCookieStringSync(new URL(path, this.origin).href);
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const url = new URL(path, this.origin).href;
+    const headers = new Headers(init.headers);
+    const cookie = this.cookieHeader(url);
+    if (cookie !== "" && !headers.has("cookie")) headers.set("cookie", cookie);
+    const response = await this.fetcher(url, { ...init, headers, redirect: "manual" });
     for (const line of response.headers.getSetCookie()) {
-      const [pair = "", ...attributes] = line.split(";");
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const text = attributes.join(";");
-      if (/max-age=0\b/i.test(text) || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, { value, attributes: text });
+      // A cookie a browser would refuse (wrong domain, Secure over http) is dropped, as a browser does.
+      const stored = this.jar.setCookieSync(line, url, { ignoreError: true });
+      if (stored) this.received.set(`${stored.key};${stored.path ?? "/"}`, line.slice(line.indexOf(";") + 1).trim());
     }
     return response;
   }

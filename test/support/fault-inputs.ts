@@ -1,5 +1,5 @@
 // Hostile inputs for the property-based tests (test/hostile*.test.ts): fast-check arbitraries for every
-// input class the issue lists, and a model of our validation rules (src/user/validation.ts) that says
+// input class the issue lists, and a model of our validation rules (written from the documented rules) that says
 // what each call must do, so a test can tell "refused as it should be" from "refused by accident".
 import fc from "fast-check";
 
@@ -139,29 +139,109 @@ export function mutations(text: string): fc.Arbitrary<string> {
 }
 
 // ---- the model of our rules ---------------------------------------------------------------------
+//
+// Written from the rules as documented (README "Rules" table and /work/shared/PICCOLO.md "Rules and
+// messages"), character by character, not from src/user/validation.ts: if the code's patterns were wrong,
+// a model built from the same patterns would be wrong with them.
+//   - lengths count characters, i.e. code points (Python and the databases count so);
+//   - password: 6..128 characters, not starting with `pbkdf2_sha256`, no NUL (HMAC pads keys with NUL, so
+//     "abc123" and "abc123\0" would be one password), nothing without a UTF-8 form (a lone surrogate);
+//   - username: required, at most 100 characters, no control characters, no leading/trailing white space;
+//   - email: optional, at most 255 characters; first/last name: at most 255 characters;
+//   - username, also: nothing invisible or direction-changing that would make it display as another name
+//     (bidirectional marks, embeddings, overrides and isolates; zero-width space, non-joiner, word joiner,
+//     invisible operators, BOM); a zero-width joiner only where it joins two emoji (an emoji ZWJ sequence,
+//     Unicode TS #51: an emoji, optionally with VS16 or a skin-tone modifier, ZWJ, an emoji);
+//   - control characters: Unicode's Cc (C0 U+0000–U+001F, DEL U+007F, C1 U+0080–U+009F) and the two
+//     separators U+2028/U+2029, which end a line as a terminal or a log shows it.
 
 export const LIMITS = { username: 100, email: 255, name: 255, minPassword: 6, maxPassword: 128 } as const;
-const CONTROL = /[\p{Cc}\u2028\u2029]/u;
-const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+const isHighSurrogate = (unit: number) => unit >= 0xd800 && unit <= 0xdbff;
+const isLowSurrogate = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff;
+
+function isControlCodePoint(cp: number): boolean {
+  return cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029;
+}
+
+/** White space as a user sees it (Unicode White_Space, plus the BOM U+FEFF that editors leave at the start). */
+const WHITE_SPACE_CODE_POINTS = new Set([
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,
+  0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
+]);
 
 export function codePoints(text: string): number {
   let count = 0;
-  for (const _ of text) count++;
+  for (let i = 0; i < text.length; i++) {
+    if (isHighSurrogate(text.charCodeAt(i)) && isLowSurrogate(text.charCodeAt(i + 1))) i++;
+    count++;
+  }
   return count;
 }
 
-export const hasControl = (text: string) => CONTROL.test(text);
-export const hasLoneSurrogate = (text: string) => LONE.test(text);
+export function hasControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (isControlCodePoint(text.charCodeAt(i))) return true;
+  return false;
+}
 
-/** The username rules: a non-empty string, ≤ 100 characters, no control characters or lone surrogates, no outer white space. */
+/** A UTF-16 surrogate without its partner: a high one not followed by a low one, or a low one alone. */
+export function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (isHighSurrogate(unit)) {
+      if (!isLowSurrogate(text.charCodeAt(i + 1))) return true;
+      i++;
+    } else if (isLowSurrogate(unit)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Bidirectional formatting characters (Unicode's Bidi_Control) and invisible zero-width ones, ZWJ aside. */
+const DECEPTIVE_CODE_POINTS = new Set([
+  0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069,
+  0x200b, 0x200c, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0xfeff,
+]);
+const ZWJ = 0x200d;
+const VS16 = 0xfe0f;
+const isSkinToneModifier = (cp: number) => cp >= 0x1f3fb && cp <= 0x1f3ff;
+// Extended_Pictographic is a Unicode property (the emoji): asked of the property, one character at a time.
+const isEmoji = (cp: number | undefined) => cp !== undefined && /^\p{Extended_Pictographic}$/u.test(String.fromCodePoint(cp));
+
+/** True when the username holds a character that could make it display as another name. */
+export function hasDeceptiveCharacter(text: string): boolean {
+  const cps = [...text].map((c) => c.codePointAt(0)!);
+  return cps.some((cp, i) => {
+    if (DECEPTIVE_CODE_POINTS.has(cp)) return true;
+    if (cp !== ZWJ) return false;
+    let before = i - 1;
+    if (cps[before] === VS16 || isSkinToneModifier(cps[before] ?? -1)) before--;
+    return !(isEmoji(cps[before]) && isEmoji(cps[i + 1]));
+  });
+}
+
+/** True when the text begins or ends with white space (the empty string does neither). */
+function hasOuterWhiteSpace(text: string): boolean {
+  if (text === "") return false;
+  return WHITE_SPACE_CODE_POINTS.has(text.charCodeAt(0)) || WHITE_SPACE_CODE_POINTS.has(text.charCodeAt(text.length - 1));
+}
+
+function onlyWhiteSpace(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!WHITE_SPACE_CODE_POINTS.has(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** The username rules: required (not empty, not only white space), ≤ 100 characters, no control characters or lone surrogates, no outer white space. */
 export function usernameOk(value: unknown): value is string {
   return (
     typeof value === "string" &&
-    value.trim() !== "" &&
+    !onlyWhiteSpace(value) &&
     codePoints(value) <= LIMITS.username &&
     !hasControl(value) &&
     !hasLoneSurrogate(value) &&
-    value.trim() === value
+    !hasOuterWhiteSpace(value) &&
+    !hasDeceptiveCharacter(value)
   );
 }
 
@@ -170,9 +250,8 @@ export function passwordOk(value: unknown): value is string {
     typeof value === "string" &&
     codePoints(value) >= LIMITS.minPassword &&
     codePoints(value) <= LIMITS.maxPassword &&
-    !value.startsWith("pbkdf2_sha256") &&
-    // PBKDF2-HMAC pads short keys with NUL bytes ("secret\0" hashes as "secret"): refused.
-    !value.includes("\u0000") &&
+    value.slice(0, "pbkdf2_sha256".length) !== "pbkdf2_sha256" &&
+    value.indexOf("\u0000") === -1 &&
     !hasLoneSurrogate(value)
   );
 }
@@ -181,7 +260,7 @@ export function passwordOk(value: unknown): value is string {
 export function storedEmail(value: unknown): string | typeof INVALID {
   if (value === undefined || value === null) return "";
   if (typeof value !== "string") return INVALID;
-  if (codePoints(value) > LIMITS.email || hasControl(value) || hasLoneSurrogate(value) || value.trim() !== value) return INVALID;
+  if (codePoints(value) > LIMITS.email || hasControl(value) || hasLoneSurrogate(value) || hasOuterWhiteSpace(value)) return INVALID;
   return value;
 }
 

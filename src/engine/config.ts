@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
+import { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-cluster.js";
 
 export type EngineName = "sqlite" | "postgres" | "mysql";
 
@@ -38,7 +39,7 @@ export function maskPassword(url: string): string {
     if (parsed.password) parsed.password = "***";
     return parsed.toString();
   } catch {
-    return url;
+    return maskMultiHostPassword(url); // host lists (h1:3306,h2:3306) are not WHATWG URLs
   }
 }
 
@@ -55,6 +56,7 @@ export function parseDatabaseUrl(
     return { engine: "postgres", url: trimmed, displayUrl: maskPassword(trimmed), source };
   }
   if (scheme === "mysql" || scheme === "mariadb") {
+    if (isMultiHostMysqlUrl(trimmed)) parseMultiHostMysqlUrl(trimmed); // a malformed host list fails here
     return { engine: "mysql", url: trimmed, displayUrl: maskPassword(trimmed), source };
   }
   let file = trimmed;

@@ -3,6 +3,7 @@ import type { Dialect, Kysely as KyselyInstance } from "kysely";
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "./kysely.js";
 import type { EngineName, DatabaseTarget } from "./config.js";
 import { resolveDatabase } from "./config.js";
+import { clusterMysqlDialect, isMultiHostMysqlUrl, prepareMysqlSession } from "./mysql-cluster.js";
 import { ConfigError, DatabaseConnectionError } from "../errors.js";
 
 /** A connected database: the Kysely instance plus what the rest of piccolo-ts needs to know about it. */
@@ -41,19 +42,14 @@ async function postgresDialect(target: DatabaseTarget): Promise<Dialect> {
 
 async function mysqlDialect(target: DatabaseTarget): Promise<Dialect> {
   const mysql = loadDriver<typeof import("mysql2")>("mysql2");
-  const pool = mysql.createPool({
-    uri: target.url.replace(/^mariadb:/i, "mysql:"),
-    charset: "utf8mb4",
-    dateStrings: true,
-    supportBigNumbers: true,
-    connectTimeout: 10_000,
-    timezone: "Z",
-  });
+  const options = { charset: "utf8mb4", dateStrings: true, supportBigNumbers: true, connectTimeout: 10_000, timezone: "Z" };
+  if (isMultiHostMysqlUrl(target.url)) return clusterMysqlDialect(mysql, target.url, options);
+  const pool = mysql.createPool({ uri: target.url.replace(/^mariadb:/i, "mysql:"), ...options });
   // Idle pooled sockets must not keep a finished script alive: hold the loop only while in use.
   type Socketed = { stream?: { ref?: () => void; unref?: () => void } };
   pool.on("acquire", (connection) => (connection as unknown as Socketed).stream?.ref?.());
   pool.on("release", (connection) => (connection as unknown as Socketed).stream?.unref?.());
-  return new MysqlDialect({ pool });
+  return new MysqlDialect({ pool, onCreateConnection: prepareMysqlSession });
 }
 
 async function sqliteDialect(target: DatabaseTarget): Promise<Dialect> {

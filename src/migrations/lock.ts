@@ -2,6 +2,7 @@ import type { Kysely, RawBuilder } from "kysely";
 import { sql } from "../engine/kysely.js";
 import type { Database } from "../engine/connect.js";
 import { MigrationError } from "../errors.js";
+import { isGaleraSession, withClusterLock } from "./cluster-lock.js";
 
 /** "piccolo" in ASCII, as a bigint: the PostgreSQL advisory lock key of piccolo-ts migrations. */
 const POSTGRES_LOCK_KEY = "31641072982518895";
@@ -24,8 +25,12 @@ export async function withMigrationLock<T>(database: Database, work: (db: Kysely
         });
       case "sqlite":
         return inTransaction(db, sql`BEGIN IMMEDIATE`, () => work(db));
-      case "mysql":
-        return withMysqlLock(db, () => inTransaction(db, sql`START TRANSACTION`, () => work(db)));
+      case "mysql": {
+        const run = () => inTransaction(db, sql`START TRANSACTION`, () => work(db));
+        // GET_LOCK is node-local on Galera: there the lock is a row every node agrees on.
+        if (await isGaleraSession(db)) return withClusterLock(db, database.kysely, run);
+        return withMysqlLock(db, run);
+      }
     }
   });
 }

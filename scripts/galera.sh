@@ -31,6 +31,8 @@ ensure_packages() {
   fi
 }
 
+# Failure detection: Galera's defaults (a node is suspected after 5 s of silence) are made for WANs; while a
+# dead node is still a member, commits and causal reads wait for it. On one machine (or a LAN) 1.5 s is ample.
 write_config() { # node
   local n=$1 d
   d=$(dir "$n")
@@ -60,7 +62,7 @@ wsrep_node_name=node$n
 wsrep_node_address=127.0.0.1:$((4570 + n))
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$((4590 + n))
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$((4570 + n));ist.recv_addr=127.0.0.1:$((4580 + n));gcache.size=64M"
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$((4570 + n));ist.recv_addr=127.0.0.1:$((4580 + n));gcache.size=64M;evs.keepalive_period=PT0.3S;evs.inactive_check_period=PT0.5S;evs.suspect_timeout=PT1.5S;evs.inactive_timeout=PT3S"
 EOF
 }
 
@@ -122,7 +124,15 @@ wait_until() { # seconds, description, command...
   return 1
 }
 
-node_answers() { [ -n "$(status_var "$1" wsrep_ready)" ]; }
+node_answers() { # node: answers SQL; a server that exited instead stops the script with its log's end
+  if [ -n "$(status_var "$1" wsrep_ready)" ]; then return 0; fi
+  if ! pgrep -f -- "--defaults-file=$(dir "$1")/my.cnf" >/dev/null; then
+    echo "Galera node $1 exited while starting; the end of its log:" >&2
+    tail -n 15 "$(dir "$1")/error.log" >&2
+    exit 1
+  fi
+  return 1
+}
 all_ready() { for n in "${NODES[@]}"; do node_ready "$n" || return 1; done; }
 
 start() {

@@ -3,7 +3,7 @@ import type { Dialect, Kysely as KyselyInstance } from "kysely";
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from "./kysely.js";
 import type { EngineName, DatabaseTarget } from "./config.js";
 import { resolveDatabase } from "./config.js";
-import { clusterMysqlDialect, isMultiHostMysqlUrl, prepareMysqlSession } from "./mysql-cluster.js";
+import { clusterMysqlDialect, isMultiHostMysqlUrl, prepareMysqlSession, retryingPool } from "./mysql-cluster.js";
 import { ConfigError, DatabaseConnectionError } from "../errors.js";
 
 /** A connected database: the Kysely instance plus what the rest of piccolo-ts needs to know about it. */
@@ -49,7 +49,7 @@ async function mysqlDialect(target: DatabaseTarget): Promise<Dialect> {
   type Socketed = { stream?: { ref?: () => void; unref?: () => void } };
   pool.on("acquire", (connection) => (connection as unknown as Socketed).stream?.ref?.());
   pool.on("release", (connection) => (connection as unknown as Socketed).stream?.unref?.());
-  return new MysqlDialect({ pool, onCreateConnection: prepareMysqlSession });
+  return new MysqlDialect({ pool: retryingPool(pool) as never, onCreateConnection: prepareMysqlSession });
 }
 
 async function sqliteDialect(target: DatabaseTarget): Promise<Dialect> {

@@ -40,6 +40,15 @@ const GALERA_SYNC_WAIT = 3; // 1 = reads (SELECT, SHOW, BEGIN) + 2 = UPDATE and 
 /** How long a server that refused a connection is left out before it is tried again. */
 const RESTORE_NODE_MS = 1000;
 
+/**
+ * Galera reports a transaction that lost certification (a conflicting write committed first on another
+ * node) as a deadlock, error 1213, at COMMIT or at the next statement. Nothing of it was written.
+ */
+export function isCertificationFailure(error: unknown): boolean {
+  const e = error as { errno?: number; code?: string } | null;
+  return e?.errno === 1213 || e?.code === "ER_LOCK_DEADLOCK";
+}
+
 /** True when a mysql:// or mariadb:// URL names more than one server. */
 export function isMultiHostMysqlUrl(url: string): boolean {
   const match = URL_SHAPE.exec(url.trim());
@@ -108,16 +117,23 @@ function serverGone(error: Error & { code?: string; fatal?: boolean }): boolean 
   );
 }
 
+/** Re-runs one statement somewhere else (another server), once; absent for a single server. */
+type Elsewhere = (failedNode: string | undefined, text: string, values: unknown[], callback: Callback) => void;
+
+const CERTIFICATION_RETRIES = 10;
+
 /**
- * What Kysely's MysqlDriver sees as a raw connection: a server's pooled connection that knows whether
- * it is inside a transaction, and retries what is safe to retry on another server.
+ * What Kysely's MysqlDriver sees as a raw connection: a pooled connection that knows whether it is
+ * inside a transaction, and re-runs what is safe to re-run: outside a transaction, a statement that lost
+ * certification or a deadlock (it was rolled back whole, so it did not happen) on the same server, and a
+ * repeatable read or a statement never sent (see the top of this file) on another server.
  */
-class FailoverConnection {
+class RetryingConnection {
   private inTransaction = false;
 
   constructor(
     readonly raw: ClusterConnection,
-    private readonly cluster: ClusterPool,
+    private readonly elsewhere?: Elsewhere,
   ) {}
 
   query(text: string, values: unknown[], callback: Callback): void {
@@ -126,36 +142,63 @@ class FailoverConnection {
     if (keyword === "begin" || /^\s*start\s+transaction\b/i.test(text)) this.inTransaction = true;
     // A failed COMMIT or ROLLBACK ends the transaction too (a certification failure rolls it back).
     if (keyword === "commit" || keyword === "rollback") this.inTransaction = false;
-    this.raw.query(text, values, (error: Error | null, result?: unknown, fields?: unknown) => {
-      if (error && !wasInTransaction && serverGone(error) && (isRepeatableRead(text) || neverSent(error))) {
-        this.cluster.runElsewhere(this.raw._clusterId, text, values, callback);
-        return;
-      }
-      callback(error, result, fields);
-    });
+    const attempt = (tries: number) =>
+      this.raw.query(text, values, (error: Error | null, result?: unknown, fields?: unknown) => {
+        if (error && !wasInTransaction && keyword !== "commit" && keyword !== "rollback") {
+          if (isCertificationFailure(error) && tries < CERTIFICATION_RETRIES) {
+            // Backing off with jitter spreads writers of one hot row apart (e.g. last_login of one user).
+            setTimeout(() => attempt(tries + 1), Math.random() * Math.min(2 ** tries * 4, 250));
+            return;
+          }
+          if (this.elsewhere && serverGone(error) && (isRepeatableRead(text) || neverSent(error))) {
+            this.elsewhere(this.raw._clusterId, text, values, callback);
+            return;
+          }
+        }
+        callback(error, result, fields);
+      });
+    attempt(1);
   }
 
   release(): void {
     this.inTransaction = false;
-    (this.raw as unknown as Socketed).stream?.unref?.();
+    // For a cluster the socket is let go here (and held again by whoever gets the connection next, even
+    // straight from the pool's wait queue); a single server's pool does it with its own events.
+    if (this.elsewhere) (this.raw as unknown as Socketed).stream?.unref?.();
     this.raw.release();
   }
 }
 
+/** The pool interface Kysely's MysqlDialect needs, over one server's pool: connections that retry. */
+export function retryingPool(pool: Pool): unknown {
+  const wrappers = new WeakMap<PoolConnection, RetryingConnection>();
+  return {
+    getConnection(callback: (error: Error | null, connection?: RetryingConnection) => void): void {
+      pool.getConnection((error, connection) => {
+        if (error) return callback(error);
+        let wrapper = wrappers.get(connection);
+        if (!wrapper) wrappers.set(connection, (wrapper = new RetryingConnection(connection)));
+        callback(null, wrapper);
+      });
+    },
+    end: (callback: (error?: Error | null) => void) => pool.end((error) => callback(error)),
+  };
+}
+
 /** The pool interface Kysely's MysqlDialect needs, over a PoolCluster. */
 class ClusterPool {
-  private readonly wrappers = new WeakMap<PoolConnection, FailoverConnection>();
+  private readonly wrappers = new WeakMap<PoolConnection, RetryingConnection>();
 
   constructor(private readonly cluster: PoolCluster) {}
 
-  getConnection(callback: (error: Error | null, connection?: FailoverConnection) => void): void {
+  getConnection(callback: (error: Error | null, connection?: RetryingConnection) => void): void {
     this.cluster.getConnection("*", "RR", (error, connection) => {
       if (error) return callback(error);
       // Idle pooled sockets must not keep a finished script alive: hold the loop only while in use.
       (connection as unknown as Socketed).stream?.ref?.();
       let wrapper = this.wrappers.get(connection);
       if (!wrapper) {
-        wrapper = new FailoverConnection(connection as ClusterConnection, this);
+        wrapper = new RetryingConnection(connection as ClusterConnection, (...args) => this.runElsewhere(...args));
         this.wrappers.set(connection, wrapper);
       }
       callback(null, wrapper);

@@ -9,6 +9,7 @@
 // locks either, would need the same design.
 import type { Kysely } from "kysely";
 import { sql } from "../engine/kysely.js";
+import { isCertificationFailure } from "../engine/mysql-cluster.js";
 import { MigrationError } from "../errors.js";
 import { randomBytes } from "node:crypto";
 
@@ -20,14 +21,7 @@ const REFRESH_MS = 5_000;
 /** How long to wait for a live holder before giving up. */
 const WAIT_SECONDS = 120;
 
-interface DriverError {
-  code?: string;
-  errno?: number;
-}
-const errnoOf = (error: unknown) => (error as DriverError | null)?.errno;
-const isDuplicateKey = (error: unknown) => errnoOf(error) === 1062;
-/** Galera reports a transaction that lost certification as a deadlock (1213); so do InnoDB deadlocks. */
-export const isCertificationFailure = (error: unknown) => errnoOf(error) === 1213 || (error as DriverError | null)?.code === "ER_LOCK_DEADLOCK";
+const isDuplicateKey = (error: unknown) => (error as { errno?: number } | null)?.errno === 1062;
 
 /** True when the connection's server replicates with Galera (wsrep_on), where GET_LOCK is node-local. */
 export async function isGaleraSession(db: Kysely<any>): Promise<boolean> {

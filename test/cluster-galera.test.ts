@@ -1,0 +1,206 @@
+// @variants: galera
+// piccolo-ts on a 3-node MariaDB Galera cluster (scripts/galera.sh), with each app instance on its own node
+// or one multi-host URL over all three: migrations race through two nodes, creates of one username race
+// through three, reads see writes made through another node at once, and logins go on while a node is
+// killed. Runs in the runner's galera pass (PICCOLO_TEST_ENGINES=galera); defined only there.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { BaseUser, UserExistsError, closeDatabases, connect, migrateForwards, migrationStatus, parseDatabaseUrl, type Database } from "piccolo-ts";
+import { piccolo } from "./support/cli.js";
+import { databaseNameOf, freshDatabaseUrl, galeraHosts, testVariant } from "./support/engines.js";
+import { clusterSizes, nodePid, nodeUrl, startCluster, statusOf, waitForExit } from "./support/galera.js";
+
+after(async () => {
+  await closeDatabases();
+});
+
+const startTogether = new URL("./support/start-together.js", import.meta.url).href;
+
+/** A BaseUser class bound to one URL (a node, or the cluster). */
+function userClass(url: string) {
+  return class extends BaseUser {
+    static override iterations = 1;
+    static override database = url;
+  };
+}
+
+/** Certification conflicts and brute-force aborts so far, over every node: > 0 after a race means inserts on two nodes really met. */
+async function clusterConflicts(): Promise<number> {
+  let total = 0;
+  for (let index = 0; index < galeraHosts.length; index++) {
+    total += Number(await statusOf(index, "wsrep_local_cert_failures"));
+    total += Number(await statusOf(index, "wsrep_local_bf_aborts"));
+  }
+  return total;
+}
+
+if (testVariant === "galera") {
+  describe("migrations on Galera", { timeout: 600_000 }, () => {
+    test("10 rounds of two `piccolo migrations forwards all` on two nodes: both exit 0, each migration once, the schema complete, the runs overlapped", async () => {
+      let overlapped = 0;
+      for (let round = 0; round < 10; round++) {
+        const name = databaseNameOf(await freshDatabaseUrl("mysql"));
+        // Both processes begin loading the CLI at the same moment (see support/start-together.ts).
+        const env = { NODE_OPTIONS: `--import=${startTogether}`, PICCOLO_TEST_START_AT: String(Date.now() + 400) };
+        const [a, b] = await Promise.all([
+          piccolo(["--db", nodeUrl(name, 0), "migrations", "forwards", "all"], { timeoutMs: 120_000, env }),
+          piccolo(["--db", nodeUrl(name, 1), "migrations", "forwards", "all"], { timeoutMs: 120_000, env }),
+        ]);
+        for (const result of [a, b]) assert.equal(result.code, 0, `round ${round}: exit ${result.code}\n${result.all}`);
+        const status = await migrationStatus({ database: nodeUrl(name, 2) });
+        assert.ok(status.length >= 4 && status.every((m) => m.ran), `round ${round}: every migration ran`);
+        const db = await connect(parseDatabaseUrl(nodeUrl(name, 2)));
+        try {
+          const rows = await db.kysely.selectFrom("migration").select(["app_name", "name"]).execute();
+          assert.deepEqual(
+            rows.map((row) => `${row.app_name}/${row.name}`).sort(),
+            status.map((m) => `${m.app}/${m.id}`).sort(),
+            `round ${round}: each migration recorded exactly once`,
+          );
+          const user = await db.kysely.selectFrom("piccolo_user").selectAll().limit(1).execute();
+          assert.deepEqual(user, []);
+          const columns = await db.kysely.introspection.getTables();
+          const userColumns = columns.find((t) => t.name === "piccolo_user")?.columns.map((c) => c.name).sort();
+          assert.deepEqual(userColumns, ["active", "admin", "email", "first_name", "id", "last_login", "last_name", "password", "superuser", "username"]);
+          assert.ok(columns.some((t) => t.name === "sessions"), "the sessions table exists");
+          const lock = await db.kysely.selectFrom("piccolo_migration_lock").selectAll().execute();
+          assert.deepEqual(lock, [], "the lock was released");
+        } finally {
+          await db.close();
+        }
+        // Between them each migration started once ("Running <id>", then "<id> was run meanwhile…" when the
+        // other process got there first).
+        const runningOf = (r: typeof a) => r.stdout.split("\n").filter((line) => line.startsWith("Running ")).length;
+        const skippedOf = (r: typeof a) => r.stdout.split("\n").filter((line) => line.includes(" was run meanwhile by another process")).length;
+        assert.equal(runningOf(a) + runningOf(b) - skippedOf(a) - skippedOf(b), status.length, `round ${round}: each migration ran once\n${a.stdout}\n---\n${b.stdout}`);
+        // Each process only starts a migration it found not yet run; if both did, each was migrating while the
+        // other still had work left: the two runs overlapped.
+        if (runningOf(a) > 0 && runningOf(b) > 0) overlapped++;
+      }
+      assert.ok(overlapped >= 5, `the two processes overlapped in only ${overlapped} of 10 rounds`);
+    });
+  });
+
+  describe("users on Galera", { timeout: 300_000 }, () => {
+    let name: string;
+    let clusterUrl: string;
+    const nodes: Array<typeof BaseUser> = [];
+
+    before(async () => {
+      clusterUrl = await freshDatabaseUrl("mysql");
+      name = databaseNameOf(clusterUrl);
+      await migrateForwards("all", { database: clusterUrl });
+      for (let index = 0; index < galeraHosts.length; index++) nodes.push(userClass(nodeUrl(name, index)));
+    });
+
+    test("50 racing creates of one username across the three nodes: one row, 49 UserExistsError, no raw error", async () => {
+      const conflictsBefore = await clusterConflicts();
+      let rounds = 0;
+      // Repeated until inserts on two nodes really met at certification (usually the first round).
+      for (; rounds < 5; rounds++) {
+        const username = `racer${rounds}`;
+        const results = await Promise.allSettled(
+          Array.from({ length: 50 }, (_, i) =>
+            nodes[i % nodes.length]!.createUser({ username, password: `pass-${i}-word`, email: `${username}-${i}@example.com` }),
+          ),
+        );
+        const created = results.filter((r) => r.status === "fulfilled");
+        assert.equal(created.length, 1, "exactly one create succeeds");
+        for (const r of results) {
+          if (r.status === "rejected") {
+            assert.ok(r.reason instanceof UserExistsError, `not a UserExistsError: ${String(r.reason)} ${String(r.reason?.cause?.message)}`);
+            assert.equal(r.reason.field, "username");
+          }
+        }
+        for (let index = 0; index < nodes.length; index++) {
+          assert.equal(await nodes[index]!.countUsers({ search: username }), 1, `one row, seen from node ${index + 1}`);
+        }
+        if ((await clusterConflicts()) > conflictsBefore) break;
+      }
+      assert.ok(rounds < 5, "no certification conflict happened: the creates never raced across nodes");
+    });
+
+    test("read-your-writes across nodes under load: a new user logs in at once elsewhere; an old password is refused at once", async () => {
+      let load = true;
+      const loadUser = await nodes[0]!.createUser({ username: "load", password: "load-pass", email: "load@example.com" });
+      // Background logins (reads and last_login writes) on every node while the checks run.
+      const loaders = Array.from({ length: 6 }, async (_, i) => {
+        let count = 0;
+        while (load) {
+          assert.equal(await nodes[i % 3]!.login("load", "load-pass"), loadUser.id);
+          count++;
+        }
+        return count;
+      });
+      try {
+        for (let i = 0; i < 30; i++) {
+          const [a, b, c] = [nodes[i % 3]!, nodes[(i + 1) % 3]!, nodes[(i + 2) % 3]!];
+          const user = await a.createUser({ username: `ryw${i}`, password: "first-pass", email: `ryw${i}@example.com` });
+          assert.equal(await b.login(`ryw${i}`, "first-pass"), user.id, `round ${i}: created on one node, logs in on the next at once`);
+          await b.updatePassword(user.id, "second-pass");
+          assert.equal(await c.login(`ryw${i}`, "first-pass"), null, `round ${i}: the old password is refused at once on the third node`);
+          assert.equal(await a.login(`ryw${i}`, "second-pass"), user.id, `round ${i}: the new one works at once`);
+        }
+      } finally {
+        load = false;
+        await Promise.allSettled(loaders);
+      }
+      const counts = await Promise.all(loaders);
+      assert.ok(counts.every((n) => n > 0), "the background load ran during the checks");
+    });
+
+    test("failover: an 8-second login loop over the multi-host URL goes on while a node is killed (kill -9) 2 s in", async (t) => {
+      const Cluster = userClass(clusterUrl);
+      const user = await Cluster.createUser({ username: "failover", password: "failover-pass", email: "failover@example.com" });
+      const victim = 1; // node 2
+      const pid = await nodePid(victim);
+      const started = Date.now();
+      let inFlight = 0;
+      let inFlightAtKill = -1;
+      let killedAt = 0;
+      const failures: string[] = [];
+      let okAfterKill = 0;
+      let lastOk = 0;
+      let longestGap = 0;
+      const killer = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        inFlightAtKill = inFlight;
+        process.kill(pid, "SIGKILL");
+        killedAt = Date.now();
+      })();
+      const workers = Array.from({ length: 4 }, async () => {
+        while (Date.now() - started < 8000) {
+          inFlight++;
+          try {
+            assert.equal(await Cluster.login("failover", "failover-pass"), user.id);
+            const now = Date.now();
+            if (lastOk) longestGap = Math.max(longestGap, now - lastOk);
+            lastOk = now;
+            if (killedAt && now > killedAt) okAfterKill++;
+          } catch (error) {
+            failures.push(`${(error as Error).name}: ${(error as Error).message}`);
+          } finally {
+            inFlight--;
+          }
+        }
+      });
+      await Promise.all([killer, ...workers]);
+      t.diagnostic(`${failures.length} failed logins; ${okAfterKill} succeeded after the kill; longest gap between successes ${longestGap} ms`);
+      try {
+        assert.ok(inFlightAtKill > 0, "logins were in flight when the node was killed");
+        await waitForExit(pid);
+        assert.ok(failures.length <= 5, `${failures.length} logins failed:\n${failures.join("\n")}`);
+        assert.ok(okAfterKill >= 20, `only ${okAfterKill} logins succeeded after the kill`);
+        const sizes = await clusterSizes();
+        assert.equal(sizes[victim], null, "the killed node is down");
+        assert.deepEqual(sizes.filter((s) => s !== null), [2, 2], "the other two went on as a cluster of two");
+      } finally {
+        // Bring it back for whatever runs next; it rejoins by state transfer.
+        await waitForExit(pid);
+        await startCluster();
+      }
+      assert.deepEqual(await clusterSizes(), [3, 3, 3], "the killed node rejoined");
+      assert.equal(await userClass(nodeUrl(name, victim)).login("failover", "failover-pass"), user.id, "and serves logins again");
+    });
+  });
+}

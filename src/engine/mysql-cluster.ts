@@ -241,13 +241,13 @@ export async function prepareMysqlSession(connection: RawQueryRunner): Promise<v
 }
 
 /**
- * Kysely's MysqlDialect over a PoolCluster for a multi-host URL; `options` are the pool options a
- * single-host URL gets (charset, date handling, timeouts).
+ * Kysely's MysqlDialect over a PoolCluster for a multi-host URL. `poolOptions` turns one server's URL
+ * into the pool options a single-host URL gets (credentials, allowed URL options, charset, timeouts).
  */
 export function clusterMysqlDialect(
   mysql: typeof import("mysql2"),
   url: string,
-  options: Omit<PoolOptions, "uri">,
+  poolOptions: (singleHostUrl: string) => PoolOptions,
 ): Dialect {
   const parts = parseMultiHostMysqlUrl(url);
   const cluster = mysql.createPoolCluster({
@@ -256,7 +256,7 @@ export function clusterMysqlDialect(
     restoreNodeTimeout: RESTORE_NODE_MS,
     defaultSelector: "RR",
   });
-  parts.hosts.forEach((host, index) => cluster.add(`node${index}`, { ...options, uri: singleHostUri(parts, host) }));
+  parts.hosts.forEach((host, index) => cluster.add(`node${index}`, poolOptions(singleHostUri(parts, host))));
   // Failed connection attempts are reported as 'warn' while another server is tried.
   cluster.on("warn", () => {});
   for (const node of Object.values((cluster as unknown as { _nodes: Record<string, { pool: Pool }> })._nodes)) {

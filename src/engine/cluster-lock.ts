@@ -8,8 +8,8 @@
 // process that died is taken over once it has expired. CockroachDB and YugabyteDB, which have no advisory
 // locks either, would need the same design.
 import type { Kysely } from "kysely";
-import { sql } from "../engine/kysely.js";
-import { isCertificationFailure } from "../engine/mysql-cluster.js";
+import { sql } from "./kysely.js";
+import { isCertificationFailure } from "./mysql-cluster.js";
 import { MigrationError } from "../errors.js";
 import { randomBytes } from "node:crypto";
 

@@ -88,7 +88,8 @@ async function acquire(db: Kysely<any>, owner: string, lease: number, waitSecond
       expires_at DECIMAL(16, 3) NOT NULL
     ) ENGINE=InnoDB`.execute(db);
   const deadline = Date.now() + waitSeconds * 1000;
-  for (let pause = 25; ; pause = Math.min(pause * 2, 500)) {
+  let waited = false;
+  for (let pause = 20; ; pause = Math.min(pause * 2, 200)) {
     try {
       await sql`INSERT INTO ${sql.table(CLUSTER_LOCK_TABLE)} (lock_key, owner, expires_at)
           VALUES (${LOCK_KEY}, ${owner}, UNIX_TIMESTAMP(NOW(3)) + ${lease})`.execute(db);
@@ -96,6 +97,10 @@ async function acquire(db: Kysely<any>, owner: string, lease: number, waitSecond
     } catch (error) {
       if (!isDuplicateKey(error) && !isCertificationFailure(error)) throw error;
     }
+    if (!waited && process.env.PICCOLO_DEBUG) {
+      process.stderr.write("piccolo: the migration lock is held by another process; waiting for it\n");
+    }
+    waited = true;
     // Held by someone: if their lease ran out (the process died), take the row away; the insert retries.
     await retryingCertification(() =>
       sql`DELETE FROM ${sql.table(CLUSTER_LOCK_TABLE)} WHERE lock_key = ${LOCK_KEY} AND expires_at < UNIX_TIMESTAMP(NOW(3))`.execute(db),

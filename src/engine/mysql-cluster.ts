@@ -120,7 +120,7 @@ function serverGone(error: Error & { code?: string; fatal?: boolean }): boolean 
 /** Re-runs one statement somewhere else (another server), once; absent for a single server. */
 type Elsewhere = (failedNode: string | undefined, text: string, values: unknown[], callback: Callback) => void;
 
-const CERTIFICATION_RETRIES = 10;
+const CERTIFICATION_RETRIES = 16;
 
 /**
  * What Kysely's MysqlDriver sees as a raw connection: a pooled connection that knows whether it is

@@ -6,6 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { BaseUser, UserExistsError, closeDatabases, connect, migrateForwards, migrationStatus, parseDatabaseUrl, type Database } from "piccolo-ts";
+import { sql } from "kysely";
 import { piccolo } from "./support/cli.js";
 import { databaseNameOf, freshDatabaseUrl, galeraHosts, testVariant } from "./support/engines.js";
 import { clusterSizes, nodePid, nodeUrl, startCluster, statusOf, waitForExit } from "./support/galera.js";
@@ -80,6 +81,25 @@ if (testVariant === "galera") {
       t.diagnostic(`the two processes overlapped in ${overlapped} of 10 rounds`);
       assert.ok(overlapped >= 8, `the two processes overlapped in only ${overlapped} of 10 rounds`);
     });
+  });
+
+  test("a lock row left by a process that died is taken over once its lease has run out", async () => {
+    const name = databaseNameOf(await freshDatabaseUrl("mysql"));
+    const db = await connect(parseDatabaseUrl(nodeUrl(name, 0)));
+    try {
+      await sql`CREATE TABLE piccolo_migration_lock (lock_key VARCHAR(64) NOT NULL PRIMARY KEY, owner VARCHAR(64) NOT NULL,
+        expires_at DECIMAL(16, 3) NOT NULL) ENGINE=InnoDB`.execute(db.kysely);
+      // As if a migrating process had been killed: its lease ends 2 seconds from now.
+      await sql`INSERT INTO piccolo_migration_lock VALUES ('migrations', 'killed-process', UNIX_TIMESTAMP(NOW(3)) + 2)`.execute(db.kysely);
+      const result = await piccolo(["--db", nodeUrl(name, 1), "migrations", "forwards", "all"], { timeoutMs: 60_000, env: { PICCOLO_DEBUG: "1" } });
+      assert.equal(result.code, 0, result.all);
+      assert.match(result.stderr, /the migration lock is held by another process/, "it found the dead process's lock and waited");
+      const status = await migrationStatus({ database: nodeUrl(name, 2) });
+      assert.ok(status.every((m) => m.ran), "then ran every migration");
+      assert.deepEqual((await db.kysely.selectFrom("piccolo_migration_lock").selectAll().execute()), [], "and the lock was released");
+    } finally {
+      await db.close();
+    }
   });
 
   describe("users on Galera", { timeout: 300_000 }, () => {

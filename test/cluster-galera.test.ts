@@ -9,7 +9,7 @@ import { BaseUser, UserExistsError, closeDatabases, connect, migrateForwards, mi
 import { sql } from "kysely";
 import { piccolo } from "./support/cli.js";
 import { databaseNameOf, freshDatabaseUrl, galeraHosts, testVariant } from "./support/engines.js";
-import { clusterSizes, nodePid, nodeUrl, startCluster, statusOf, waitForExit } from "./support/galera.js";
+import { clusterSizes, nodePid, nodeUrl, startCluster, statusOf, statusQuery, waitForExit } from "./support/galera.js";
 
 after(async () => {
   await closeDatabases();
@@ -172,6 +172,38 @@ if (testVariant === "galera") {
       }
       const counts = await Promise.all(loaders);
       assert.ok(counts.every((n) => n > 0), "the background load ran during the checks");
+    });
+
+    test("a read in flight on a node that is killed is answered by another node (retried once, elsewhere)", async () => {
+      const db = await connect(parseDatabaseUrl(clusterUrl));
+      let pid = 0;
+      try {
+        const marker = `inflight_${Date.now()}`;
+        // A plain read that takes a few seconds (MariaDB's sequence engine), tagged so it can be found.
+        const read = sql<{ port: number; n: number; tag: string }>`SELECT @@port AS port,
+            (SELECT COUNT(*) FROM seq_1_to_20000000 WHERE seq % 7 = 3) AS n, ${marker} AS tag`.execute(db.kysely);
+        let victim = -1;
+        for (let attempt = 0; attempt < 200 && victim < 0; attempt++) {
+          for (let index = 0; index < galeraHosts.length && victim < 0; index++) {
+            const running = await statusQuery(index, "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND INFO NOT LIKE '%PROCESSLIST%'", [`%${marker}%`]);
+            if (Number(running) > 0) victim = index;
+          }
+          if (victim < 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.ok(victim >= 0, "the read was seen running on a node");
+        pid = await nodePid(victim);
+        process.kill(pid, "SIGKILL");
+        const { rows } = await read;
+        assert.equal(Number(rows[0]!.n), Math.floor((20_000_000 - 3) / 7) + 1, "the full answer");
+        assert.notEqual(`127.0.0.1:${rows[0]!.port}`, galeraHosts[victim], "from another node");
+      } finally {
+        await db.close();
+        if (pid) {
+          await waitForExit(pid);
+          await startCluster();
+        }
+      }
+      assert.deepEqual(await clusterSizes(), [3, 3, 3], "the killed node rejoined");
     });
 
     test("failover: an 8-second login loop over the multi-host URL goes on while a node is killed (kill -9) 2 s in", async (t) => {

@@ -29,6 +29,14 @@ export async function statusOf(index: number, name: string): Promise<string> {
   });
 }
 
+/** The first column of the first row of `query` on node `index`. */
+export async function statusQuery(index: number, query: string, values: unknown[] = []): Promise<string> {
+  return onNode(index, async (conn) => {
+    const [rows] = await conn.query(query, values);
+    return String(Object.values((rows as Array<Record<string, unknown>>)[0] ?? {})[0] ?? "");
+  });
+}
+
 /** The pid of node `index`'s mariadbd, as the server itself reports its pid file. */
 export async function nodePid(index: number): Promise<number> {
   const file = await onNode(index, async (conn) => {

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
-import { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-cluster.js";
+import { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-hosts.js";
 
 export type EngineName = "sqlite" | "postgres" | "mysql";
 

@@ -17,25 +17,10 @@
 import type { Dialect } from "kysely";
 import type { Pool, PoolCluster, PoolConnection, PoolOptions } from "mysql2";
 import { MysqlDialect } from "./kysely.js";
-import { ConfigError } from "../errors.js";
+import { parseMultiHostMysqlUrl, singleHostUri } from "./mysql-hosts.js";
 
-export interface MysqlHost {
-  host: string;
-  port: number;
-}
+export { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-hosts.js";
 
-/** A URL's parts, with the host list split out; the rest is kept as written. */
-export interface MultiHostMysqlUrl {
-  scheme: string;
-  /** `user` or `user:password`, still percent-encoded; may be empty. */
-  userinfo: string;
-  hosts: MysqlHost[];
-  /** `/db` (may be empty) and `?options` (may be empty), as written. */
-  path: string;
-  query: string;
-}
-
-const URL_SHAPE = /^(mysql|mariadb):\/\/(?:([^@/?#]*)@)?([^/?#]*)([^?#]*)(\?[^#]*)?$/i;
 const GALERA_SYNC_WAIT = 3; // 1 = reads (SELECT, SHOW, BEGIN) + 2 = UPDATE and DELETE
 /** How long a server that refused a connection is left out before it is tried again. */
 const RESTORE_NODE_MS = 1000;
@@ -47,51 +32,6 @@ const RESTORE_NODE_MS = 1000;
 export function isCertificationFailure(error: unknown): boolean {
   const e = error as { errno?: number; code?: string } | null;
   return e?.errno === 1213 || e?.code === "ER_LOCK_DEADLOCK";
-}
-
-/** True when a mysql:// or mariadb:// URL names more than one server. */
-export function isMultiHostMysqlUrl(url: string): boolean {
-  const match = URL_SHAPE.exec(url.trim());
-  return match !== null && (match[3] ?? "").includes(",");
-}
-
-function parseHost(text: string, url: string): MysqlHost {
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d*))?$/.exec(text.trim());
-  if (!match) throw new ConfigError(`The database URL names a host that cannot be read (${JSON.stringify(text)}): use host:port,host:port.`);
-  const port = match[2] ? Number(match[2]) : 3306;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConfigError(`The database URL ${maskMultiHostPassword(url)} has a port out of range (${match[2]}).`);
-  }
-  return { host: match[1]!.replace(/^\[|\]$/g, ""), port };
-}
-
-/** Splits `mysql://user@h1:3306,h2:3306/db` into its parts; a ConfigError names what is wrong. */
-export function parseMultiHostMysqlUrl(url: string): MultiHostMysqlUrl {
-  const match = URL_SHAPE.exec(url.trim());
-  if (!match) throw new ConfigError(`The database URL ${maskMultiHostPassword(url)} is not a mysql://user@host:port,host:port/db URL.`);
-  const list = (match[3] ?? "").split(",");
-  if (list.some((item) => item.trim() === "")) {
-    throw new ConfigError(`The database URL ${maskMultiHostPassword(url)} has an empty entry in its host list.`);
-  }
-  return {
-    scheme: match[1]!.toLowerCase(),
-    userinfo: match[2] ?? "",
-    hosts: list.map((item) => parseHost(item, url)),
-    path: match[4] ?? "",
-    query: match[5] ?? "",
-  };
-}
-
-/** `mysql://user:secret@h1,h2/db` → `mysql://user:***@h1,h2/db` (the WHATWG URL parser refuses host lists). */
-export function maskMultiHostPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^@/?#]*@/i, "$1:***@");
-}
-
-/** One server's URL, for mysql2's own URL parsing (user, password, database and options as written). */
-function singleHostUri(parts: MultiHostMysqlUrl, host: MysqlHost): string {
-  const name = host.host.includes(":") ? `[${host.host}]` : host.host;
-  const userinfo = parts.userinfo ? `${parts.userinfo}@` : "";
-  return `mysql://${userinfo}${name}:${host.port}${parts.path}${parts.query}`;
 }
 
 type Callback = (error: Error | null, result?: unknown, fields?: unknown) => void;

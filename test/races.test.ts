@@ -1,3 +1,4 @@
+// @variants: galera (the runner also runs these on the Galera cluster, through a multi-host URL)
 // Races, on every engine: concurrent creates of one username (and of one email), password changes racing
 // logins (including the logins' own hash upgrades), concurrent first logins that all upgrade the same
 // hash, and two `piccolo migrations forwards user` processes started at the same moment.

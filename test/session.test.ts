@@ -1,3 +1,4 @@
+// @variants: galera (the runner also runs these on the Galera cluster, through a multi-host URL)
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";

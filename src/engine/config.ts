@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
+import { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-hosts.js";
 
 export type EngineName = "sqlite" | "postgres" | "mysql";
 
@@ -37,7 +38,7 @@ export function maskPassword(url: string): string {
     if (parsed.password) parsed.password = "***";
     return parsed.toString();
   } catch {
-    return url;
+    return maskMultiHostPassword(url); // host lists (h1:3306,h2:3306) are not WHATWG URLs
   }
 }
 
@@ -54,6 +55,7 @@ export function parseDatabaseUrl(
     return { engine: "postgres", url: trimmed, displayUrl: maskPassword(trimmed), source };
   }
   if (scheme === "mysql" || scheme === "mariadb") {
+    if (isMultiHostMysqlUrl(trimmed)) parseMultiHostMysqlUrl(trimmed); // a malformed host list fails here
     return { engine: "mysql", url: trimmed, displayUrl: maskPassword(trimmed), source };
   }
   let file = trimmed;

@@ -7,5 +7,5 @@ import type { Database } from "../engine/connect.js";
  * acts. Each engine's lock is its dialect's (`withMigrationLock` in src/engine/dialects/).
  */
 export async function withMigrationLock<T>(database: Database, work: (db: Kysely<any>) => Promise<T>): Promise<T> {
-  return database.kysely.connection().execute((db) => database.dialect.withMigrationLock(db, () => work(db)));
+  return database.kysely.connection().execute((db) => database.dialect.withMigrationLock(db, () => work(db), database.kysely));
 }

@@ -2,6 +2,8 @@ import { sql, MysqlDialect } from "../kysely.js";
 import type { DatabaseTarget } from "../config.js";
 import { ConfigError, MigrationError } from "../../errors.js";
 import { loadDriver } from "./driver.js";
+import { isGaleraSession, withClusterLock } from "../cluster-lock.js";
+import { clusterMysqlDialect, isMultiHostMysqlUrl, prepareMysqlSession, retryingPool } from "../mysql-cluster.js";
 import { inTransaction } from "./transaction.js";
 import { codeOf, type EngineDialect } from "./types.js";
 
@@ -63,19 +65,23 @@ export const mysqlDialect: EngineDialect = {
 
   createKyselyDialect(target) {
     const mysql = loadDriver<typeof import("mysql2")>("mysql2");
-    const pool = mysql.createPool({
-      ...mysqlConnectionOptions(target),
-      charset: "utf8mb4",
-      dateStrings: true,
-      supportBigNumbers: true,
-      connectTimeout: 10_000,
-      timezone: "Z",
-    } as import("mysql2").PoolOptions);
+    const poolOptions = (url: string) =>
+      ({
+        ...mysqlConnectionOptions({ ...target, url }),
+        charset: "utf8mb4",
+        dateStrings: true,
+        supportBigNumbers: true,
+        connectTimeout: 10_000,
+        timezone: "Z",
+      }) as import("mysql2").PoolOptions;
+    // h1:3306,h2:3306 — one pool per server (engine/mysql-cluster.ts).
+    if (isMultiHostMysqlUrl(target.url)) return clusterMysqlDialect(mysql, target.url, poolOptions);
+    const pool = mysql.createPool(poolOptions(target.url));
     // Idle pooled sockets must not keep a finished script alive: hold the loop only while in use.
     type Socketed = { stream?: { ref?: () => void; unref?: () => void } };
     pool.on("acquire", (connection) => (connection as unknown as Socketed).stream?.ref?.());
     pool.on("release", (connection) => (connection as unknown as Socketed).stream?.unref?.());
-    return new MysqlDialect({ pool });
+    return new MysqlDialect({ pool: retryingPool(pool) as never, onCreateConnection: prepareMysqlSession });
   },
 
   booleanToDatabase: (value) => (value ? 1 : 0),
@@ -98,7 +104,9 @@ export const mysqlDialect: EngineDialect = {
   },
   beginWrite: () => sql`START TRANSACTION`,
   // A named lock per database, released at the end or by the server when the connection dies.
-  async withMigrationLock(db, work) {
+  async withMigrationLock(db, work, pool) {
+    // GET_LOCK is local to one node on Galera: there the lock is a row every node agrees on.
+    if (pool && (await isGaleraSession(db))) return withClusterLock(db, pool, () => inTransaction(db, sql`START TRANSACTION`, work));
     // Lock names are server-wide: qualify by database (hashed, as names are limited to 64 characters).
     const name = sql`CONCAT('piccolo_migrations_', MD5(DATABASE()))`;
     const { rows } = await sql<{ locked: number | null }>`SELECT GET_LOCK(${name}, ${MIGRATION_LOCK_SECONDS}) AS locked`.execute(db);

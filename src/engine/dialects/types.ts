@@ -44,8 +44,11 @@ export interface EngineDialect {
   insertReturningId(insert: InsertQueryBuilder<any, any, any>): Promise<number>;
   /** The statement that opens a transaction which will write (SQLite takes the write lock at once). */
   beginWrite(): RawBuilder<unknown>;
-  /** Runs `work` holding this database's migration lock, inside a transaction on `db` (one connection). */
-  withMigrationLock<T>(db: Kysely<any>, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` holding this database's migration lock, inside a transaction on `db` (one connection);
+   * `pool` (the whole database) lets a lock that must be kept alive do so beside the work.
+   */
+  withMigrationLock<T>(db: Kysely<any>, work: () => Promise<T>, pool?: Kysely<any>): Promise<T>;
 
   /** Driver error codes that mean the server or file cannot be reached or opened. */
   readonly connectionErrorCodes: ReadonlySet<string>;

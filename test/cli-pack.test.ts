@@ -8,7 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { tempDir } from "./support/engines.js";
 import { baseEnv, root } from "./support/cli.js";
@@ -37,6 +37,10 @@ test("npm pack, installed into an empty directory: npx piccolo migrates and crea
   assert.ok(info);
   const files = info.files.map((file) => file.path);
   assert.ok(files.includes("dist/cli/main.js"), "the bin is packed");
+  // The bin is the small loader of the one-file bundle of the command.
+  const binFile = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { bin: { piccolo: string } }).bin.piccolo;
+  assert.ok(files.includes(binFile) && files.includes("dist/cli/piccolo.bundle.cjs"), "the bin and its bundle are packed");
+  assert.match(readFileSync(path.join(root, binFile), "utf8"), /^#!\/usr\/bin\/env node\n/);
   assert.ok(files.includes("package.json") && files.includes("README.md"));
   assert.ok(!files.some((file) => file.startsWith("src/") || file.startsWith("test/") || file.startsWith("build/")), "no sources or tests");
   assert.match(readFileSync(path.join(root, "dist/cli/main.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
@@ -79,4 +83,6 @@ test("npm pack, installed into an empty directory: npx piccolo migrates and crea
   const users = JSON.parse(listed.stdout) as { username: string; admin: boolean }[];
   assert.deepEqual(users.map((u) => [u.username, u.admin]), [["packed", true]]);
   assert.ok(!(migrated.stdout + created.stdout + created.stderr + listed.stdout).includes("packed-pass-1"));
+  // The installed bin ran the bundle and kept its compiled code next to the package.
+  assert.ok(readdirSync(path.join(app, "node_modules/.cache/piccolo-ts")).length > 0, "a compile cache in the app's node_modules/.cache");
 });

@@ -405,6 +405,7 @@ Module._resolveFilename = function (...args) {
     // better-sqlite3's JavaScript is bundled (same version installed): only its native addon is loaded.
     assert.deepEqual([...listed], ["better-sqlite3"]);
     assert.ok(listing.some((url) => url.endsWith("/better_sqlite3.node")), "SQLite's native addon loaded");
+    assert.ok(!listing.some((url) => /\/better-sqlite3\/lib\//.test(url)), "better-sqlite3's JavaScript from the bundle");
     for (const name of ["kysely", "pg", "mysql2", "@inquirer/password", "hono", "@hono/node-server"]) assert.ok(!listed.has(name), `${name} not loaded`);
     assert.deepEqual(ownFiles(listing), ["dist/cli/entry.cjs"], "no module of dist/ (commands, admin, session) beside the bundle");
   });

@@ -40,7 +40,10 @@ function cacheDirectories(): string[] {
 
 /** The command's first words (`user-list`): each command compiles different functions. */
 function commandKey(): string {
-  const words = process.argv.slice(2).filter((arg) => /^[a-z][a-z_-]{0,29}$/i.test(arg)).slice(0, 2);
+  const words = process.argv
+    .slice(2)
+    .filter((arg, index, args) => args[index - 1] !== "--db" && /^[a-z][a-z_-]{0,29}$/i.test(arg))
+    .slice(0, 2);
   return words.length > 0 ? words.join("-").toLowerCase() : "none";
 }
 
@@ -52,22 +55,39 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+/** Caches of other builds (an upgrade, a rebuild) go once a week old: another project may still use them. */
+function removeStaleCaches(dir: string, build: string): void {
+  for (const file of fs.readdirSync(dir)) {
+    if (file.startsWith(`${build}-`) || !/\.(v8cache|tmp)$/.test(file)) continue;
+    const full = path.join(dir, file);
+    if (Date.now() - fs.statSync(full).mtimeMs > WEEK_MS) fs.unlinkSync(full);
+  }
+}
+
 /** Writes atomically (a rename), so a concurrent run reads the old cache or the new one, never half. */
-function writeCache(dirs: string[], name: string, data: Buffer): void {
+function writeCache(dirs: string[], build: string, name: string, data: Buffer): void {
   for (const dir of dirs) {
     const temporary = path.join(dir, `${name}.${process.pid}.tmp`);
     try {
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(temporary, data);
       fs.renameSync(temporary, path.join(dir, name));
-      return;
     } catch {
       try {
         fs.unlinkSync(temporary);
       } catch {
         // nothing was written
       }
+      continue;
     }
+    try {
+      removeStaleCaches(dir, build);
+    } catch {
+      // another run removed them first
+    }
+    return;
   }
 }
 
@@ -90,7 +110,7 @@ function runCached(source: string): void {
   if (dirs.length > 0 && (cachedData === undefined || script.cachedDataRejected)) {
     process.once("exit", (code) => {
       // A failed run may have stopped early: only a successful one says what the command compiles.
-      if (code === 0) writeCache(dirs, name, script.createCachedData());
+      if (code === 0) writeCache(dirs, id!, name, script.createCachedData());
     });
   }
   const module = new Module(bundle, require.main ?? undefined);

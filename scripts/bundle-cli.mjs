@@ -142,6 +142,9 @@ const distUrls = {
         contents = 'import { createRequire as __piccoloCreateRequire } from "piccolo:require";\n' +
           contents.replaceAll("createRequire(import.meta.url)", "__piccoloCreateRequire(import.meta.url)");
       }
+      // import() of what is not bundled (a config file, @inquirer/password, @hono/node-server) goes
+      // through the bin: code compiled by vm.Script from a code cache has no import() of its own.
+      contents = contents.replace(/(?<![\w$.])import\((?!\s*["']\.)/g, "__piccoloImport(");
       const relative = path.relative(path.join(dist, "cli"), args.path).split(path.sep).join("/");
       contents = contents.replaceAll("import.meta.url", `__piccoloDistUrl(${JSON.stringify(relative)})`);
       return { contents, loader: "js" };
@@ -172,6 +175,7 @@ const code = result.outputFiles[0].text.replace(/^#!.*\n/, "");
 const id = createHash("sha256").update(code).digest("hex").slice(0, 16);
 const head =
   `/* piccolo-ts cli build ${id} (scripts/bundle-cli.mjs) */ "use strict"; ` +
-  'var __piccoloDistUrl = (file) => require("node:url").pathToFileURL(require("node:path").join(__dirname, file)).href; ';
+  'var __piccoloDistUrl = (file) => require("node:url").pathToFileURL(require("node:path").join(__dirname, file)).href; ' +
+  'var __piccoloImport = (specifier) => (typeof __piccoloHostImport === "function" ? __piccoloHostImport(specifier) : import(specifier)); ';
 // The code cache is keyed by the build id (V8 itself checks only the source's length).
 writeFileSync(outfile, head + code);

@@ -100,3 +100,21 @@ test("the bin runs uncached when no cache directory can be written, when told no
   assert.equal(failed.code, 2);
   assert.deepEqual(files(other.cacheDir), [], "a failed run keeps nothing (it may have stopped early)");
 });
+
+test("with its compiled code cached, the bin still imports an ES module config file (piccolo.config.mjs)", () => {
+  const { entry, xdg } = installedCopy();
+  const cwd = tempDir();
+  const database = path.join(cwd, "from-config.sqlite");
+  writeFileSync(path.join(cwd, "piccolo.config.mjs"), `export default { database: ${JSON.stringify(`sqlite:${database}`)} };\n`);
+  const env = { XDG_CACHE_HOME: xdg };
+  assert.equal(run(entry, ["migrations", "forwards", "user"], cwd, env).code, 0);
+  assert.ok(existsSync(database), "the config file named the database");
+  // The first run writes the cache, the next ones run from it: each reads the config file.
+  for (let i = 0; i < 3; i++) {
+    const listed = run(entry, ["user", "list"], cwd, env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(listed.stdout, "No data\n");
+    assert.equal(listed.stderr, "", "no warning either");
+  }
+});
+

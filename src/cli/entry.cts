@@ -100,13 +100,13 @@ function runCached(source: string): void {
     cachedData = readCache(path.join(dir, name));
     if (cachedData) break;
   }
-  // The wrapper CommonJS gives a module, on the bundle's first line so line numbers stay the file's.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
-    filename: bundle,
-    cachedData,
-    // The bundle still import()s a piccolo.config.js/.mjs/.ts and the ES-module-only libraries.
-    importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // The wrapper CommonJS gives a module, on the bundle's first line so line numbers stay the file's;
+  // plus the import() the bundle calls for what it does not hold (a piccolo.config.mjs, Hono's
+  // server): a script compiled from cached data has no working import() of its own.
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname, __piccoloHostImport) {${source}\n})`,
+    { filename: bundle, cachedData },
+  );
   if (dirs.length > 0 && (cachedData === undefined || script.cachedDataRejected)) {
     process.once("exit", (code) => {
       // A failed run may have stopped early: only a successful one says what the command compiles.
@@ -117,7 +117,8 @@ function runCached(source: string): void {
   module.filename = bundle;
   module.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(__dirname);
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper.call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, __dirname);
+  const hostImport = (specifier: string): Promise<unknown> => import(specifier);
+  wrapper.call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, __dirname, hostImport);
 }
 
 type EnableCompileCache = (dir?: string) => { status: number };

@@ -1,12 +1,20 @@
-import type { Kysely } from "kysely";
-import { sql } from "../engine/kysely.js";
-import type { EngineName } from "../engine/config.js";
-import { missingTableName } from "../engine/errors.js";
+import type { ColumnType, Generated, Kysely } from "kysely";
+import { missingTableName } from "../engine/database-errors.js";
+import type { EngineDialect } from "../engine/dialects/index.js";
 import { nowTimestamp } from "../engine/values.js";
-import { addIdColumn, timestampType, varchar, withTableOptions } from "./schema.js";
 
 /** Piccolo's bookkeeping table: one row per migration that ran (`name` = ID, `app_name`). */
 export const MIGRATION_TABLE = "migration";
+
+/** Piccolo's `migration` table: one row per migration ran, per app. */
+export interface MigrationTable {
+  id: Generated<number>;
+  name: string;
+  app_name: string;
+  ran_on: ColumnType<string, string | undefined, string>;
+}
+
+type MigrationDb = Kysely<{ migration: MigrationTable }>;
 
 export interface MigrationRow {
   name: string;
@@ -15,18 +23,17 @@ export interface MigrationRow {
 }
 
 /** Creates the table when missing. Call it under the migration lock: concurrent CREATEs race on PostgreSQL. */
-export async function ensureMigrationTable(db: Kysely<any>, engine: EngineName): Promise<void> {
-  // MySQL needs the precision of the column in its default too.
-  const now = engine === "mysql" ? sql`CURRENT_TIMESTAMP(6)` : sql`CURRENT_TIMESTAMP`;
-  const table = addIdColumn(db.schema.createTable(MIGRATION_TABLE).ifNotExists(), engine)
-    .addColumn("name", varchar(engine, 200), (c) => c.notNull().defaultTo(""))
-    .addColumn("app_name", varchar(engine, 200), (c) => c.notNull().defaultTo(""))
-    .addColumn("ran_on", timestampType(engine), (c) => c.notNull().defaultTo(now));
-  await withTableOptions(table, engine).execute();
+export async function ensureMigrationTable(db: Kysely<any>, dialect: EngineDialect): Promise<void> {
+  const table = dialect
+    .addIdColumn(db.schema.createTable(MIGRATION_TABLE).ifNotExists())
+    .addColumn("name", dialect.varcharType(200), (c) => c.notNull().defaultTo(""))
+    .addColumn("app_name", dialect.varcharType(200), (c) => c.notNull().defaultTo(""))
+    .addColumn("ran_on", dialect.timestampType(), (c) => c.notNull().defaultTo(dialect.currentTimestamp()));
+  await dialect.withTableOptions(table).execute();
 }
 
 /** The IDs of `app` that ran, as Piccolo reads them (`WHERE app_name = ? ORDER BY ran_on`). */
-export async function ranMigrationIds(db: Kysely<any>, app: string): Promise<string[]> {
+export async function ranMigrationIds(db: MigrationDb, app: string): Promise<string[]> {
   const rows = await db
     .selectFrom(MIGRATION_TABLE)
     .select("name")
@@ -34,11 +41,11 @@ export async function ranMigrationIds(db: Kysely<any>, app: string): Promise<str
     .orderBy("ran_on")
     .orderBy("id")
     .execute();
-  return rows.map((row) => String(row.name));
+  return rows.map((row) => row.name);
 }
 
 /** Every row, or none when the table does not exist yet (reading must not create it). */
-export async function readMigrationRows(db: Kysely<any>): Promise<MigrationRow[]> {
+export async function readMigrationRows(db: MigrationDb): Promise<MigrationRow[]> {
   try {
     const rows = await db
       .selectFrom(MIGRATION_TABLE)
@@ -46,14 +53,14 @@ export async function readMigrationRows(db: Kysely<any>): Promise<MigrationRow[]
       .orderBy("ran_on")
       .orderBy("id")
       .execute();
-    return rows.map((row) => ({ name: String(row.name), app_name: String(row.app_name), ran_on: String(row.ran_on) }));
+    return rows;
   } catch (error) {
     if (missingTableName(error) === MIGRATION_TABLE) return [];
     throw error;
   }
 }
 
-export async function hasRun(db: Kysely<any>, app: string, id: string): Promise<boolean> {
+export async function hasRun(db: MigrationDb, app: string, id: string): Promise<boolean> {
   const row = await db
     .selectFrom(MIGRATION_TABLE)
     .select("id")
@@ -65,10 +72,10 @@ export async function hasRun(db: Kysely<any>, app: string, id: string): Promise<
 }
 
 /** `ran_on` is written by the client, as Piccolo does: naive UTC text with microseconds. */
-export async function recordMigration(db: Kysely<any>, app: string, id: string): Promise<void> {
+export async function recordMigration(db: MigrationDb, app: string, id: string): Promise<void> {
   await db.insertInto(MIGRATION_TABLE).values({ name: id, app_name: app, ran_on: nowTimestamp() }).execute();
 }
 
-export async function deleteMigrationRecord(db: Kysely<any>, app: string, id: string): Promise<void> {
+export async function deleteMigrationRecord(db: MigrationDb, app: string, id: string): Promise<void> {
   await db.deleteFrom(MIGRATION_TABLE).where("app_name", "=", app).where("name", "=", id).execute();
 }

@@ -1,4 +1,7 @@
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType, Generated, Kysely } from "kysely";
+import type { MigrationTable } from "../migrations/migration-table.js";
+
+export type { MigrationTable };
 
 /** Stored booleans: `boolean` on PostgreSQL, 1/0 on SQLite and MySQL. Write either; read with `booleanFromDatabase`. */
 export type StoredBoolean = ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
@@ -20,12 +23,14 @@ export interface PiccoloUserTable {
   last_login: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-/** Piccolo's `migration` table: one row per migration ran, per app. */
-export interface MigrationTable {
+
+/** piccolo_api's `sessions` table (`session_auth`); piccolo-ts stores a digest of the token. */
+export interface SessionsTable {
   id: Generated<number>;
-  name: string;
-  app_name: string;
-  ran_on: ColumnType<string, string | undefined, string>;
+  token: string;
+  user_id: number;
+  expiry_date: StoredTimestamp;
+  max_expiry_date: StoredTimestamp;
 }
 
 /**
@@ -35,4 +40,12 @@ export interface MigrationTable {
 export interface PiccoloTables {
   piccolo_user: PiccoloUserTable;
   migration: MigrationTable;
+  sessions: SessionsTable;
 }
+
+/**
+ * The package's own view of the database: the user table's name is chosen at run time
+ * (`BaseUser.tableName`), so every name reads as a user table; the sessions table is typed by name.
+ */
+export type UserTables = Record<string, PiccoloUserTable> & { sessions: SessionsTable };
+export type UserKysely = Kysely<UserTables>;

@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import { booleanFromDatabase, parseTimestamp } from "../engine/values.js";
+import type { PiccoloUserTable } from "./table.js";
 
 /** A user as piccolo-ts returns it: every column but the password. */
 export interface User {
@@ -28,13 +30,17 @@ export const PUBLIC_COLUMNS = [
 
 export type PublicColumn = (typeof PUBLIC_COLUMNS)[number];
 
-export function userFromRow(row: Record<string, unknown>): User {
+/** A row of the public columns, as the drivers return it. */
+export type UserRow = Pick<Selectable<PiccoloUserTable>, PublicColumn>;
+
+export function userFromRow(row: UserRow): User {
   return {
-    id: Number(row.id),
-    username: String(row.username),
-    email: String(row.email ?? ""),
-    firstName: (row.first_name as string | null | undefined) ?? null,
-    lastName: (row.last_name as string | null | undefined) ?? null,
+    id: row.id,
+    username: row.username,
+    // A row written by another tool may hold NULL despite the schema's NOT NULL default.
+    email: row.email ?? "",
+    firstName: row.first_name ?? null,
+    lastName: row.last_name ?? null,
     active: booleanFromDatabase(row.active),
     admin: booleanFromDatabase(row.admin),
     superuser: booleanFromDatabase(row.superuser),

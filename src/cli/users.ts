@@ -78,12 +78,12 @@ export async function askNewPassword(ask: Prompter, validate: (password: string)
  * fails here, before any question is asked.
  */
 export async function warnIfUserMigrationsPending(database: string | undefined): Promise<void> {
-  const [{ pendingMigrationIds }, { userApp }, { getDatabase }] = await Promise.all([
+  const [{ pendingMigrationIds }, { userApp }, { useDatabase }] = await Promise.all([
     import("../migrations/pending.js"),
     import("../user/migrations/index.js"),
     import("../engine/connect.js"),
   ]);
-  const pending = await pendingMigrationIds(await getDatabase(database), userApp);
+  const pending = await pendingMigrationIds(await useDatabase(database), userApp);
   if (pending.length === 0) return;
   const count = pending.length === 1 ? "1 migration" : `${pending.length} migrations`;
   warn(`${count} of the app user ${pending.length === 1 ? "has" : "have"} not run; run "piccolo migrations forwards user".`);

@@ -17,6 +17,7 @@ import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { promisify } from "node:util";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -54,8 +55,20 @@ const lazyBuiltins = {
     });
     build.onLoad({ filter: /.*/, namespace: "lazy-builtin" }, (args) => {
       // Every export name of the module in the Node that builds; the code bundled uses no other.
-      const names = Object.keys(nodeRequire(`node:${args.path}`));
-      const properties = names.map((name) => `${JSON.stringify(name)}: { get: () => load()[${JSON.stringify(name)}], enumerable: true }`);
+      const real = nodeRequire(`node:${args.path}`);
+      const properties = Object.keys(real).map((name) => {
+        const key = JSON.stringify(name);
+        // A plain function (lower-case name; classes are left as getters) is replaced by one that
+        // calls it, so that code wrapping it at import time (`promisify(pbkdf2)`) loads nothing yet.
+        // Those with a custom promisified form (child_process.exec) keep it, loaded when asked for.
+        if (typeof real[name] === "function" && /^[a-z]/.test(name)) {
+          const custom = real[name][promisify.custom]
+            ? `Object.defineProperty(f, require("node:util").promisify.custom, { get: () => load()[${key}][require("node:util").promisify.custom] }); `
+            : "";
+          return `${key}: { value: (() => { const f = function (...args) { return new.target ? Reflect.construct(load()[${key}], args, new.target) : load()[${key}].apply(this, args); }; ${custom}return f; })(), enumerable: true }`;
+        }
+        return `${key}: { get: () => load()[${key}], enumerable: true }`;
+      });
       return {
         contents:
           `let loaded;\nconst load = () => loaded ?? (loaded = require(${JSON.stringify(`node:${args.path}`)}));\n` +

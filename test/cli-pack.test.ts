@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { tempDir } from "./support/engines.js";
 import { baseEnv, root } from "./support/cli.js";
@@ -40,6 +40,8 @@ const FORBIDDEN = [
   /(^|\/)id_(rsa|ed25519)/,
 ];
 
+const NATIVE_SOURCES = ["native/binding.gyp", "native/build.mjs", "native/pbkdf2.c"];
+
 test("npm pack, installed for real into an empty directory: its files, bin and types; npx piccolo migrates, creates and lists there", { timeout: INSTALL_LIMIT_MS + 5 * 60_000 }, async () => {
   const dir = tempDir();
   const app = path.join(dir, "app");
@@ -52,12 +54,17 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
   const files = info.files.map((file) => file.path);
   // Only the build, the README and the manifest: nothing else a user would download.
   for (const file of files) {
-    assert.ok(file.startsWith("dist/") || ["README.md", "package.json", "LICENSE"].includes(file), `unexpected file in the tarball: ${file}`);
+    const shipped = file.startsWith("dist/") || ["README.md", "package.json", "LICENSE"].includes(file) || NATIVE_SOURCES.includes(file);
+    assert.ok(shipped, `unexpected file in the tarball: ${file}`);
     for (const pattern of FORBIDDEN) assert.doesNotMatch(file, pattern, `the tarball ships ${file}`);
   }
   for (const needed of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/cli/main.js", "dist/vendor/kysely.cjs"]) {
     assert.ok(files.includes(needed), `${needed} is not in the tarball`);
   }
+  for (const source of NATIVE_SOURCES) assert.ok(files.includes(source), `${source} is not in the tarball (the install builds it)`);
+  // The bin is the small loader of the one-file bundle of the command.
+  const packedBin = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { bin: { piccolo: string } }).bin.piccolo;
+  assert.ok(files.includes(packedBin) && files.includes("dist/cli/piccolo.bundle.cjs"), "the bin and its bundle are packed");
   // Every module has its declarations next to it.
   for (const file of files.filter((f) => f.endsWith(".js") && f.startsWith("dist/") && !f.startsWith("dist/vendor/"))) {
     assert.ok(files.includes(file.replace(/\.js$/, ".d.ts")), `${file} has no .d.ts in the tarball`);
@@ -111,6 +118,12 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
   const users = JSON.parse(listed.stdout) as { username: string; admin: boolean }[];
   assert.deepEqual(users.map((u) => [u.username, u.admin]), [["packed", true]]);
   assert.ok(!(migrated.stdout + created.stdout + created.stderr + listed.stdout).includes("packed-pass-1"));
+  // The installed bin ran the bundle and kept its compiled code next to the package.
+  assert.ok(readdirSync(path.join(app, "node_modules/.cache/piccolo-ts")).length > 0, "a compile cache in the app's node_modules/.cache");
+  // The install step built the native PBKDF2 addon in the installed package.
+  const doctor = run("npx", ["--no", "--", "piccolo", "doctor", "--json"], app);
+  assert.equal(doctor.code, 0, show(doctor));
+  assert.equal((JSON.parse(doctor.stdout) as { implementation: string }).implementation, "native", doctor.stdout);
 
   // A user's TypeScript sees the package's types: right calls compile, a wrong one is an error (the
   // expect-error directive would itself be an error if the types were missing or `any`).

@@ -21,7 +21,7 @@ import {
   parseDatabaseUrl,
   type Database,
 } from "piccolo-ts";
-import { baseEnv, bin, piccolo, type CliResult } from "./support/cli.js";
+import { baseEnv, bin, piccolo, root, type CliResult } from "./support/cli.js";
 import { freshDatabaseUrl, tempDir, testEngines, type EngineName } from "./support/engines.js";
 import { freePort } from "./support/fault-servers.js";
 
@@ -104,7 +104,7 @@ for (const engine of testEngines) {
         let child: ChildProcess | undefined;
         try {
           let output = "";
-          child = spawn(process.execPath, [...blocker.nodeArgs, bin, "--db", url, "migrations", "forwards", "user"], {
+          child = spawn(process.execPath, [...blocker.nodeArgs, blocker.bin ?? bin, "--db", url, "migrations", "forwards", "user"], {
             env: baseEnv(blocker.env),
             stdio: ["ignore", "pipe", "pipe"],
           });
@@ -229,6 +229,8 @@ for (const engine of testEngines) {
 interface Blocker {
   /** Extra `node` arguments and environment for the child. */
   nodeArgs: string[];
+  /** The command file to run, when not the bin (whose bundle holds its own copy of better-sqlite3). */
+  bin?: string;
   env: Record<string, string>;
   /** True once the child is stuck between the migration's DDL and its `migration` row. */
   childIsWaiting(output: string): Promise<boolean>;
@@ -321,6 +323,9 @@ async function holdMigrationInserts(engine: EngineName, url: string): Promise<Bl
   const file = parseDatabaseUrl(url).filename!;
   return {
     nodeArgs: ["--import", pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), "support", "fault-freeze.js")).href],
+    // The freeze patches the installed better-sqlite3; the bin's bundle carries its own copy of its
+    // JavaScript, so the same command runs unbundled (dist/cli/main.js) here.
+    bin: path.join(root, "dist/cli/main.js"),
     env: { PICCOLO_FAULT_FREEZE_AT: '^insert into "migration"' },
     async childIsWaiting(output) {
       return output.includes("FROZEN") && existsSync(`${file}-journal`);

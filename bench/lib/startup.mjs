@@ -15,31 +15,32 @@ function wall(args, options) {
 
 /**
  * Median wall time (s) of `node -e 0`, `piccolo --help` and `piccolo user list` (SQLite, 20 users),
- * interleaved run by run. Null when the command has not been built.
+ * interleaved run by run, and each command's ratio to `node -e 0`. Null when the command has not been
+ * built. `others` adds more CLIs (e.g. the unbundled dist/cli/main.js), measured in the same rounds.
  */
-export function startup(cli, databaseUrl, expectUsername, runs, cwd) {
+export function startup(cli, databaseUrl, expectUsername, runs, cwd, others = {}) {
   if (!existsSync(cli)) return null;
   const env = { ...process.env, DATABASE_URL: databaseUrl };
   delete env.NODE_OPTIONS;
   const options = { env, cwd };
-  const commands = {
-    bare: ["-e", "0"],
-    help: [cli, "--help"],
-    list: [cli, "user", "list"],
-  };
-  // Check what the commands print once, and warm the file cache.
-  const listed = wall(commands.list, options).stdout;
-  if (!listed.includes(expectUsername)) throw new Error(`piccolo user list did not list ${expectUsername}:\n${listed}`);
-  if (!/user/i.test(wall(commands.help, options).stdout)) throw new Error("piccolo --help printed no usage");
-  wall(commands.bare, options);
-  const samples = { bare: [], help: [], list: [] };
+  const clis = { "": cli, ...others };
+  const commands = { bare: ["-e", "0"] };
+  for (const [name, file] of Object.entries(clis)) {
+    commands[`${name}help`] = [file, "--help"];
+    commands[`${name}list`] = [file, "user", "list"];
+  }
+  // Check what the commands print once, warm the file cache (and the bin's compile cache).
+  for (const [name, args] of Object.entries(commands)) {
+    const { stdout } = wall(args, options);
+    if (name.endsWith("list") && !stdout.includes(expectUsername)) throw new Error(`${name}: did not list ${expectUsername}:\n${stdout}`);
+    if (name.endsWith("help") && !/user/i.test(stdout)) throw new Error(`${name}: printed no usage`);
+  }
+  const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
   for (let i = 0; i < runs; i++) {
     for (const name of Object.keys(commands)) samples[name].push(wall(commands[name], options).seconds);
   }
-  return {
-    runs,
-    bare: median(samples.bare),
-    help: median(samples.help),
-    list: median(samples.list),
-  };
+  const result = { runs };
+  for (const name of Object.keys(commands)) result[name] = median(samples[name]);
+  for (const name of Object.keys(commands)) if (name !== "bare") result[`${name}Ratio`] = result[name] / result.bare;
+  return result;
 }

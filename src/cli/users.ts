@@ -120,10 +120,13 @@ export async function askNewPassword(ask: Prompter, validate: (password: string)
  */
 export async function warnIfUserMigrationsPending(database: string | undefined): Promise<void> {
   await requireExistingDatabase(database);
-  const { migrationStatus } = await import("../migrations/runner.js");
-  const rows = await migrationStatus({ app: "user", database });
+  const [{ pendingMigrationIds }, { userApp }, { useDatabase }] = await Promise.all([
+    import("../migrations/pending.js"),
+    import("../user/migrations/index.js"),
+    import("../engine/connect.js"),
+  ]);
+  const pending = await pendingMigrationIds(await useDatabase(database), userApp);
   await (await import("./user-modes.js")).applyDatabaseUserModes(database);
-  const pending = rows.filter((row) => !row.ran);
   if (pending.length === 0) return;
   const count = pending.length === 1 ? "1 migration" : `${pending.length} migrations`;
   warn(`${count} of the app user ${pending.length === 1 ? "has" : "have"} not run; run "piccolo migrations forwards user".`);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
 import { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-hosts.js";
+import { splitSqliteLocation, type SqliteOptions } from "./sqlite-options.js";
 
 export type EngineName = "sqlite" | "postgres" | "mysql";
 
@@ -15,6 +16,8 @@ export interface DatabaseTarget {
   displayUrl: string;
   /** For SQLite: the file to open (absolute), or `:memory:`. */
   filename?: string;
+  /** For SQLite: the options after `?` in a sqlite: URL (sqlite-options.ts). */
+  sqlite?: SqliteOptions;
   /** Which rule picked it. */
   source: "argument" | "DATABASE_URL" | "config file" | "default";
 }
@@ -59,8 +62,9 @@ export function parseDatabaseUrl(
     return { engine: "mysql", url: trimmed, displayUrl: maskPassword(trimmed), source };
   }
   let file = trimmed;
+  let sqlite: SqliteOptions = {};
   if (scheme === "sqlite" || scheme === "file") {
-    file = trimmed.slice(scheme.length + 1).replace(/^\/\/(?=\/|\.|[^/])/, "");
+    ({ file, options: sqlite } = splitSqliteLocation(trimmed.slice(scheme.length + 1).replace(/^\/\/(?=\/|\.|[^/])/, ""), trimmed));
     if (file === "") throw new ConfigError(`The SQLite URL ${trimmed} names no file.`);
   } else if (scheme !== undefined && scheme.length > 1) {
     throw new ConfigError(
@@ -68,7 +72,7 @@ export function parseDatabaseUrl(
     );
   }
   const filename = file === ":memory:" ? file : path.resolve(cwd, file);
-  return { engine: "sqlite", url: trimmed, displayUrl: filename, filename, source };
+  return { engine: "sqlite", url: trimmed, displayUrl: filename, filename, source, ...(Object.keys(sqlite).length > 0 ? { sqlite } : {}) };
 }
 
 async function loadConfigModule(file: string): Promise<unknown> {

@@ -37,14 +37,21 @@ export async function connect(target: DatabaseTarget): Promise<Database> {
 }
 
 const openDatabases = new Map<string, Promise<Database>>();
+const keyOfGivenUrl = new Map<string, string>();
 
 /**
  * The shared connection for a URL (or, with none, the one the resolution order picks): opened once
  * per process and reused by every call. `closeDatabases()` ends them all.
  */
 export async function openDatabase(url?: string): Promise<Database> {
+  // A URL given resolves the same way each time (a relative SQLite path against the working
+  // directory): remember its key rather than parse it again on every call.
+  const given = url !== undefined && url.trim() !== "" ? `${process.cwd()}\0${url}` : undefined;
+  const open = given === undefined ? undefined : openDatabases.get(keyOfGivenUrl.get(given) ?? "");
+  if (open) return open;
   const target = await resolveDatabase(url);
   const key = `${target.engine}:${target.filename ?? target.url}`;
+  if (given !== undefined) keyOfGivenUrl.set(given, key);
   let database = openDatabases.get(key);
   if (!database) {
     database = connect(target);

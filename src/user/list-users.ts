@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
+import type { CompiledQuery, Expression, ExpressionBuilder, SqlBool } from "kysely";
 import { runTranslated } from "../engine/database-errors.js";
 import { sql } from "../engine/kysely.js";
 import type { Database } from "../engine/connect.js";
@@ -17,22 +17,47 @@ const CAMEL_COLUMNS: Record<string, PublicColumn> = {
 /** The listable columns whose values the schema keeps unique (email is NOT NULL, default ''). */
 const UNIQUE_COLUMNS: readonly PublicColumn[] = ["id", "username", "email"];
 
+/**
+ * From this many rows skipped on, a page sorted by a unique column is read by the index walk below;
+ * shallower pages by a plain LIMIT/OFFSET, which costs less when little is skipped (the walk's join
+ * is pure overhead on page 1). Measured with 100 000 users (bench/list-users.mjs): on PostgreSQL the
+ * two cost the same at offset ~500 and the walk is 2× faster at 1000; on SQLite they meet at ~1000.
+ */
+export const INDEX_WALK_FROM_OFFSET = 500;
+
+/** How a page is read: chosen by its depth, or forced (the benchmark compares the two). */
+export type PageStrategy = "auto" | "plain" | "walk";
+
+/**
+ * The compiled SQL of listings without a search or filter, per database and shape (table, column,
+ * direction, strategy): only LIMIT and OFFSET differ between two such calls, so Kysely builds and
+ * compiles each shape once (building and compiling were most of what page 1 cost beyond the query).
+ */
+const compiledListings = new WeakMap<Database, Map<string, CompiledQuery<unknown>>>();
+
 /** A page of users, never with their passwords. Piccolo's rules: limit and page > 0, any column but password. */
-export async function listUsers(cls: typeof BaseUser, options?: ListUsersOptions | null): Promise<User[]> {
+export async function listUsers(
+  cls: typeof BaseUser,
+  options?: ListUsersOptions | null,
+  strategy: PageStrategy = "auto",
+): Promise<User[]> {
   const { column, descending } = parseOrderBy(options?.orderBy ?? "username");
   const pageNumber = options?.page ?? 1;
   const limit = options?.limit ?? 20;
   if (!Number.isSafeInteger(pageNumber) || pageNumber < 1) throw new ValidationError("The page number must > 0.", "page");
   if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError("The limit number must be > 0.", "limit");
   if (!Number.isSafeInteger((pageNumber - 1) * limit)) throw new ValidationError("The page number is too large.", "page");
-  const where = userConditions(options);
+  const { where, conditional } = userConditions(options);
   const database = await cls.getDatabase();
   const direction = descending ? "desc" : "asc";
   const offset = (pageNumber - 1) * limit;
   const table = cls.tableName;
+  const unique = UNIQUE_COLUMNS.includes(column);
+  const walk = unique && (strategy === "walk" || (strategy === "auto" && offset >= INDEX_WALK_FROM_OFFSET));
   const users = usersOf(database);
-  return runTranslated(database, async () => {
-    if (UNIQUE_COLUMNS.includes(column)) {
+
+  const build = () => {
+    if (walk) {
       // A deep page skips `offset` rows. Skipping them in a subquery that reads only the (indexed,
       // unique) sort key walks that index alone; then only the page's rows are fetched by key.
       // CROSS JOIN with the page first: SQLite keeps that join order (otherwise it scans the whole
@@ -44,31 +69,46 @@ export async function listUsers(cls: typeof BaseUser, options?: ListUsersOptions
         .orderBy(column, direction)
         .limit(limit)
         .offset(offset);
-      const rows = await users
+      return users
         .selectFrom(keys.as("page"))
         .crossJoin(table)
         .select(PUBLIC_COLUMNS.map((name) => `${table}.${name}` as const))
         .whereRef(`${table}.${column}`, "=", sql.ref("page.page_key") as never)
         .orderBy(`${table}.${column}`, direction)
-        .execute();
-      return rows.map(userFromRow);
+        .compile();
     }
-    // No index to walk: the engine sorts either way. The id breaks ties so pages never overlap.
-    const rows = await users
-      .selectFrom(table)
-      .select([...PUBLIC_COLUMNS])
-      .where(where(database))
-      .orderBy(column, direction)
-      .orderBy("id", direction)
-      .limit(limit)
-      .offset(offset)
-      .execute();
-    return rows.map(userFromRow);
+    // A shallow page, or no index to walk (the engine sorts either way). On a column that is not
+    // unique the id breaks ties, so pages never overlap.
+    let query = users.selectFrom(table).select([...PUBLIC_COLUMNS]).where(where(database)).orderBy(column, direction);
+    if (!unique) query = query.orderBy("id", direction);
+    return query.limit(limit).offset(offset).compile();
+  };
+
+  let compiled: CompiledQuery<unknown>;
+  if (conditional) {
+    compiled = build();
+  } else {
+    let shapes = compiledListings.get(database);
+    if (!shapes) compiledListings.set(database, (shapes = new Map()));
+    const shape = `${table}\0${column}\0${direction}\0${walk ? "walk" : "plain"}`;
+    const known = shapes.get(shape);
+    if (known) {
+      compiled = { ...known, parameters: [limit, offset] };
+    } else {
+      compiled = build();
+      // Kept only when LIMIT and OFFSET are all it binds, in that order.
+      const [first, second, ...rest] = compiled.parameters;
+      if (limit !== offset && first === limit && second === offset && rest.length === 0) shapes.set(shape, compiled);
+    }
+  }
+  return runTranslated(database, async () => {
+    const { rows } = await users.executeQuery(compiled);
+    return (rows as Parameters<typeof userFromRow>[0][]).map(userFromRow);
   });
 }
 
 export async function countUsers(cls: typeof BaseUser, options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
-  const where = userConditions(options);
+  const { where } = userConditions(options);
   const database = await cls.getDatabase();
   return runTranslated(database, async () => {
     const row = await usersOf(database)
@@ -81,14 +121,18 @@ export async function countUsers(cls: typeof BaseUser, options?: Pick<ListUsersO
 }
 
 /** The WHERE of a listing (search and flag filters), validated before any query. */
-function userConditions(options?: Pick<ListUsersOptions, "search" | "filter"> | null) {
+function userConditions(options?: Pick<ListUsersOptions, "search" | "filter"> | null): {
+  where: (database: Database) => (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
+  /** Whether there is any condition (else the WHERE binds nothing). */
+  conditional: boolean;
+} {
   const search = validateSearch(options?.search);
   const filter: UserFilter = {};
   for (const flag of ["active", "admin", "superuser"] as const) {
     const value = validateFlag(options?.filter?.[flag], flag);
     if (value !== undefined) filter[flag] = value;
   }
-  return (database: Database) =>
+  const where = (database: Database) =>
     (eb: ExpressionBuilder<any, any>): Expression<SqlBool> => {
       const conditions: Expression<SqlBool>[] = [];
       if (search) conditions.push(searchCondition(eb, search));
@@ -97,6 +141,7 @@ function userConditions(options?: Pick<ListUsersOptions, "search" | "filter"> | 
       }
       return eb.and(conditions);
     };
+  return { where, conditional: Boolean(search) || Object.keys(filter).length > 0 };
 }
 
 function parseOrderBy(orderBy: unknown): { column: PublicColumn; descending: boolean } {

@@ -1,11 +1,16 @@
-// Runs the built `piccolo` binary (dist/cli/main.js) as a separate process and collects what it did.
+// Runs the built `piccolo` binary (package.json's bin) as a separate process and collects what it did.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root (this file runs from build/test/support/). */
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-export const bin = path.join(root, "dist/cli/main.js");
+/** The file package.json's `bin` names: what `npx piccolo` runs once installed. */
+export const bin = path.join(
+  root,
+  (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { bin: { piccolo: string } }).bin.piccolo,
+);
 
 export interface CliResult {
   code: number | null;

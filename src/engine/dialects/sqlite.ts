@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync } from "node:fs";
 import { sql, SqliteDialect } from "../kysely.js";
 import { ConfigError, DatabaseConnectionError } from "../../errors.js";
+import { applySqliteOptions, reusePreparedStatements } from "../sqlite-options.js";
 import { loadDriver } from "./driver.js";
 import { inTransaction } from "./transaction.js";
 import { codeOf, type EngineDialect } from "./types.js";
@@ -27,7 +28,8 @@ export const sqliteDialect: EngineDialect = {
           createPrivateFile(filename);
           const db = new BetterSqlite3(filename, { timeout: 15_000 });
           db.pragma("foreign_keys = ON");
-          return db;
+          applySqliteOptions(db, target.sqlite);
+          return reusePreparedStatements(db);
         } catch (error) {
           // better-sqlite3 loads its native addon on first open, not on import.
           if (/bindings file|better_sqlite3\.node/.test((error as Error).message)) {

@@ -12,7 +12,7 @@ import {
   safeRedirect,
   type SessionAuthOptions,
 } from "../session/auth.js";
-import { LoginRateLimiter } from "../session/rate-limit.js";
+import { checkCurrentPassword } from "../session/login.js";
 import { MINUTE } from "../session/store.js";
 import { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
@@ -385,7 +385,7 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
   app.post("/password", loggedIn, async (c) => {
     const actor = getSessionUser(c)!;
     const body = await c.req.parseBody();
-    const again = (text: string, errorField: string, status: 400 | 429 = 400) =>
+    const again = (text: string, errorField: string, status: 400 | 429 | 503 = 400) =>
       c.html(passwordPage(pageContext(c), { notice: { kind: "error", text }, field: errorField }), status);
     const password = field(body, "new_password");
     if (password !== field(body, "confirm_password")) return again("The new passwords do not match.", "confirm_password");
@@ -396,15 +396,10 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
       throw error;
     }
     // Guessing the current password through a stolen session is rate-limited like logins.
-    const keys = [LoginRateLimiter.usernameKey(actor.username), LoginRateLimiter.addressKey(auth.clientAddress(c))];
-    const wait = auth.rateLimiter?.retryAfter(keys) ?? null;
-    if (wait !== null) {
-      c.header("Retry-After", String(wait));
-      return again(rateLimitedMessage(wait), "current_password", 429);
-    }
-    if ((await userClass.login(actor.username, field(body, "current_password"))) !== actor.id) {
-      auth.rateLimiter?.recordFailure(keys);
-      return again("Your current password is not right.", "current_password");
+    const check = await checkCurrentPassword(auth, c, actor, field(body, "current_password"));
+    if (!check.ok) {
+      if (check.retryAfter !== undefined) c.header("Retry-After", String(check.retryAfter));
+      return again(check.message ?? "Your current password is not right.", "current_password", check.status);
     }
     await userClass.updatePassword(actor.id, password);
     await auth.store.removeAllForUser(actor.id);

@@ -2,6 +2,9 @@ import { sql } from "../../engine/kysely.js";
 import { MigrationError } from "../../errors.js";
 import { addIdColumn, mysqlColumns, timestampType, varchar, withTableOptions } from "../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../migrations/types.js";
+import { addLoginAttemptsAndTokenIndex } from "./2026-12-01T14-40-00.js";
+
+export { LOGIN_ATTEMPTS_TABLE } from "./2026-12-01T14-40-00.js";
 
 /** piccolo_api's session table. */
 export const SESSIONS_TABLE = "sessions";
@@ -10,7 +13,7 @@ const COLUMNS = ["id", "token", "user_id", "expiry_date", "max_expiry_date"];
 /**
  * piccolo_api's `session_auth` migration: the `sessions` table with Piccolo's columns, types, nullability
  * and column defaults (`''` and `0`; the timestamp defaults of piccolo_api are computed in Python, and
- * piccolo-ts always writes both dates). No index is added on `token`, so the shape stays Piccolo's.
+ * piccolo-ts always writes both dates). The index on `token` comes with piccolo-ts's own later migration.
  */
 const createSessions: Migration = {
   id: "2019-11-12T20:47:17",
@@ -44,5 +47,5 @@ const createSessions: Migration = {
 /** The `session_auth` migration app: `piccolo migrations forwards session_auth`. */
 export const sessionAuthApp: MigrationApp = {
   name: "session_auth",
-  migrations: [createSessions],
+  migrations: [createSessions, addLoginAttemptsAndTokenIndex],
 };

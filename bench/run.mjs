@@ -134,7 +134,7 @@ try {
     await Small.createUser({ ...creds, email: "bench@example.com", active: true });
     await Fast.createUser({ ...fastCreds, email: "fast@example.com", active: true });
     await Big.createUser({ ...creds, email: "bench@example.com", active: true });
-    const db = await pkg.getDatabase(smallUrl);
+    const db = await pkg.openDatabase(smallUrl);
     const { password: storedHash } = await db.kysely
       .selectFrom("piccolo_user")
       .select("password")
@@ -206,7 +206,7 @@ try {
     const { Small, Big, creds } = env[engine];
     const pages = await figure(engine, "pages", () => figures.listPages(Big, [1, deepPage], PLAN.listRuns));
     const login = await figure(engine, "bigLogin", () => figures.bigTableLogin(Small, creds, Big, creds, PLAN.bigLoginRounds));
-    const plan = await plans(await pkg.getDatabase(env[engine].bigUrl), creds.username, deepPage);
+    const plan = await plans(await pkg.openDatabase(env[engine].bigUrl), creds.username, deepPage);
     perEngine[engine].scale = { users: PLAN.bigUsers, page1Ms: pages[1].medianMs, deepPage, deepMs: pages[deepPage].medianMs, login, plan };
     log(
       `${engine}: 7. page 1 ${fmt(pages[1].medianMs, 2)} ms, page ${deepPage} ${fmt(pages[deepPage].medianMs, 2)} ms, big/small login ${fmt(login.value)}`,

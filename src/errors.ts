@@ -63,10 +63,11 @@ export class DatabaseConnectionError extends PiccoloError {
 export class TableMissingError extends PiccoloError {
   readonly table: string;
 
-  constructor(table: string, app = "user") {
+  constructor(table: string, app = "user", options?: { cause?: unknown }) {
     super(
       `The table ${table} does not exist: run \`piccolo migrations forwards ${app}\` first.`,
       "TABLE_MISSING",
+      options,
     );
     this.table = table;
   }
@@ -76,6 +77,15 @@ export class TableMissingError extends PiccoloError {
 export class DatabaseError extends PiccoloError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "DB_ERROR", options);
+  }
+}
+
+/**
+ * The change would leave no active admin superuser, so nobody could manage users in the admin any more.
+ */
+export class LastSuperuserError extends PiccoloError {
+  constructor(message = "This would leave no active admin superuser: make another user an active admin superuser first.") {
+    super(message, "LAST_SUPERUSER");
   }
 }
 

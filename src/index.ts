@@ -9,16 +9,23 @@ export {
   TableMissingError,
   DatabaseError,
   MigrationError,
+  LastSuperuserError,
 } from "./errors.js";
+import "./apps.js"; // registers the user and session_auth migration apps with the runner
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
 export type { DatabaseTarget, EngineName, PiccoloConfig } from "./engine/config.js";
-export { connect, getDatabase, closeDatabases } from "./engine/connect.js";
+export { connect, openDatabase, closeDatabases } from "./engine/connect.js";
+export type { EngineDialect } from "./engine/dialects/index.js";
 export type { Database } from "./engine/connect.js";
 export { BaseUser } from "./user/base-user.js";
 export type {
   CreateUserInput,
   LoginCredentials,
   Permissions,
+  LoginOptions,
+  GuardOptions,
+  ProfileChanges,
+  UserFilter,
   ListUsersOptions,
   UserRef,
   UserLogger,
@@ -56,8 +63,9 @@ export type {
   MigrationPreview,
 } from "./migrations/runner.js";
 export type { Migration, MigrationApp, MigrationContext } from "./migrations/types.js";
-export { userApp } from "./user/migrations/index.js";
-export type { PiccoloTables, PiccoloUserTable, MigrationTable } from "./user/table.js";
+export { registerMigrationApps } from "./migrations/registry.js";
+export { userApp, createUserApp } from "./user/migrations/index.js";
+export type { PiccoloTables, PiccoloUserTable, MigrationTable, SessionsTable } from "./user/table.js";
 export {
   SessionAuth,
   createSessionAuth,

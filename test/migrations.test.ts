@@ -5,7 +5,7 @@ import path from "node:path";
 import { sql } from "kysely";
 import {
   closeDatabases,
-  getDatabase,
+  openDatabase,
   migrateBackwards,
   migrateForwards,
   MigrationError,
@@ -220,7 +220,7 @@ for (const engine of testEngines) {
   describe(`migrations on ${engine}`, () => {
     async function fresh(): Promise<{ url: string; db: Database }> {
       const url = await freshDatabaseUrl(engine);
-      return { url, db: await getDatabase(url) };
+      return { url, db: await openDatabase(url) };
     }
 
     it("forwards creates piccolo_user and migration exactly as Piccolo does, with three rows", async () => {
@@ -406,7 +406,7 @@ for (const engine of testEngines) {
       it("finishes a run killed half-way (MySQL commits DDL statement by statement)", async () => {
         const { url, db } = await fresh();
         // What a SIGKILL can leave: migration 1's table without its row, half of migration 2's columns.
-        await userApp.migrations[0]!.forwards({ db: db.kysely, engine: db.engine });
+        await userApp.migrations[0]!.forwards({ db: db.kysely, engine: db.engine, dialect: db.dialect });
         await raw(db, "ALTER TABLE piccolo_user ADD COLUMN first_name VARCHAR(255) DEFAULT ''");
         const result = await migrateForwards("user", { database: url });
         assert.deepEqual(result.apps[0]?.applied, IDS);

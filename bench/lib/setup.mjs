@@ -94,10 +94,10 @@ export async function serverAvailable(engine) {
 
 /**
  * Inserts `count` users that all share one stored hash (computing 100 000 PBKDF2 hashes would take
- * hours), in batches inside one transaction, through Kysely from `getDatabase(url)`.
+ * hours), in batches inside one transaction, through Kysely from `openDatabase(url)`.
  */
 export async function bulkInsertUsers(pkg, url, count, storedHash, { prefix = "user", batch } = {}) {
-  const db = await pkg.getDatabase(url);
+  const db = await pkg.openDatabase(url);
   const flag = (value) => (db.engine === "postgres" ? value : value ? 1 : 0);
   // SQLite allows 32766 bound values per statement, PostgreSQL 65535: 9 columns a row.
   const rowsPerBatch = batch ?? (db.engine === "sqlite" ? 2000 : 5000);

@@ -1,9 +1,7 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { basePath } from "hono/route";
-import { translateDatabaseError } from "../engine/errors.js";
-import { booleanToDatabase } from "../engine/values.js";
-import { PiccoloError, TableMissingError, UserExistsError, ValidationError } from "../errors.js";
+import { LastSuperuserError, PiccoloError, TableMissingError, UserExistsError, ValidationError } from "../errors.js";
 import {
   SessionAuth,
   getCsrfToken,
@@ -304,51 +302,31 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
     return showUser(c, flash ? { user, notice: flash(user) } : { user });
   });
 
-  /** Active admin superusers other than `userId`: who could still manage users if `userId` stopped. */
-  const otherManagers = async (userId: number): Promise<number> => {
-    const db = await userClass.getDatabase();
-    try {
-      const yes = booleanToDatabase(db.engine, true);
-      const row = await db.kysely
-        .selectFrom(userClass.tableName)
-        .select((eb) => eb.fn.countAll().as("count"))
-        .where("active", "=", yes)
-        .where("admin", "=", yes)
-        .where("superuser", "=", yes)
-        .where("id", "<>", userId)
-        .executeTakeFirstOrThrow();
-      return Number(row.count);
-    } catch (error) {
-      throw translateDatabaseError(error, db.target);
-    }
-  };
-
-  /** A superuser changing themselves must leave someone able to manage users in the admin. */
-  const locksOut = async (actor: User, user: User, after: { active: boolean; admin: boolean; superuser: boolean }) =>
-    actor.id === user.id && !(after.active && after.admin && after.superuser) && (await otherManagers(actor.id)) === 0;
-
   app.post("/users/:id/permissions", superuserOnly, async (c) => {
     const user = await target(c);
     if (user instanceof Response) return user;
-    const actor = getSessionUser(c)!;
     const body = await c.req.parseBody();
     const after = { active: body.active !== undefined, admin: body.admin !== undefined, superuser: body.superuser !== undefined };
-    if (await locksOut(actor, user, after)) {
+    try {
+      await userClass.changePermissions(user.id, after, { keepOneAdminSuperuser: true });
+    } catch (error) {
+      if (!(error instanceof LastSuperuserError)) throw error;
       return showUser(c, { user, form: "permissions", notice: { kind: "error", text: LAST_SUPERUSER_MESSAGE } }, 409);
     }
-    await userClass.changePermissions(user.id, after);
-    if (user.active && !after.active) await auth.store.removeAllForUser(user.id);
+    // changePermissions ends the sessions in the user table's database; the store may use another one.
+    if (!after.active || !after.admin) await auth.store.removeAllForUser(user.id);
     return c.redirect(`${mountOf(c)}/users/${user.id}?done=permissions`, 303);
   });
 
   app.post("/users/:id/deactivate", superuserOnly, async (c) => {
     const user = await target(c);
     if (user instanceof Response) return user;
-    const actor = getSessionUser(c)!;
-    if (await locksOut(actor, user, { active: false, admin: user.admin, superuser: user.superuser })) {
+    try {
+      await userClass.changePermissions(user.id, { active: false }, { keepOneAdminSuperuser: true });
+    } catch (error) {
+      if (!(error instanceof LastSuperuserError)) throw error;
       return showUser(c, { user, form: "deactivate", notice: { kind: "error", text: LAST_SUPERUSER_MESSAGE } }, 409);
     }
-    await userClass.changePermissions(user.id, { active: false });
     await auth.store.removeAllForUser(user.id);
     return c.redirect(`${mountOf(c)}/users/${user.id}?done=deactivated`, 303);
   });

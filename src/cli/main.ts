@@ -377,7 +377,7 @@ function buildProgram(state: RunState): Command {
       state.command = spec.path.join(" ");
       state.json = options.json === true;
       addUrlSecret(db ?? process.env.DATABASE_URL);
-      const module = await spec.load();
+      const [module] = await Promise.all([spec.load(), import("../apps.js")]); // apps: so commands can name them
       state.ran = true;
       const code = await module.run({ args, options, db, json: state.json, name: state.command });
       state.exitCode = typeof code === "number" ? code : EXIT_OK;

@@ -1,14 +1,8 @@
-import type { EngineName } from "./config.js";
-
 /**
  * How values look on disk, as Piccolo stores them: SQLite keeps booleans as 1/0 and timestamps as
  * naive UTC text `YYYY-MM-DD HH:MM:SS.ffffff`; PostgreSQL and MySQL get the same text for their
  * timestamp columns, read back as text (see connect.ts) so no driver applies a time zone.
  */
-
-export function booleanToDatabase(engine: EngineName, value: boolean): boolean | number {
-  return engine === "postgres" ? value : value ? 1 : 0;
-}
 
 /** Piccolo reads only 1 (or a real boolean true) as true: a text 'true' in SQLite is false. */
 export function booleanFromDatabase(value: unknown): boolean {
@@ -18,7 +12,7 @@ export function booleanFromDatabase(value: unknown): boolean {
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
 
 /** Python's `str(datetime)`: the fraction is left out when it is zero. */
-export function formatTimestamp(date: Date, microseconds = date.getUTCMilliseconds() * 1000): string {
+export function toStoredTimestamp(date: Date, microseconds = date.getUTCMilliseconds() * 1000): string {
   const base =
     `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ` +
     `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
@@ -60,5 +54,5 @@ export function nowTimestamp(): string {
   let micros = wallMicros + hrMicros;
   if (micros <= lastMicros) micros = lastMicros + 1n;
   lastMicros = micros;
-  return formatTimestamp(new Date(Number(micros / 1000n)), Number(micros % 1_000_000n));
+  return toStoredTimestamp(new Date(Number(micros / 1000n)), Number(micros % 1_000_000n));
 }

@@ -1,9 +1,7 @@
 import type { Kysely } from "kysely";
-import { sql } from "../engine/kysely.js";
-import type { EngineName } from "../engine/config.js";
-import { missingTableName } from "../engine/errors.js";
+import { missingTableName } from "../engine/database-errors.js";
+import type { EngineDialect } from "../engine/dialects/index.js";
 import { nowTimestamp } from "../engine/values.js";
-import { addIdColumn, timestampType, varchar, withTableOptions } from "./schema.js";
 
 /** Piccolo's bookkeeping table: one row per migration that ran (`name` = ID, `app_name`). */
 export const MIGRATION_TABLE = "migration";
@@ -15,14 +13,13 @@ export interface MigrationRow {
 }
 
 /** Creates the table when missing. Call it under the migration lock: concurrent CREATEs race on PostgreSQL. */
-export async function ensureMigrationTable(db: Kysely<any>, engine: EngineName): Promise<void> {
-  // MySQL needs the precision of the column in its default too.
-  const now = engine === "mysql" ? sql`CURRENT_TIMESTAMP(6)` : sql`CURRENT_TIMESTAMP`;
-  const table = addIdColumn(db.schema.createTable(MIGRATION_TABLE).ifNotExists(), engine)
-    .addColumn("name", varchar(engine, 200), (c) => c.notNull().defaultTo(""))
-    .addColumn("app_name", varchar(engine, 200), (c) => c.notNull().defaultTo(""))
-    .addColumn("ran_on", timestampType(engine), (c) => c.notNull().defaultTo(now));
-  await withTableOptions(table, engine).execute();
+export async function ensureMigrationTable(db: Kysely<any>, dialect: EngineDialect): Promise<void> {
+  const table = dialect
+    .addIdColumn(db.schema.createTable(MIGRATION_TABLE).ifNotExists())
+    .addColumn("name", dialect.varcharType(200), (c) => c.notNull().defaultTo(""))
+    .addColumn("app_name", dialect.varcharType(200), (c) => c.notNull().defaultTo(""))
+    .addColumn("ran_on", dialect.timestampType(), (c) => c.notNull().defaultTo(dialect.currentTimestamp()));
+  await dialect.withTableOptions(table).execute();
 }
 
 /** The IDs of `app` that ran, as Piccolo reads them (`WHERE app_name = ? ORDER BY ran_on`). */

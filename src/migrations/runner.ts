@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { useDatabase, type Database } from "../engine/connect.js";
-import { translateDatabaseError } from "../engine/errors.js";
+import { runTranslated, translateDatabaseError } from "../engine/database-errors.js";
 import { parseTimestamp } from "../engine/values.js";
 import { DatabaseConnectionError, MigrationError, TableMissingError, type PiccoloError } from "../errors.js";
-import { findApp, migrationApps } from "./apps.js";
+import { findApp, registeredMigrationApps } from "./registry.js";
 import { withMigrationLock } from "./lock.js";
 import {
   deleteMigrationRecord,
@@ -114,7 +114,7 @@ export interface MigrationPreview {
 
 function selectApps(app: AppSelector): MigrationApp[] {
   if (typeof app !== "string") return [app];
-  return app === "all" ? [...migrationApps] : [findApp(app)];
+  return app === "all" ? [...registeredMigrationApps()] : [findApp(app)];
 }
 
 function unknownMigration(app: MigrationApp, id: string): MigrationError {
@@ -136,15 +136,6 @@ function migrationsUpTo(app: MigrationApp, migrationId: string | undefined): rea
   return app.migrations.slice(0, index + 1);
 }
 
-/** Driver errors leave the runner only as our typed errors. */
-async function guard<T>(database: Database, app: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw translateDatabaseError(error, database.target, app);
-  }
-}
-
 function migrationFailed(
   database: Database,
   app: MigrationApp,
@@ -157,9 +148,9 @@ function migrationFailed(
   // TableMissingError's own advice ("run forwards first") would mislead inside a migration.
   const reason = cause instanceof TableMissingError ? `The table ${cause.table} does not exist.` : cause.message;
   const outcome =
-    database.engine === "mysql"
-      ? "MySQL cannot roll back DDL: once the cause is fixed, run it again to finish what is missing."
-      : "None of its changes were kept.";
+    database.dialect.transactionalDdl
+      ? "None of its changes were kept."
+      : `${database.engine} cannot roll back DDL: once the cause is fixed, run it again to finish what is missing.`;
   return new MigrationError(
     `Migration ${migration.id} of app ${app.name} failed (${direction}). ${reason} ${outcome}`,
     { cause },
@@ -175,11 +166,12 @@ export async function migrateForwards(app: AppSelector, options: ForwardsOptions
   const database = await useDatabase(options.database);
   const results: AppForwardsResult[] = [];
   for (const { app: current, migrations } of targets) {
-    const ran = await guard(database, current.name, () =>
+    const ran = await runTranslated(database, () =>
       withMigrationLock(database, async (db) => {
-        await ensureMigrationTable(db, database.engine);
+        await ensureMigrationTable(db, database.dialect);
         return new Set(await ranMigrationIds(db, current.name));
       }),
+      { app: current.name },
     );
     const pending = migrations.filter((migration) => !ran.has(migration.id));
     const result: AppForwardsResult = { app: current.name, pending: pending.length, applied: [], appliedElsewhere: [] };
@@ -187,13 +179,13 @@ export async function migrateForwards(app: AppSelector, options: ForwardsOptions
     for (const migration of pending) {
       emit({ type: "start", direction: "forwards", app: current.name, id: migration.id, description: migration.description, fake });
       const started = performance.now();
-      const applied = await guard(database, current.name, () =>
+      const applied = await runTranslated(database, () =>
         withMigrationLock(database, async (db) => {
           // Re-checked under the lock: another process may have run it since we looked.
           if (await hasRun(db, current.name, migration.id)) return false;
           if (!fake) {
             try {
-              await migration.forwards({ db, engine: database.engine });
+              await migration.forwards({ db, engine: database.engine, dialect: database.dialect });
             } catch (error) {
               throw migrationFailed(database, current, migration, "forwards", error);
             }
@@ -202,6 +194,7 @@ export async function migrateForwards(app: AppSelector, options: ForwardsOptions
           await recordMigration(db, current.name, migration.id);
           return true;
         }),
+        { app: current.name },
       );
       if (applied) {
         result.applied.push(migration.id);
@@ -241,7 +234,7 @@ export async function migrateBackwards(app: AppSelector, options: BackwardsOptio
   if (migrationId !== undefined && migrationId !== "all") migrationsUpTo(apps[0]!, migrationId); // unknown ID → error
   const emit = options.onEvent ?? (() => {});
   const database = await useDatabase(options.database);
-  const rows = await guard(database, apps[0]?.name ?? "user", () => readMigrationRows(database.kysely));
+  const rows = await runTranslated(database, () => readMigrationRows(database.kysely), { app: apps[0]?.name });
   const plans = apps.map((current) => {
     const ranIds = new Set(rows.filter((row) => row.app_name === current.name).map((row) => row.name));
     return { app: current, migrations: backwardsPlan(current, ranIds, migrationId) };
@@ -267,17 +260,18 @@ export async function migrateBackwards(app: AppSelector, options: BackwardsOptio
     for (const migration of plan.migrations) {
       emit({ type: "start", direction: "backwards", app: current.name, id: migration.id, description: migration.description, fake: false });
       const started = performance.now();
-      const reversed = await guard(database, current.name, () =>
+      const reversed = await runTranslated(database, () =>
         withMigrationLock(database, async (db) => {
           if (!(await hasRun(db, current.name, migration.id))) return false;
           try {
-            await migration.backwards({ db, engine: database.engine });
+            await migration.backwards({ db, engine: database.engine, dialect: database.dialect });
           } catch (error) {
             throw migrationFailed(database, current, migration, "backwards", error);
           }
           await deleteMigrationRecord(db, current.name, migration.id);
           return true;
         }),
+        { app: current.name },
       );
       if (reversed) {
         result.reversed.push(migration.id);
@@ -295,7 +289,7 @@ export async function migrateBackwards(app: AppSelector, options: BackwardsOptio
 export async function migrationStatus(options: MigrationStatusOptions = {}): Promise<MigrationStatus[]> {
   const apps = selectApps(options.app ?? "all");
   const database = await useDatabase(options.database);
-  const rows = await guard(database, apps[0]?.name ?? "user", () => readMigrationRows(database.kysely));
+  const rows = await runTranslated(database, () => readMigrationRows(database.kysely), { app: apps[0]?.name });
   return apps.flatMap((app) =>
     app.migrations.map((migration) => {
       const row = rows.find((candidate) => candidate.app_name === app.name && candidate.name === migration.id);
@@ -319,7 +313,7 @@ export async function previewForwards(app: AppSelector, options: PreviewOptions 
   checkSingleApp(app, options.migrationId);
   const targets = selectApps(app).map((each) => ({ app: each, migrations: migrationsUpTo(each, options.migrationId) }));
   const database = await useDatabase(options.database);
-  const rows = await guard(database, targets[0]?.app.name ?? "user", () => readMigrationRows(database.kysely));
+  const rows = await runTranslated(database, () => readMigrationRows(database.kysely), { app: targets[0]?.app.name });
   const previews: MigrationPreview[] = [];
   for (const { app: current, migrations } of targets) {
     const ran = new Set(rows.filter((row) => row.app_name === current.name).map((row) => row.name));
@@ -327,7 +321,7 @@ export async function previewForwards(app: AppSelector, options: PreviewOptions 
       const statements: string[] = [];
       const db = recordingKysely(database.engine, statements);
       try {
-        await migration.forwards({ db, engine: database.engine });
+        await migration.forwards({ db, engine: database.engine, dialect: database.dialect });
       } finally {
         await db.destroy();
       }

@@ -1,58 +1,50 @@
-import type { ColumnDefinitionBuilder, CreateTableBuilder, Kysely, RawBuilder } from "kysely";
+import type { ColumnDefinitionBuilder, Kysely, RawBuilder } from "kysely";
 import { sql } from "../engine/kysely.js";
-import type { EngineName } from "../engine/config.js";
+import { MigrationError } from "../errors.js";
 import type { MigrationContext } from "./types.js";
 
 // Column types are written in upper case, as Piccolo declares them, because SQLite keeps the declared
 // text: `PRAGMA table_info` then shows `VARCHAR(100)`, `BOOLEAN`, `TIMESTAMP` like a Piccolo database.
 // Every argument here is a constant of our own migrations, never user data.
 
-export function varchar(engine: EngineName, length: number, options: { exact?: boolean } = {}): RawBuilder<unknown> {
-  const type = `VARCHAR(${Math.trunc(length)})`;
-  // MySQL's default collations ignore case and trailing spaces; the binary one compares like
-  // PostgreSQL and SQLite do, so 'Bob' and 'bob' are two usernames everywhere.
-  return sql.raw(engine === "mysql" && options.exact ? `${type} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin` : type);
-}
-
 export function booleanType(): RawBuilder<unknown> {
   return sql.raw("BOOLEAN");
 }
 
-/** Naive timestamps; MySQL's own TIMESTAMP converts time zones and ends in 2038, so DATETIME(6). */
-export function timestampType(engine: EngineName): RawBuilder<unknown> {
-  return sql.raw(engine === "mysql" ? "DATETIME(6)" : "TIMESTAMP");
-}
-
-/** Piccolo's `Serial` primary key: SERIAL on PostgreSQL, a rowid alias (no AUTOINCREMENT) on SQLite. */
-export function addIdColumn(builder: CreateTableBuilder<string, any>, engine: EngineName): CreateTableBuilder<string, any> {
-  switch (engine) {
-    case "postgres":
-      return builder.addColumn("id", sql.raw("SERIAL"), (c) => c.primaryKey().notNull());
-    case "sqlite":
-      return builder.addColumn("id", sql.raw("INTEGER"), (c) => c.primaryKey().notNull());
-    case "mysql":
-      return builder.addColumn("id", sql.raw("INTEGER"), (c) => c.notNull().autoIncrement().primaryKey());
-  }
-}
-
-/** Table options: utf8mb4 on MySQL (its older default, utf8mb3, cannot store every character). */
-export function withTableOptions(builder: CreateTableBuilder<string, any>, engine: EngineName): CreateTableBuilder<string, any> {
-  return engine === "mysql" ? builder.modifyEnd(sql`DEFAULT CHARSET=utf8mb4`) : builder;
+/** The columns `table` has, or null when it does not exist. */
+export async function tableColumns(db: Kysely<any>, table: string): Promise<Set<string> | null> {
+  const tables = await db.introspection.getTables();
+  const found = tables.find((candidate) => candidate.name === table);
+  return found ? new Set(found.columns.map((column) => column.name)) : null;
 }
 
 /**
- * MySQL only: the columns `table` has, or null when it does not exist. MySQL commits DDL statement by
- * statement, so a migration killed half-way leaves part of its work; the migrations use this to do
- * only what is still missing when forwards runs again.
+ * Where DDL commits statement by statement (MySQL), a migration killed half-way leaves part of its
+ * work: the columns `table` has then (null when missing), so forwards can do only what is left.
+ * Null where DDL is transactional, since nothing of a failed run remains there.
  */
-export async function mysqlColumns(db: Kysely<any>, table: string): Promise<Set<string> | null> {
-  const rows = await db
-    .selectFrom("information_schema.columns")
-    .select("column_name as name")
-    .where(sql.ref("table_schema"), "=", sql`DATABASE()`)
-    .where("table_name", "=", table)
-    .execute();
-  return rows.length === 0 ? null : new Set(rows.map((row) => String(row.name)));
+async function leftoverColumns(context: MigrationContext, table: string): Promise<Set<string> | null> {
+  return context.dialect.transactionalDdl ? null : tableColumns(context.db, table);
+}
+
+/**
+ * Before CREATE TABLE: true when an interrupted earlier run (non-transactional DDL) already made this
+ * very table, so there is nothing to do; a table of that name with other columns is refused.
+ */
+export async function createdByEarlierRun(context: MigrationContext, table: string, columns: readonly string[]): Promise<boolean> {
+  const existing = await leftoverColumns(context, table);
+  if (!existing) return false;
+  const missing = columns.filter((column) => !existing.has(column));
+  if (missing.length === 0) return true;
+  throw new MigrationError(`The table ${table} already exists without the column(s) ${missing.join(", ")}.`);
+}
+
+/** DROP TABLE (with CASCADE, where asked and the engine has it), re-runnable after an interrupted run. */
+export async function dropTable(context: MigrationContext, table: string, options: { cascade?: boolean } = {}): Promise<void> {
+  let drop = context.db.schema.dropTable(table);
+  if (options.cascade && context.dialect.dropTableCascades) drop = drop.cascade();
+  if (!context.dialect.transactionalDdl) drop = drop.ifExists();
+  await drop.execute();
 }
 
 export interface ColumnSpec {
@@ -63,9 +55,9 @@ export interface ColumnSpec {
 
 /** One ALTER TABLE … ADD COLUMN per column, as Piccolo does (SQLite allows only one per statement). */
 export async function addColumns(context: MigrationContext, table: string, columns: readonly ColumnSpec[]): Promise<void> {
-  const existing = context.engine === "mysql" ? await mysqlColumns(context.db, table) : null;
+  const existing = await leftoverColumns(context, table);
   for (const column of columns) {
-    if (existing?.has(column.name)) continue; // added by an earlier, interrupted run (MySQL)
+    if (existing?.has(column.name)) continue; // added by an earlier, interrupted run
     await context.db.schema
       .alterTable(table)
       .addColumn(column.name, column.type, column.build ?? ((c) => c))
@@ -74,9 +66,9 @@ export async function addColumns(context: MigrationContext, table: string, colum
 }
 
 export async function dropColumns(context: MigrationContext, table: string, names: readonly string[]): Promise<void> {
-  const existing = context.engine === "mysql" ? await mysqlColumns(context.db, table) : null;
+  const existing = await leftoverColumns(context, table);
   for (const name of names) {
-    if (existing && !existing.has(name)) continue; // dropped by an earlier, interrupted run (MySQL)
+    if (existing && !existing.has(name)) continue; // dropped by an earlier, interrupted run
     await context.db.schema.alterTable(table).dropColumn(name).execute();
   }
 }

@@ -1,10 +1,13 @@
 import type { Kysely } from "kysely";
 import type { EngineName } from "../engine/config.js";
+import type { EngineDialect } from "../engine/dialects/index.js";
 
-/** What a migration's steps receive: a Kysely bound to the migration's own transaction. */
+/** What a migration's steps receive: a Kysely bound to the migration's own transaction, and the engine's facts. */
 export interface MigrationContext {
   db: Kysely<any>;
+  /** The engine's name, for messages; decide with `dialect`. */
   engine: EngineName;
+  dialect: EngineDialect;
 }
 
 /** One migration of an app, identified by Piccolo's migration ID (e.g. `2019-11-14T21:52:21`). */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { useDatabase, type Database } from "../engine/connect.js";
-import { translateDatabaseError } from "../engine/errors.js";
+import { isRetryableConflict, runTranslated } from "../engine/database-errors.js";
 import { sql } from "../engine/kysely.js";
 import { fullRule, nextAllowedOffset, type AttemptRule, type AttemptStore, type TakeResult } from "./attempt-store.js";
 import { LOGIN_ATTEMPTS_TABLE } from "./migrations/index.js";
@@ -85,7 +85,7 @@ export class DatabaseAttemptStore implements AttemptStore {
     };
     const fresh = { bucket, attempts: 1, window_start: now, expires_at: now + rule.window, holder };
     const returned = ["attempts", "window_start", "expires_at", "holder"] as const;
-    if (db.engine !== "mysql") {
+    if (db.dialect.upsertReturning) {
       return db.kysely
         .insertInto(TABLE)
         .values(fresh)
@@ -102,16 +102,12 @@ export class DatabaseAttemptStore implements AttemptStore {
         });
       } catch (error) {
         // InnoDB may pick a racing upsert of a new key as a deadlock victim: nothing was counted, try again.
-        if ((error as { errno?: number }).errno !== 1213 || attempt >= DEADLOCK_RETRIES) throw error;
+        if (!isRetryableConflict(error) || attempt >= DEADLOCK_RETRIES) throw error;
       }
     }
   }
 
-  private async run<T>(db: Database, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw translateDatabaseError(error, db.target, "session_auth");
-    }
+  private run<T>(db: Database, work: () => Promise<T>): Promise<T> {
+    return runTranslated(db, work, { app: "session_auth" });
   }
 }

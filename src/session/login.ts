@@ -11,13 +11,6 @@ export type LoginResult =
 /** Seconds a client is asked to wait when the hashing pool is full. */
 const BUSY_RETRY_AFTER = 5;
 
-/** `BaseUser.login` with the access rules checked inside it, so a refused user's row is never written. */
-type LoginWithRules = (
-  username: string,
-  password: string,
-  options: { allow?: (user: User) => boolean },
-) => Promise<number | null>;
-
 /**
  * The password check behind every login: counts the attempt under the rate limit first (a refusal
  * costs no hash), then checks the password and the access rules inside `BaseUser.login` (a user the
@@ -37,8 +30,8 @@ export async function authenticate(auth: SessionAuth, c: Context, username: unkn
   }
   let userId: number | null;
   try {
-    const login = auth.userClass.login as unknown as LoginWithRules;
-    userId = await login.call(auth.userClass, name, secret, { allow: (user: User) => auth.allows(user) });
+    // The rules are checked inside the login, so a refused user's row (last_login) is never written.
+    userId = await auth.userClass.login(name, secret, { allow: (user: User) => auth.allows(user) });
   } catch (error) {
     if (!isBusy(error)) throw error;
     await ticket?.succeeded();

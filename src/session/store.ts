@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { useDatabase, type Database } from "../engine/connect.js";
-import { translateDatabaseError } from "../engine/errors.js";
-import { formatTimestamp, parseTimestamp } from "../engine/values.js";
+import { runTranslated } from "../engine/database-errors.js";
+import { toStoredTimestamp, parseTimestamp } from "../engine/values.js";
 import { ValidationError } from "../errors.js";
 import { SESSIONS_TABLE } from "./migrations/index.js";
 
@@ -70,11 +70,11 @@ export class SessionStore {
   readonly expiry: number;
   readonly maxExpiry: number;
   readonly extension: number;
-  private readonly database: string | Database | undefined;
+  private readonly databaseOption: string | Database | undefined;
   private readonly now: () => Date;
 
   constructor(options: SessionStoreOptions = {}) {
-    this.database = options.database;
+    this.databaseOption = options.database;
     this.expiry = positiveDuration(options.expiry, HOUR, "expiry");
     this.maxExpiry = positiveDuration(options.maxExpiry, 7 * DAY, "maxExpiry");
     this.extension = positiveDuration(options.extension, 20 * MINUTE, "extension", true);
@@ -84,8 +84,8 @@ export class SessionStore {
     this.now = options.now ?? (() => new Date());
   }
 
-  getDatabase(): Promise<Database> {
-    return useDatabase(this.database);
+  database(): Promise<Database> {
+    return useDatabase(this.databaseOption);
   }
 
   /** Starts a session for a user id and returns its token (only its digest is stored). */
@@ -95,15 +95,15 @@ export class SessionStore {
     const now = this.now().getTime();
     const expiryDate = new Date(now + this.expiry);
     const maxExpiryDate = new Date(now + this.maxExpiry);
-    const db = await this.getDatabase();
+    const db = await this.database();
     await this.run(db, () =>
       db.kysely
         .insertInto(SESSIONS_TABLE)
         .values({
           token: digestSessionToken(token),
           user_id: userId,
-          expiry_date: formatTimestamp(expiryDate),
-          max_expiry_date: formatTimestamp(maxExpiryDate),
+          expiry_date: toStoredTimestamp(expiryDate),
+          max_expiry_date: toStoredTimestamp(maxExpiryDate),
         })
         .execute(),
     );
@@ -132,7 +132,7 @@ export class SessionStore {
     const wellFormed = tokens.filter((token): token is string => typeof token === "string" && TOKEN_PATTERN.test(token));
     if (wellFormed.length === 0) return null;
     const digests = [...new Set(wellFormed.map(digestSessionToken))];
-    const db = await this.getDatabase();
+    const db = await this.database();
     return this.run(db, async () => {
       const rows = await db.kysely
         .selectFrom(SESSIONS_TABLE)
@@ -162,7 +162,7 @@ export class SessionStore {
           found.expiryDate = new Date(extended);
           await db.kysely
             .updateTable(SESSIONS_TABLE)
-            .set({ expiry_date: formatTimestamp(found.expiryDate) })
+            .set({ expiry_date: toStoredTimestamp(found.expiryDate) })
             .where("id", "=", found.id)
             .execute();
         }
@@ -174,7 +174,7 @@ export class SessionStore {
   /** Ends one session (logout). Unknown tokens are ignored. */
   async remove(token: unknown): Promise<void> {
     if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return;
-    const db = await this.getDatabase();
+    const db = await this.database();
     await this.run(db, () =>
       db.kysely.deleteFrom(SESSIONS_TABLE).where("token", "=", digestSessionToken(token)).execute(),
     );
@@ -182,7 +182,7 @@ export class SessionStore {
 
   /** Ends every session of a user (password change, deactivation). Returns how many there were. */
   async removeAllForUser(userId: number): Promise<number> {
-    const db = await this.getDatabase();
+    const db = await this.database();
     const result = await this.run(db, () =>
       db.kysely.deleteFrom(SESSIONS_TABLE).where("user_id", "=", userId).executeTakeFirst(),
     );
@@ -191,8 +191,8 @@ export class SessionStore {
 
   /** Deletes sessions past their expiry or max expiry (housekeeping; `resolve` never accepts them anyway). */
   async removeExpired(): Promise<number> {
-    const now = formatTimestamp(this.now());
-    const db = await this.getDatabase();
+    const now = toStoredTimestamp(this.now());
+    const db = await this.database();
     const result = await this.run(db, () =>
       db.kysely
         .deleteFrom(SESSIONS_TABLE)
@@ -204,7 +204,7 @@ export class SessionStore {
 
   /** How many sessions a user has (live or not yet cleaned up). */
   async countForUser(userId: number): Promise<number> {
-    const db = await this.getDatabase();
+    const db = await this.database();
     const row = await this.run(db, () =>
       db.kysely
         .selectFrom(SESSIONS_TABLE)
@@ -215,11 +215,7 @@ export class SessionStore {
     return Number(row.count);
   }
 
-  private async run<T>(db: Database, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      throw translateDatabaseError(error, db.target, "session_auth");
-    }
+  private run<T>(db: Database, work: () => Promise<T>): Promise<T> {
+    return runTranslated(db, work, { app: "session_auth" });
   }
 }

@@ -21,7 +21,10 @@ function serialize(error: unknown): SerializedError {
     const { name, message, stack: _stack, cause: _cause, ...properties } = error as PiccoloError & Record<string, unknown>;
     return { name, message, properties: { ...properties, code: error.code } };
   }
-  return { name: "PiccoloError", message: "Unexpected failure in the sync worker.", properties: {} };
+  // Not one of ours (database errors are translated before they get here): the original goes along as
+  // `cause`, so its message and stack are not lost.
+  const { name = "Error", message = String(error), stack } = (error ?? {}) as Partial<Error>;
+  return { name: "PiccoloError", message: "Unexpected failure in the sync worker.", properties: {}, cause: { name, message, stack } };
 }
 
 runAsWorker(async ({ settings, method, args }: SyncRequest): Promise<SyncReply> => {

@@ -25,6 +25,8 @@ export interface SerializedError {
   name: string;
   message: string;
   properties: Record<string, unknown>;
+  /** For an error that is not one of ours: the original's name, message and stack. */
+  cause?: { name: string; message: string; stack?: string };
 }
 
 export type SyncReply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
@@ -48,9 +50,12 @@ export function callSync<T>(settings: SyncSettings, method: SyncMethod, args: un
   throw rebuildError(reply.error);
 }
 
-function rebuildError({ name, message, properties }: SerializedError): Error {
+function rebuildError({ name, message, properties, cause }: SerializedError): Error {
   const ErrorClass = (errors as Record<string, unknown>)[name];
-  if (typeof ErrorClass !== "function") return new errors.PiccoloError(message, "UNKNOWN");
+  if (cause || typeof ErrorClass !== "function") {
+    const original = cause ? Object.assign(new Error(cause.message), { name: cause.name, stack: cause.stack }) : undefined;
+    return new errors.PiccoloError(message, "UNKNOWN", { cause: original });
+  }
   const error = Object.create((ErrorClass as { prototype: object }).prototype) as Error;
   Error.captureStackTrace(error, callSync);
   Object.defineProperty(error, "message", { value: message, writable: true, configurable: true });

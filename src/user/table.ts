@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType, Generated, Kysely } from "kysely";
 
 /** Stored booleans: `boolean` on PostgreSQL, 1/0 on SQLite and MySQL. Write either; read with `booleanFromDatabase`. */
 export type StoredBoolean = ColumnType<boolean | number, boolean | number | undefined, boolean | number>;
@@ -28,6 +28,15 @@ export interface MigrationTable {
   ran_on: ColumnType<string, string | undefined, string>;
 }
 
+/** piccolo_api's `sessions` table (`session_auth`); piccolo-ts stores a digest of the token. */
+export interface SessionsTable {
+  id: Generated<number>;
+  token: string;
+  user_id: number;
+  expiry_date: StoredTimestamp;
+  max_expiry_date: StoredTimestamp;
+}
+
 /**
  * Put these into your own Kysely `Database` interface to query or join the user table with full typing:
  * `interface DB extends PiccoloTables { posts: PostTable }`.
@@ -35,4 +44,12 @@ export interface MigrationTable {
 export interface PiccoloTables {
   piccolo_user: PiccoloUserTable;
   migration: MigrationTable;
+  sessions: SessionsTable;
 }
+
+/**
+ * The package's own view of the database: the user table's name is chosen at run time
+ * (`BaseUser.tableName`), so every name reads as a user table; the sessions table is typed by name.
+ */
+export type UserTables = Record<string, PiccoloUserTable> & { sessions: SessionsTable };
+export type UserKysely = Kysely<UserTables>;

@@ -85,7 +85,20 @@ export function validateUsername(username: unknown, limits: UserLimits): asserts
   if (username.trim() !== username) {
     throw new ValidationError("The username must not start or end with white space.", "username");
   }
+  if (DECEPTIVE_CHARACTER.test(username)) {
+    throw new ValidationError(
+      "The username must not contain invisible or direction-changing characters (such as U+202E or U+200B).",
+      "username",
+    );
+  }
 }
+
+/**
+ * Characters that make a name display as another: bidirectional controls (`\u202Enimda` shows as
+ * "admin") and zero-width characters. A zero-width joiner is allowed only inside an emoji sequence.
+ */
+const DECEPTIVE_CHARACTER =
+  /[\u061C\u200B\u200C\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|(?<!\p{Extended_Pictographic}\uFE0F?)\u200D|\u200D(?!\p{Extended_Pictographic})/u;
 
 /** An optional search text for user listings: bounded, and no character that cannot be stored. */
 export function validateSearch(search: unknown): string | undefined {

@@ -3,8 +3,16 @@ import { createUserTable } from "./2019-11-14T21-52-21.js";
 import { addUserNames } from "./2020-06-11T21-38-55.js";
 import { addSuperuserAndLastLogin } from "./2021-04-30T16-14-15.js";
 
-/** Piccolo's migration app `user`: the same IDs, so either tool sees the other's `migration` rows. */
-export const userApp: MigrationApp = {
-  name: "user",
-  migrations: [createUserTable, addUserNames, addSuperuserAndLastLogin],
-};
+/**
+ * Piccolo's migration app `user` for a user table of the given name (a `BaseUser` subclass's
+ * `tableName`): the same IDs, so either tool sees the other's `migration` rows.
+ */
+export function createUserApp(table = "piccolo_user"): MigrationApp {
+  return {
+    name: "user",
+    migrations: [createUserTable(table), addUserNames(table), addSuperuserAndLastLogin(table)],
+  };
+}
+
+/** The `user` app for Piccolo's own table, `piccolo_user`. */
+export const userApp: MigrationApp = createUserApp();

@@ -1,0 +1,98 @@
+import type { Database } from "../engine/connect.js";
+import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
+import { UserExistsError, ValidationError } from "../errors.js";
+import type { BaseUser, CreateUserInput } from "./base-user.js";
+import { usersOf } from "./find-user.js";
+import { hashPassword } from "./hasher.js";
+import type { UserKysely } from "./table.js";
+import type { User } from "./user-row.js";
+import { validateEmail, validateFlag, validateName, validatePassword, validateUsername } from "./validation.js";
+
+export async function createUser(cls: typeof BaseUser, input: CreateUserInput): Promise<User> {
+  if (typeof input !== "object" || input === null) {
+    throw new ValidationError("createUser takes { username, password, … }.");
+  }
+  validateUsername(input.username, cls);
+  validatePassword(input.password, cls);
+  const email = validateEmail(input.email);
+  const firstName = validateName(input.firstName, "first_name");
+  const lastName = validateName(input.lastName, "last_name");
+  const active = validateFlag(input.active, "active") ?? false;
+  const admin = validateFlag(input.admin, "admin") ?? false;
+  const superuser = validateFlag(input.superuser, "superuser") ?? false;
+  const { username, password } = input;
+
+  const database = await cls.getDatabase();
+  const { dialect } = database;
+  return runTranslated(database, async () => {
+    // Fail before paying for a hash; the unique constraints still decide races.
+    await assertAvailable(cls, usersOf(database), { username, email });
+    const values = {
+      username,
+      password: await hashPassword(password, cls.iterations),
+      email,
+      active: dialect.booleanToDatabase(active),
+      admin: dialect.booleanToDatabase(admin),
+      superuser: dialect.booleanToDatabase(superuser),
+      first_name: firstName,
+      last_name: lastName,
+    };
+    let id: number;
+    try {
+      id = await dialect.insertReturningId(usersOf(database).insertInto(cls.tableName).values(values));
+    } catch (error) {
+      const column = uniqueViolationColumn(error);
+      if (column === "username" || column === "email") throw existsError(column, username, email);
+      throw error;
+    }
+    return { id, username, email, firstName, lastName, active, admin, superuser, lastLogin: null };
+  });
+}
+
+/** Refuses a username or email that another user (not `exceptId`) has, before any hash or write. */
+export async function assertAvailable(
+  cls: typeof BaseUser,
+  db: UserKysely,
+  wanted: { username?: string; email?: string },
+  exceptId?: number,
+): Promise<void> {
+  const { username, email } = wanted;
+  if (username === undefined && email === undefined) return;
+  let query = db
+    .selectFrom(cls.tableName)
+    .select(["id", "username", "email"])
+    .where((eb) =>
+      eb.or([
+        ...(username === undefined ? [] : [eb("username", "=", username)]),
+        ...(email === undefined ? [] : [eb("email", "=", email)]),
+      ]),
+    );
+  if (exceptId !== undefined) query = query.where("id", "<>", exceptId);
+  const rows = await query.limit(2).execute();
+  if (username !== undefined && rows.some((row) => row.username === username)) {
+    throw existsError("username", username, email ?? "");
+  }
+  if (email !== undefined && rows.some((row) => row.email === email)) throw existsError("email", username ?? "", email);
+}
+
+export function existsError(field: "username" | "email", username: string, email: string): UserExistsError {
+  if (field === "username") return new UserExistsError("username", `The username "${username}" is already taken.`);
+  if (email === "") {
+    return new UserExistsError(
+      "email",
+      "Another user already has no email address, and emails must be unique: give this user an email.",
+    );
+  }
+  return new UserExistsError("email", `The email "${email}" is already taken.`);
+}
+
+/** Writes a username or email change, turning a unique-constraint race into the field's UserExistsError. */
+export async function writeUnique<T>(wanted: { username?: string; email?: string }, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const column = uniqueViolationColumn(error);
+    if (column === "username" || column === "email") throw existsError(column, wanted.username ?? "", wanted.email ?? "");
+    throw error;
+  }
+}

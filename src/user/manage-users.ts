@@ -1,0 +1,152 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../engine/connect.js";
+import { missingTableName, runTranslated } from "../engine/database-errors.js";
+import { sql } from "../engine/kysely.js";
+import { withWriteTransaction } from "../engine/transaction.js";
+import { LastSuperuserError, UserNotFoundError, ValidationError } from "../errors.js";
+import type { BaseUser, GuardOptions, Permissions, ProfileChanges } from "./base-user.js";
+import { assertAvailable, writeUnique } from "./create-user.js";
+import { findUserRow, usersOf, type UserRef } from "./find-user.js";
+import { hashPassword } from "./hasher.js";
+import { SESSIONS_TABLE } from "./sessions-table.js";
+import type { UserKysely } from "./table.js";
+import { PUBLIC_COLUMNS, userFromRow, type User } from "./user-row.js";
+import { validateEmail, validateFlag, validateName, validatePassword, validateUserRef, validateUsername } from "./validation.js";
+
+/** Sets a new password; ends every session of the user in the same transaction. */
+export async function updatePassword(cls: typeof BaseUser, user: UserRef, password: string): Promise<void> {
+  const ref = validateUserRef(user);
+  validatePassword(password, cls);
+  const database = await cls.getDatabase();
+  await runTranslated(database, async () => {
+    const row = await findUserRow(database, cls.tableName, ref, ["id"]);
+    if (!row) throw new UserNotFoundError(ref);
+    // Hashed before the transaction: a write lock must not be held for the length of a hash.
+    const hash = await hashPassword(password, cls.iterations);
+    await withWriteTransaction(database, async (db) => {
+      const result = await (db as UserKysely).updateTable(cls.tableName).set({ password: hash }).where("id", "=", row.id).executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw new UserNotFoundError(ref);
+      await endSessions(db, row.id);
+    });
+  });
+}
+
+/**
+ * Sets any of `admin`, `superuser`, `active` in one transaction; returns the user as stored. Clearing
+ * `active` or `admin` ends the user's sessions. With `keepOneAdminSuperuser`, a change that would
+ * leave no active admin superuser is refused (`LastSuperuserError`), decided under the same lock.
+ */
+export async function changePermissions(
+  cls: typeof BaseUser,
+  user: UserRef,
+  permissions: Permissions,
+  options: GuardOptions = {},
+): Promise<User> {
+  const ref = validateUserRef(user);
+  const changes: Permissions = {};
+  for (const flag of ["admin", "superuser", "active"] as const) {
+    const value = validateFlag(permissions?.[flag], flag);
+    if (value !== undefined) changes[flag] = value;
+  }
+  const database = await cls.getDatabase();
+  const { dialect } = database;
+  return runTranslated(database, () =>
+    withWriteTransaction(database, async (db) => {
+      const row = await findUserRow(database, cls.tableName, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
+      if (!row) throw new UserNotFoundError(ref);
+      const before = userFromRow(row);
+      const after = { ...before, ...changes };
+      if (options.keepOneAdminSuperuser && isManager(before) && !isManager(after)) {
+        await assertAnotherManager(cls, database, db, before.id);
+      }
+      const stored = Object.fromEntries(Object.entries(changes).map(([flag, value]) => [flag, dialect.booleanToDatabase(value)]));
+      if (Object.keys(stored).length > 0) {
+        await (db as UserKysely).updateTable(cls.tableName).set(stored).where("id", "=", before.id).execute();
+      }
+      if (changes.active === false || changes.admin === false) await endSessions(db, before.id);
+      return after;
+    }),
+  );
+}
+
+/** Deletes the user and their sessions in one transaction. */
+export async function deleteUser(cls: typeof BaseUser, user: UserRef, options: GuardOptions = {}): Promise<void> {
+  const ref = validateUserRef(user);
+  const database = await cls.getDatabase();
+  await runTranslated(database, () =>
+    withWriteTransaction(database, async (db) => {
+      const row = await findUserRow(database, cls.tableName, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
+      if (!row) throw new UserNotFoundError(ref);
+      if (options.keepOneAdminSuperuser && isManager(userFromRow(row))) await assertAnotherManager(cls, database, db, row.id);
+      await endSessions(db, row.id);
+      await (db as UserKysely).deleteFrom(cls.tableName).where("id", "=", row.id).execute();
+    }),
+  );
+}
+
+/** Changes username, email or names, with createUser's rules and messages. */
+export async function updateProfile(cls: typeof BaseUser, user: UserRef, changes: ProfileChanges): Promise<User> {
+  const ref = validateUserRef(user);
+  if (typeof changes !== "object" || changes === null) {
+    throw new ValidationError("updateProfile takes { username?, email?, firstName?, lastName? }.");
+  }
+  const values: { username?: string; email?: string; first_name?: string | null; last_name?: string | null } = {};
+  if (changes.username !== undefined) {
+    validateUsername(changes.username, cls);
+    values.username = changes.username;
+  }
+  if (changes.email !== undefined) values.email = validateEmail(changes.email);
+  if (changes.firstName !== undefined) values.first_name = validateName(changes.firstName, "first_name");
+  if (changes.lastName !== undefined) values.last_name = validateName(changes.lastName, "last_name");
+  const database = await cls.getDatabase();
+  return runTranslated(database, () =>
+    withWriteTransaction(database, async (db) => {
+      const users = db as UserKysely;
+      const row = await findUserRow(database, cls.tableName, ref, ["id"], { db: users, forUpdate: true });
+      if (!row) throw new UserNotFoundError(ref);
+      const wanted = { username: values.username, email: values.email };
+      await assertAvailable(cls, users, wanted, row.id);
+      if (Object.keys(values).length > 0) {
+        await writeUnique(wanted, () => users.updateTable(cls.tableName).set(values).where("id", "=", row.id).execute());
+      }
+      const updated = await findUserRow(database, cls.tableName, row.id, PUBLIC_COLUMNS, { db: users });
+      if (!updated) throw new UserNotFoundError(ref);
+      return userFromRow(updated);
+    }),
+  );
+}
+
+/** Who can manage users in the admin: an active admin superuser. */
+function isManager(user: Pick<User, "active" | "admin" | "superuser">): boolean {
+  return user.active && user.admin && user.superuser;
+}
+
+/** Refuses unless an active admin superuser other than `userId` remains; their rows stay locked until commit. */
+async function assertAnotherManager(cls: typeof BaseUser, database: Database, db: Kysely<any>, userId: number): Promise<void> {
+  const yes = database.dialect.booleanToDatabase(true);
+  let query = (db as UserKysely)
+    .selectFrom(cls.tableName)
+    .select("id")
+    .where("active", "=", yes)
+    .where("admin", "=", yes)
+    .where("superuser", "=", yes);
+  if (database.dialect.supportsForUpdate) query = query.forUpdate();
+  const managers = await query.execute();
+  if (!managers.some((manager) => manager.id !== userId)) throw new LastSuperuserError();
+}
+
+/**
+ * Ends every session of a user. The sessions table exists only once session_auth ran; a savepoint
+ * keeps its absence from aborting the surrounding transaction (PostgreSQL would).
+ */
+export async function endSessions(db: Kysely<any>, userId: number): Promise<void> {
+  await sql`SAVEPOINT end_sessions`.execute(db);
+  try {
+    await (db as UserKysely).deleteFrom(SESSIONS_TABLE).where("user_id", "=", userId).execute();
+    await sql`RELEASE SAVEPOINT end_sessions`.execute(db);
+  } catch (error) {
+    if (missingTableName(error) === null) throw error;
+    await sql`ROLLBACK TO SAVEPOINT end_sessions`.execute(db);
+  }
+}
+

@@ -14,19 +14,24 @@ export interface AttemptRule {
   step?: number;
 }
 
-/** The answer to one attempt: let through (counted), or refused (not counted) with the wait. */
+/** The answer to one attempt: let through (counted in every bucket), or refused (counted in none) with the wait. */
 export type TakeResult =
-  | { allowed: true; windowStart: number }
+  | { allowed: true; windowStarts: number[] }
   | { allowed: false; retryAfterMs: number };
 
+/** A bucket (a digest of the limited key) and its rule. */
+export type LimitedBucket = readonly [bucket: string, rule: AttemptRule];
+
 /**
- * Where attempts are counted. `take` must count and decide in one atomic step, so parallel attempts can
- * never all see the count below the limit (the flaw of check, hash, then record).
+ * Where attempts are counted. `take` counts one attempt in every bucket, in order, each with one
+ * atomic increment-and-read, so parallel attempts can never all see a count below the limit (the flaw
+ * of check, hash, then record); the first bucket that refuses stops it, and the ones before it get
+ * their attempt back, all in one transaction.
  */
 export interface AttemptStore {
-  take(bucket: string, rule: AttemptRule, now: number): Promise<TakeResult>;
-  /** Gives back one attempt taken in the window that opened at `windowStart` (a successful login). */
-  refund(bucket: string, windowStart: number): Promise<void>;
+  take(buckets: readonly LimitedBucket[], now: number): Promise<TakeResult>;
+  /** Gives back one attempt taken in the windows that opened at `windowStarts` (a successful login). */
+  refund(buckets: readonly string[], windowStarts: readonly number[]): Promise<void>;
   /** Forgets every count (tests). */
   clear(): Promise<void>;
 }
@@ -67,24 +72,31 @@ export class MemoryAttemptStore implements AttemptStore {
   /** Buckets kept at most; beyond it expired ones are swept, then the oldest are forgotten. */
   constructor(readonly maxBuckets = 10_000) {}
 
-  async take(bucket: string, rule: AttemptRule, now: number): Promise<TakeResult> {
-    const full = fullRule(rule);
-    let counter = this.counters.get(bucket);
-    if (!counter || counter.expiresAt <= now) {
-      counter = { attempts: 0, windowStart: now, expiresAt: now + full.window };
+  async take(buckets: readonly LimitedBucket[], now: number): Promise<TakeResult> {
+    const taken: Counter[] = [];
+    for (const [bucket, rule] of buckets) {
+      const full = fullRule(rule);
+      let counter = this.counters.get(bucket);
+      if (!counter || counter.expiresAt <= now) counter = { attempts: 0, windowStart: now, expiresAt: now + full.window };
+      this.counters.delete(bucket);
+      this.counters.set(bucket, counter);
+      const allowedAt = counter.windowStart + nextAllowedOffset(counter.attempts, full);
+      if (now < allowedAt) {
+        for (const earlier of taken) earlier.attempts -= 1;
+        return { allowed: false, retryAfterMs: Math.min(allowedAt, counter.expiresAt) - now };
+      }
+      counter.attempts += 1;
+      taken.push(counter);
     }
-    const allowedAt = counter.windowStart + nextAllowedOffset(counter.attempts, full);
-    this.counters.delete(bucket);
-    this.counters.set(bucket, counter);
     if (this.counters.size > this.maxBuckets) this.sweep(now);
-    if (now < allowedAt) return { allowed: false, retryAfterMs: Math.min(allowedAt, counter.expiresAt) - now };
-    counter.attempts += 1;
-    return { allowed: true, windowStart: counter.windowStart };
+    return { allowed: true, windowStarts: taken.map((counter) => counter.windowStart) };
   }
 
-  async refund(bucket: string, windowStart: number): Promise<void> {
-    const counter = this.counters.get(bucket);
-    if (counter && counter.windowStart === windowStart && counter.attempts > 0) counter.attempts -= 1;
+  async refund(buckets: readonly string[], windowStarts: readonly number[]): Promise<void> {
+    buckets.forEach((bucket, i) => {
+      const counter = this.counters.get(bucket);
+      if (counter && counter.windowStart === windowStarts[i] && counter.attempts > 0) counter.attempts -= 1;
+    });
   }
 
   async clear(): Promise<void> {

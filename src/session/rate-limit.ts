@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../engine/connect.js";
-import { MemoryAttemptStore, type AttemptRule, type AttemptStore } from "./attempt-store.js";
+import { MemoryAttemptStore, type AttemptRule, type AttemptStore, type LimitedBucket } from "./attempt-store.js";
 import { DatabaseAttemptStore } from "./attempt-store-db.js";
 
 const MINUTE = 60_000;
@@ -90,27 +90,13 @@ export class LoginRateLimiter {
    * username's allowance; a key that refuses gives back what the keys before it took.
    */
   async begin(username: string, address: string): Promise<AttemptDecision> {
-    const now = this.now();
-    const keys: [string, AttemptRule][] = [
+    const buckets: LimitedBucket[] = [
       [LoginRateLimiter.pairKey(username, address), this.rules.pair],
       [LoginRateLimiter.addressKey(address), this.rules.address],
       [LoginRateLimiter.usernameKey(username), this.rules.username],
     ];
-    const taken: [string, number][] = [];
-    for (const [bucket, rule] of keys) {
-      let result;
-      try {
-        result = await this.store.take(bucket, rule, now);
-      } catch (error) {
-        await this.giveBack(taken);
-        throw error;
-      }
-      if (!result.allowed) {
-        await this.giveBack(taken);
-        return { allowed: false, retryAfter: Math.max(1, Math.ceil(result.retryAfterMs / 1000)) };
-      }
-      taken.push([bucket, result.windowStart]);
-    }
+    const result = await this.store.take(buckets, this.now());
+    if (!result.allowed) return { allowed: false, retryAfter: Math.max(1, Math.ceil(result.retryAfterMs / 1000)) };
     let settled = false;
     return {
       allowed: true,
@@ -118,7 +104,10 @@ export class LoginRateLimiter {
         succeeded: async () => {
           if (settled) return;
           settled = true;
-          await this.giveBack(taken);
+          await this.store.refund(
+            buckets.map(([bucket]) => bucket),
+            result.windowStarts,
+          );
         },
       },
     };
@@ -129,7 +118,4 @@ export class LoginRateLimiter {
     return this.store.clear();
   }
 
-  private async giveBack(taken: readonly [string, number][]): Promise<void> {
-    await Promise.all(taken.map(([bucket, windowStart]) => this.store.refund(bucket, windowStart)));
-  }
 }

@@ -118,10 +118,10 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
 
 /** The command: serves until SIGTERM (exit 0) or Ctrl-C. */
 export async function run(input: CommandInput): Promise<number> {
-  const flags = input.options as { host?: string; port?: number; trustProxy?: string; secure?: boolean; allowedHost?: string };
-  const trustProxy = parseTrustProxy(flags.trustProxy);
+  const flags = input.options as { host?: string; port?: number; trust_proxy?: string; secure?: boolean; allowed_host?: string };
+  const trustProxy = parseTrustProxy(flags.trust_proxy);
   const host = flags.host ?? DEFAULT_HOST;
-  const extraHosts = commaList(flags.allowedHost);
+  const extraHosts = commaList(flags.allowed_host);
   const { warnIfUserMigrationsPending } = await import("../users.js");
   await warnIfUserMigrationsPending(input.db);
   const admin = await startAdmin({

@@ -29,4 +29,4 @@ export {
   type SessionVariables,
   type SessionEnv,
 } from "./request-state.js";
-export type { NodeMiddleware, NodeRequest, NodeResponse } from "./node-adapter.js";
+export { headAsGet, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";

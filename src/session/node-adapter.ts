@@ -95,3 +95,18 @@ export function nodeHandler(auth: SessionAuth, guard: AccessRules | null): NodeM
     run().then((proceed) => proceed && next(), next);
   };
 }
+
+type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
+
+/**
+ * A fetch handler that answers HEAD as GET without a body. Under @hono/node-server 1.19 (whose
+ * lightweight Response replaces the global one) Hono's own HEAD handling throws for many responses, so
+ * every HEAD request would be a 500; `piccolo admin` serves through this.
+ */
+export function headAsGet(fetch: Fetch): Fetch {
+  return async (request, env) => {
+    if (request.method !== "HEAD") return fetch(request, env);
+    const response = await fetch(new Request(request.url, { method: "GET", headers: request.headers }), env);
+    return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}

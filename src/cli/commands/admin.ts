@@ -64,6 +64,7 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
     import("../../session/store.js"),
     import("../../session/attempt-store-db.js"),
   ]);
+  const { headAsGet } = await import("../../session/node-adapter.js");
   let userClass: typeof BaseUser;
   if (options.userClass) {
     userClass = options.userClass;
@@ -88,7 +89,7 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   const wildcard = host === "0.0.0.0" || host === "::";
   const allowedHosts = options.allowedHosts ?? (wildcard ? undefined : allowedHostsFor(host));
   const app = createAdminApp({ ...options, userClass, database, ...(allowedHosts ? { allowedHosts } : {}) });
-  const server = createServer(getRequestListener(app.fetch));
+  const server = createServer(getRequestListener(headAsGet(app.fetch)));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") {

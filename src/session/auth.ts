@@ -9,7 +9,7 @@ import { CsrfProtection } from "./csrf.js";
 import { Deployment } from "./deployment.js";
 import { authenticate, type LoginResult } from "./login.js";
 import { loginRoutes } from "./login-routes.js";
-import { nodeHandler, parsedNodeBody, type NodeMiddleware } from "./node-adapter.js";
+import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
 import { LoginRateLimiter } from "./rate-limit.js";
 import {
   AUTH_REQUIRED_MESSAGE,
@@ -17,6 +17,7 @@ import {
   FORBIDDEN_MESSAGE,
   getSessionUser,
   UNKNOWN_HOST_MESSAGE,
+  wantsJson,
 } from "./request-state.js";
 import { SessionStore } from "./store.js";
 import type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
@@ -26,29 +27,10 @@ export type { LoginResult } from "./login.js";
 export type { NodeMiddleware, NodeRequest, NodeResponse } from "./node-adapter.js";
 export type { SessionEnv, SessionVariables } from "./request-state.js";
 // Where these lived before the split (the admin imports them from here).
-export {
-  CSRF_FAILED_MESSAGE,
-  getCsrfToken,
-  getSessionUser,
-  LOGIN_FAILED_MESSAGE,
-  rateLimitedMessage,
-  safeRedirect,
-} from "./request-state.js";
+export { CSRF_FAILED_MESSAGE, getCsrfToken, getSessionUser, LOGIN_FAILED_MESSAGE, rateLimitedMessage, safeRedirect, wantsJson } from "./request-state.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const STATE = Symbol("piccolo-session-state");
-
-export function wantsJson(c: Context): boolean {
-  const type = c.req.header("content-type") ?? "";
-  if (type.includes("application/json")) return true;
-  const accept = c.req.header("accept") ?? "";
-  return accept.includes("application/json") && !accept.includes("text/html");
-}
-
-function isFormRequest(c: Context): boolean {
-  const type = (c.req.header("content-type") ?? "").toLowerCase();
-  return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
-}
 
 /**
  * Session authentication for any app that speaks web-standard Request/Response through Hono: mount
@@ -142,7 +124,7 @@ export class SessionAuth {
       return state.response;
     }
     c.set("csrfToken", this.csrf.ensureToken(c));
-    if (!SAFE_METHODS.has(c.req.method.toUpperCase()) && !(await this.csrf.passes(c, (ctx) => this.sentCsrfToken(ctx)))) {
+    if (!SAFE_METHODS.has(c.req.method.toUpperCase()) && !(await this.csrf.passes(c))) {
       state.response = await this.refuse(c, 403, CSRF_FAILED_MESSAGE, "csrf");
       return state.response;
     }
@@ -156,24 +138,6 @@ export class SessionAuth {
     if (!session) return null;
     const user = await this.userClass.getUser(session.userId);
     return this.allows(user) ? user : null;
-  }
-
-  private async sentCsrfToken(c: Context): Promise<string | undefined> {
-    const header = c.req.header(this.csrfHeaderName);
-    if (header !== undefined) return header;
-    const parsed = parsedNodeBody(c);
-    if (typeof parsed === "object" && parsed !== null) {
-      // Express and friends: the body parser already read the form.
-      const field = (parsed as Record<string, unknown>)[this.csrfFieldName];
-      return typeof field === "string" ? field : undefined;
-    }
-    if (!isFormRequest(c)) return undefined;
-    try {
-      const field = (await c.req.parseBody())[this.csrfFieldName];
-      return typeof field === "string" ? field : undefined;
-    } catch {
-      return undefined;
-    }
   }
 
   /** Whether cookies get `Secure` on this request. */

@@ -3,6 +3,8 @@ import type { Context } from "hono";
 import { setCookie } from "hono/cookie";
 import { cookieValues, sameText, TOKEN_PATTERN } from "./cookies.js";
 import type { Deployment } from "./deployment.js";
+import { parsedNodeBody } from "./node-adapter.js";
+import { isFormRequest } from "./request-state.js";
 
 export interface CsrfOptions {
   /** The cookie's base name (default `csrftoken`); over HTTPS it is sent as `__Host-<name>`. */
@@ -12,9 +14,6 @@ export interface CsrfOptions {
   trustedOrigins: readonly string[];
   cookiePath: (c: Context) => string;
 }
-
-/** What a state-changing request carries: its token from a header, a parsed body, or the form. */
-export type SentToken = (c: Context) => Promise<string | undefined>;
 
 /**
  * Double-submit CSRF protection plus an origin check. Over HTTPS the cookie is `__Host-csrftoken`
@@ -54,13 +53,31 @@ export class CsrfProtection {
   }
 
   /** Whether a state-changing request may proceed. */
-  async passes(c: Context, sent: SentToken): Promise<boolean> {
+  async passes(c: Context): Promise<boolean> {
     if (!this.originAllowed(c)) return false;
     const held = cookieValues(c, this.cookieName(c));
     // No cookie proves nothing; several make the token ambiguous.
     if (held.length !== 1 || !TOKEN_PATTERN.test(held[0]!)) return false;
-    const token = await sent(c);
+    const token = await this.sentToken(c);
     return typeof token === "string" && sameText(token, held[0]!);
+  }
+
+  /** The token a request sent: the header, else a body Express already parsed, else the form field. */
+  private async sentToken(c: Context): Promise<string | undefined> {
+    const header = c.req.header(this.options.headerName);
+    if (header !== undefined) return header;
+    const parsed = parsedNodeBody(c);
+    if (typeof parsed === "object" && parsed !== null) {
+      const field = (parsed as Record<string, unknown>)[this.options.fieldName];
+      return typeof field === "string" ? field : undefined;
+    }
+    if (!isFormRequest(c)) return undefined;
+    try {
+      const field = (await c.req.parseBody())[this.options.fieldName];
+      return typeof field === "string" ? field : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**

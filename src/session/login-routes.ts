@@ -1,8 +1,7 @@
 import { Hono, type Context } from "hono";
 import type { SessionAuth } from "./auth.js";
-import { wantsJson } from "./auth.js";
 import { loginPage } from "./login-page.js";
-import { getCsrfToken, getSessionUser, safeRedirect } from "./request-state.js";
+import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
 const MAX_BODY = 64 * 1024;
 

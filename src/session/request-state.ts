@@ -57,3 +57,15 @@ export function safeRedirect(target: unknown, fallback: string): string {
 export function isBusy(error: unknown): boolean {
   return error instanceof PiccoloError && error.code === "BUSY";
 }
+
+export function wantsJson(c: Context): boolean {
+  const type = c.req.header("content-type") ?? "";
+  if (type.includes("application/json")) return true;
+  const accept = c.req.header("accept") ?? "";
+  return accept.includes("application/json") && !accept.includes("text/html");
+}
+
+export function isFormRequest(c: Context): boolean {
+  const type = (c.req.header("content-type") ?? "").toLowerCase();
+  return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
+}

@@ -284,6 +284,42 @@ for (const engine of testEngines) {
       assert.equal(form.status, 503);
     });
 
+    test("the database store decides as the memory store does: hard limits, the growing delay, refunds, pruning", async () => {
+      for (const store of ["database", "memory"] as const) {
+        let now = Date.UTC(2031, 0, 1);
+        const limiter = new LoginRateLimiter({ store, database: url, now: () => now });
+        await limiter.clear();
+        const trace: unknown[] = [];
+        const attempt = async (username: string, address: string) => {
+          const decision = await limiter.begin(username, address);
+          trace.push(decision.allowed ? "ok" : decision.retryAfter);
+          return decision;
+        };
+        for (let i = 0; i < 10; i++) await attempt("dora", `10.7.0.${i}`);
+        await attempt("dora", "10.7.1.1"); // waits 1 s
+        now += 1000;
+        await attempt("dora", "10.7.1.1");
+        await attempt("dora", "10.7.1.2"); // waits 2 s
+        now += 2000;
+        const lucky = await attempt("dora", "10.7.1.2");
+        if (lucky.allowed) await lucky.ticket.succeeded(); // given back: the next waits as the 13th again
+        await attempt("dora", "10.7.1.3");
+        for (let i = 0; i < 6; i++) await attempt("erin", "10.7.2.1"); // the pair's 5, then 15 minutes
+        now += 15 * 60_000;
+        await attempt("erin", "10.7.2.1"); // a new window
+        assert.deepEqual(trace, [...Array(10).fill("ok"), 1, "ok", 2, "ok", "ok", ...Array(5).fill("ok"), 900, "ok"], store);
+      }
+      // Expired rows go as attempts come in (a new store sweeps on its first attempt).
+      await db.kysely.insertInto("login_attempts").values({ bucket: "p:expired", attempts: 3, window_start: 1, expires_at: 2, holder: "x" }).execute();
+      await new LoginRateLimiter({ store: "database", database: url }).begin("frank", "10.7.3.1");
+      for (let i = 0; i < 50; i++) {
+        const left = await db.kysely.selectFrom("login_attempts").select("bucket").where("bucket", "=", "p:expired").execute();
+        if (left.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.deepEqual(await db.kysely.selectFrom("login_attempts").select("bucket").where("bucket", "=", "p:expired").execute(), []);
+    });
+
     test("the memory store is still there for tests and single processes", async () => {
       await db.kysely.deleteFrom("login_attempts").execute();
       const { app } = await site({ rateLimiter: new LoginRateLimiter({ store: "memory" }) });

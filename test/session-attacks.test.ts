@@ -8,7 +8,7 @@ import type * as SessionModule from "../dist/session/index.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { FakeBrowser } from "./support/browser.js";
 
-const { createSessionAuth, sessionAuthApp, SessionStore, LoginRateLimiter } = (await import(
+const { createSessionAuth, sessionAuthApp, SessionStore, LoginRateLimiter, checkCurrentPassword, getSessionUser } = (await import(
   new URL("../../dist/session/index.js", import.meta.url).href
 )) as typeof SessionModule;
 
@@ -318,6 +318,23 @@ for (const engine of testEngines) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       assert.deepEqual(await db.kysely.selectFrom("login_attempts").select("bucket").where("bucket", "=", "p:expired").execute(), []);
+    });
+
+    test("1. a current-password form (checkCurrentPassword) is limited like logins: a stolen session cannot guess fast", async () => {
+      const { CountedUser, counter } = countingUserClass(url);
+      const { app, auth } = await site({ userClass: CountedUser });
+      app.post("/change", auth.guard(), async (c) => {
+        const body = await c.req.parseBody();
+        const check = await checkCurrentPassword(auth, c, getSessionUser(c)!, body.current);
+        return check.ok ? c.text("ok") : c.text(check.message ?? "wrong", check.status);
+      });
+      const b = browserFor(app, "192.0.2.150");
+      await b.get("/auth/login");
+      assert.equal((await b.postJson("/auth/login", { username: "alice", password: "alice-pass1" })).status, 200);
+      counter.calls = 0;
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => b.postForm("/change", { current: `guess-${i}` })));
+      assert.deepEqual(statuses(answers), { 400: 5, 429: 7 });
+      assert.equal(counter.calls, 5);
     });
 
     test("the memory store is still there for tests and single processes", async () => {

@@ -88,6 +88,11 @@ export {
   digestSessionToken,
   LOGIN_FAILED_MESSAGE,
   CSRF_FAILED_MESSAGE,
+  DEFAULT_LIMITS,
+  DatabaseAttemptStore,
+  MemoryAttemptStore,
+  checkCurrentPassword,
+  headAsGet,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,
@@ -103,6 +108,10 @@ export type {
   NewSession,
   SessionInfo,
   LoginRateLimiterOptions,
+  DeploymentOptions,
+  AttemptStore,
+  AttemptRule,
+  DenyStatus,
 } from "./session/index.js";
 export { createAdminApp, adminHistoryApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
 export type { AdminOptions } from "./admin/index.js";

@@ -1,4 +1,4 @@
-export { sessionAuthApp, SESSIONS_TABLE } from "./migrations/index.js";
+export { sessionAuthApp, SESSIONS_TABLE, LOGIN_ATTEMPTS_TABLE } from "./migrations/index.js";
 export {
   SessionStore,
   generateSessionToken,
@@ -7,22 +7,26 @@ export {
   type NewSession,
   type SessionInfo,
 } from "./store.js";
-export { LoginRateLimiter, type LoginRateLimiterOptions } from "./rate-limit.js";
 export {
-  SessionAuth,
-  createSessionAuth,
+  LoginRateLimiter,
+  DEFAULT_LIMITS,
+  type LoginRateLimiterOptions,
+  type AttemptTicket,
+  type AttemptDecision,
+} from "./rate-limit.js";
+export { MemoryAttemptStore, type AttemptStore, type AttemptRule, type TakeResult } from "./attempt-store.js";
+export { DatabaseAttemptStore } from "./attempt-store-db.js";
+export { SessionAuth, createSessionAuth, type SessionAuthOptions, type AccessRules, type DenyReason, type DenyStatus } from "./auth.js";
+export type { DeploymentOptions } from "./deployment.js";
+export { checkCurrentPassword, type LoginResult } from "./login.js";
+export {
   getSessionUser,
   getCsrfToken,
   safeRedirect,
+  rateLimitedMessage,
   LOGIN_FAILED_MESSAGE,
   CSRF_FAILED_MESSAGE,
-  type SessionAuthOptions,
-  type AccessRules,
-  type LoginResult,
-  type DenyReason,
   type SessionVariables,
   type SessionEnv,
-  type NodeMiddleware,
-  type NodeRequest,
-  type NodeResponse,
-} from "./auth.js";
+} from "./request-state.js";
+export { headAsGet, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";

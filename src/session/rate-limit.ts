@@ -1,99 +1,121 @@
 import { createHash } from "node:crypto";
+import type { Database } from "../engine/connect.js";
+import { MemoryAttemptStore, type AttemptRule, type AttemptStore, type LimitedBucket } from "./attempt-store.js";
+import { DatabaseAttemptStore } from "./attempt-store-db.js";
+
+const MINUTE = 60_000;
+
+/** The default policy (see the README's Security section). */
+export const DEFAULT_LIMITS = {
+  /** One username from one address: 5 attempts per 15 minutes, then refused until the window ends. */
+  pair: { max: 5, window: 15 * MINUTE },
+  /** One address, any usernames: 20 attempts per 15 minutes. */
+  address: { max: 20, window: 15 * MINUTE },
+  /**
+   * One username from anywhere: 10 attempts at once per hour, then a growing delay (the k-th further
+   * attempt waits k seconds after the one before), so about 94 per hour. Never a lock-out: a real user
+   * waits at most about a minute and a half, while an attacker spread over many addresses gets ~94
+   * guesses an hour.
+   */
+  username: { max: 100, window: 60 * MINUTE, free: 10, step: 1000 },
+} as const satisfies Record<string, AttemptRule>;
 
 export interface LoginRateLimiterOptions {
-  /** Failures allowed per key within the window; the next attempt is refused (default 5). */
-  maxFailures?: number;
-  /** The sliding window, in milliseconds (default 15 minutes). */
-  window?: number;
-  /** Keys kept at most; beyond it stale keys are swept, then the oldest are forgotten (default 10 000). */
-  maxKeys?: number;
+  /**
+   * Where attempts are counted: "database" (default when a database is known: the `login_attempts`
+   * table, shared by every process), "memory" (this process only), or your own `AttemptStore`.
+   */
+  store?: AttemptStore | "memory" | "database";
+  /** The database for the "database" store (default: the resolution order). */
+  database?: string | Database;
+  /** Per (username, address) rule (default `DEFAULT_LIMITS.pair`). */
+  pair?: AttemptRule;
+  /** Per address rule (default `DEFAULT_LIMITS.address`). */
+  address?: AttemptRule;
+  /** Per username rule (default `DEFAULT_LIMITS.username`). */
+  username?: AttemptRule;
   /** The clock in milliseconds (tests pass a fake one). */
   now?: () => number;
 }
 
+/** A counted attempt: `succeeded()` gives it back (a successful login costs nothing). */
+export interface AttemptTicket {
+  succeeded(): Promise<void>;
+}
+export type AttemptDecision = { allowed: true; ticket: AttemptTicket } | { allowed: false; retryAfter: number };
+
+function digest(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("base64url");
+}
+
 /**
- * Counts failed logins per key, in memory, in a sliding window. The session layer uses two keys per attempt:
- * the username as typed and the client address. Usernames are counted whether or not they exist, so the
- * limit tells nothing about which accounts are real. The counts live in this process only: several
- * processes each count on their own, and a restart forgets them.
+ * The login rate limit. Every attempt is counted BEFORE its password is hashed, in one atomic step per
+ * key, and refunded when it succeeds: a burst of parallel attempts gets exactly as many hashes as the
+ * limit allows, the rest are refused at once. Three keys (digests, so no username or address is stored):
+ * the (username, address) pair, the address, and the username. Only the pair locks out; a username is
+ * only slowed down, so failures from one address never lock its owner out from another.
  */
 export class LoginRateLimiter {
-  readonly maxFailures: number;
-  readonly window: number;
-  readonly maxKeys: number;
+  readonly store: AttemptStore;
+  readonly rules: { pair: AttemptRule; address: AttemptRule; username: AttemptRule };
   private readonly now: () => number;
-  private readonly failures = new Map<string, number[]>();
 
   constructor(options: LoginRateLimiterOptions = {}) {
-    this.maxFailures = options.maxFailures ?? 5;
-    this.window = options.window ?? 15 * 60_000;
-    this.maxKeys = options.maxKeys ?? 10_000;
+    const store = options.store ?? (options.database !== undefined ? "database" : "memory");
+    this.store =
+      store === "memory" ? new MemoryAttemptStore() : store === "database" ? new DatabaseAttemptStore(options.database) : store;
+    this.rules = {
+      pair: options.pair ?? DEFAULT_LIMITS.pair,
+      address: options.address ?? DEFAULT_LIMITS.address,
+      username: options.username ?? DEFAULT_LIMITS.username,
+    };
     this.now = options.now ?? Date.now;
-    if (!Number.isSafeInteger(this.maxFailures) || this.maxFailures < 1) {
-      throw new RangeError("maxFailures must be a positive integer.");
-    }
-    if (!(this.window > 0)) throw new RangeError("window must be a positive number of milliseconds.");
   }
 
-  /** The key for a username (hashed, so a huge username costs no memory). */
   static usernameKey(username: string): string {
-    return `user:${createHash("sha256").update(username, "utf8").digest("base64url")}`;
+    return `u:${digest(username)}`;
   }
 
   static addressKey(address: string): string {
-    return `addr:${address.slice(0, 100)}`;
+    return `a:${digest(address.slice(0, 200))}`;
   }
 
-  /** Seconds until every key is allowed again (at least 1), or null when none of them is blocked. */
-  retryAfter(keys: readonly string[]): number | null {
-    const now = this.now();
-    let wait = 0;
-    for (const key of keys) {
-      const recent = this.recent(key, now);
-      if (recent.length >= this.maxFailures) {
-        // Allowed again once enough failures have left the window.
-        const freeAt = recent[recent.length - this.maxFailures]! + this.window;
-        wait = Math.max(wait, freeAt - now);
-      }
-    }
-    return wait > 0 ? Math.max(1, Math.ceil(wait / 1000)) : null;
+  static pairKey(username: string, address: string): string {
+    return `p:${digest(`${address.slice(0, 200)}\0${username}`)}`;
   }
 
-  recordFailure(keys: readonly string[]): void {
-    const now = this.now();
-    for (const key of keys) {
-      const recent = this.recent(key, now);
-      recent.push(now);
-      if (recent.length > this.maxFailures) recent.splice(0, recent.length - this.maxFailures);
-      this.failures.delete(key);
-      this.failures.set(key, recent);
-    }
-    if (this.failures.size > this.maxKeys) this.sweep(now);
+  /**
+   * Counts one attempt for `username` from `address`, or refuses it (nothing counted) with the seconds
+   * to wait. The pair is counted first, so a refused attempt never uses up the address's or the
+   * username's allowance; a key that refuses gives back what the keys before it took.
+   */
+  async begin(username: string, address: string): Promise<AttemptDecision> {
+    const buckets: LimitedBucket[] = [
+      [LoginRateLimiter.pairKey(username, address), this.rules.pair],
+      [LoginRateLimiter.addressKey(address), this.rules.address],
+      [LoginRateLimiter.usernameKey(username), this.rules.username],
+    ];
+    const result = await this.store.take(buckets, this.now());
+    if (!result.allowed) return { allowed: false, retryAfter: Math.max(1, Math.ceil(result.retryAfterMs / 1000)) };
+    let settled = false;
+    return {
+      allowed: true,
+      ticket: {
+        succeeded: async () => {
+          if (settled) return;
+          settled = true;
+          await this.store.refund(
+            buckets.map(([bucket]) => bucket),
+            result.windowStarts,
+          );
+        },
+      },
+    };
   }
 
-  /** Forgets a key's failures (a successful login clears its username's count, not its address's). */
-  reset(key: string): void {
-    this.failures.delete(key);
+  /** Forgets every count (tests, or an operator after an incident). */
+  clear(): Promise<void> {
+    return this.store.clear();
   }
 
-  clear(): void {
-    this.failures.clear();
-  }
-
-  private recent(key: string, now: number): number[] {
-    const times = this.failures.get(key);
-    if (!times) return [];
-    return times.filter((time) => now - time < this.window);
-  }
-
-  private sweep(now: number): void {
-    for (const [key, times] of this.failures) {
-      if (times.every((time) => now - time >= this.window)) this.failures.delete(key);
-    }
-    // Still too many: forget the least recently failed keys (Map order is last-failure order).
-    for (const key of this.failures.keys()) {
-      if (this.failures.size <= this.maxKeys) break;
-      this.failures.delete(key);
-    }
-  }
 }

@@ -121,37 +121,53 @@ export class SessionStore {
 
   /** Like `resolve`, with the session's dates (after any extension). */
   async lookup(token: unknown): Promise<SessionInfo | null> {
-    if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return null;
-    const digest = digestSessionToken(token);
+    return this.lookupFirst([token]);
+  }
+
+  /**
+   * The first of `tokens` (in their order) naming a live session, found with ONE query whatever their
+   * number; dead sessions among them are deleted, the live one is extended as `lookup` does.
+   */
+  async lookupFirst(tokens: readonly unknown[]): Promise<SessionInfo | null> {
+    const wellFormed = tokens.filter((token): token is string => typeof token === "string" && TOKEN_PATTERN.test(token));
+    if (wellFormed.length === 0) return null;
+    const digests = [...new Set(wellFormed.map(digestSessionToken))];
     const db = await this.database();
     return this.run(db, async () => {
-      const row = await db.kysely
+      const rows = await db.kysely
         .selectFrom(SESSIONS_TABLE)
-        .select(["id", "user_id", "expiry_date", "max_expiry_date"])
-        .where("token", "=", digest)
-        .executeTakeFirst();
-      if (!row) return null;
-      const id = Number(row.id);
+        .select(["id", "token", "user_id", "expiry_date", "max_expiry_date"])
+        .where("token", "in", digests)
+        .execute();
       const now = this.now().getTime();
-      const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
-      const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
-      if (!(now < expiry && now < maxExpiry)) {
-        await db.kysely.deleteFrom(SESSIONS_TABLE).where("id", "=", id).execute();
-        return null;
+      const dead: number[] = [];
+      let found: SessionInfo | null = null;
+      for (const digest of digests) {
+        const row = rows.find((candidate) => candidate.token === digest);
+        if (!row || found) continue;
+        const id = Number(row.id);
+        const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
+        const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
+        if (!(now < expiry && now < maxExpiry)) {
+          dead.push(id);
+          continue;
+        }
+        found = { id, userId: Number(row.user_id), expiryDate: new Date(expiry), maxExpiryDate: new Date(maxExpiry) };
       }
-      let expiryDate = expiry;
-      if (this.extension > 0 && expiry - now < this.extension) {
-        const extended = Math.min(expiry + this.extension, maxExpiry);
+      if (dead.length > 0) await db.kysely.deleteFrom(SESSIONS_TABLE).where("id", "in", dead).execute();
+      if (found && this.extension > 0 && found.expiryDate.getTime() - now < this.extension) {
+        const expiry = found.expiryDate.getTime();
+        const extended = Math.min(expiry + this.extension, found.maxExpiryDate.getTime());
         if (extended > expiry) {
-          expiryDate = extended;
+          found.expiryDate = new Date(extended);
           await db.kysely
             .updateTable(SESSIONS_TABLE)
-            .set({ expiry_date: toStoredTimestamp(new Date(extended)) })
-            .where("id", "=", id)
+            .set({ expiry_date: toStoredTimestamp(found.expiryDate) })
+            .where("id", "=", found.id)
             .execute();
         }
       }
-      return { id, userId: Number(row.user_id), expiryDate: new Date(expiryDate), maxExpiryDate: new Date(maxExpiry) };
+      return found;
     });
   }
 

@@ -74,7 +74,7 @@ export class FakeBrowser {
   }
 
   csrf(): string {
-    return this.cookie("csrftoken") ?? "";
+    return this.cookie("csrftoken") ?? this.cookie("__Host-csrftoken") ?? "";
   }
 
   postForm(path: string, fields: Record<string, string>, options: FormOptions = {}): Promise<Response> {

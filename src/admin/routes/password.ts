@@ -1,7 +1,6 @@
 import type { Hono, MiddlewareHandler } from "hono";
 import { ValidationError } from "../../errors.js";
-import { rateLimitedMessage } from "../../session/auth.js";
-import { LoginRateLimiter } from "../../session/rate-limit.js";
+import { checkCurrentPassword } from "../../session/login.js";
 import { actorOf, badRequest, field, flash, knownFlash, loadTarget, readForm, type AdminKit } from "../context.js";
 import { passwordPage } from "../views/account.js";
 import { showUser } from "./user.js";
@@ -44,7 +43,7 @@ export function passwordRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Mid
     const actor = actorOf(c);
     const form = await readForm(c);
     if (!form) return badRequest(kit, c);
-    const again = (text: string, errorField: string, status: 400 | 429 = 400) =>
+    const again = (text: string, errorField: string, status: 400 | 429 | 503 = 400) =>
       c.html(passwordPage(kit.page(c), { notice: { kind: "error", text }, field: errorField }), status);
     const password = field(form, "new_password");
     if (password !== field(form, "confirm_password")) return again("The new passwords do not match.", "confirm_password");
@@ -57,15 +56,10 @@ export function passwordRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Mid
     await kit.history.assertReady();
     // Guessing the current password through a stolen session is rate-limited like logins.
     const auth = kit.auth;
-    const keys = [LoginRateLimiter.usernameKey(actor.username), LoginRateLimiter.addressKey(auth.clientAddress(c))];
-    const wait = auth.rateLimiter?.retryAfter(keys) ?? null;
-    if (wait !== null) {
-      c.header("Retry-After", String(wait));
-      return again(rateLimitedMessage(wait), "current_password", 429);
-    }
-    if ((await kit.userClass.login(actor.username, field(form, "current_password"))) !== actor.id) {
-      auth.rateLimiter?.recordFailure(keys);
-      return again("Your current password is not right.", "current_password");
+    const check = await checkCurrentPassword(auth, c, actor, field(form, "current_password"));
+    if (!check.ok) {
+      if (check.retryAfter !== undefined) c.header("Retry-After", String(check.retryAfter));
+      return again(check.message ?? "Your current password is not right.", "current_password", check.status);
     }
     await kit.userClass.updatePassword(actor.id, password);
     await auth.store.removeAllForUser(actor.id);

@@ -1,6 +1,7 @@
-// `piccolo admin [--host 127.0.0.1] [--port 8000]`: serves the user admin until stopped (Ctrl-C).
+// `piccolo admin [--host 127.0.0.1] [--port 8000] [--trust-proxy 1|addresses] [--secure] [--allowed-host names]`:
+// serves the user admin until stopped (Ctrl-C).
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
 import { CliError, print, warn } from "../output.js";
 import type { CommandInput } from "../types.js";
 import type { AdminOptions } from "../../admin/app.js";
@@ -31,17 +32,39 @@ function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 
+function commaList(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((part) => part.trim()).filter((part) => part !== "");
+}
+
+/** `--trust-proxy 2` → 2 hops; `--trust-proxy 10.0.0.5,10.0.0.6` → those proxies' addresses. */
+export function parseTrustProxy(value: string | undefined): number | string[] | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const addresses = commaList(value);
+  if (addresses.length === 0 || addresses.some((address) => !isIP(address.replace(/^\[|\]$/g, "")))) {
+    throw new CliError(`--trust-proxy takes a number of hops or proxy IP addresses, not "${value}".`, { exitCode: 2, code: "USAGE" });
+  }
+  return addresses;
+}
+
+/** The host names the admin answers to: the bound host, localhost, 127.0.0.1, ::1 and the extra ones. */
+export function allowedHostsFor(host: string, extra: readonly string[] = []): string[] {
+  return [...new Set([host, "localhost", "127.0.0.1", "::1", ...extra].map((name) => name.toLowerCase()))];
+}
+
 /**
  * Checks that the tables exist (a clear message instead of a failing login), then listens. Resolves once
  * the server is listening.
  */
 export async function startAdmin(options: StartAdminOptions = {}): Promise<RunningAdmin> {
-  const [{ createAdminApp }, { getRequestListener }, { BaseUser }, { SessionStore }] = await Promise.all([
+  const [{ createAdminApp }, { getRequestListener }, { BaseUser }, { SessionStore }, { DatabaseAttemptStore }] = await Promise.all([
     import("../../admin/app.js"),
     import("@hono/node-server"),
     import("../../user/base-user.js"),
     import("../../session/store.js"),
+    import("../../session/attempt-store-db.js"),
   ]);
+  const { headAsGet } = await import("../../session/node-adapter.js");
   let userClass: typeof BaseUser;
   if (options.userClass) {
     userClass = options.userClass;
@@ -54,14 +77,19 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   await userClass.countUsers();
   await new SessionStore({ database }).countForUser(0);
   await new SessionStore({ database }).removeExpired();
+  // The shared login rate limit's table comes with the second session_auth migration.
+  await new DatabaseAttemptStore(database).prune();
 
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new CliError(`The port must be a number from 0 to 65535, not ${String(port)}.`, { exitCode: 2, code: "USAGE" });
   }
-  const app = createAdminApp({ ...options, userClass, database });
-  const server = createServer(getRequestListener(app.fetch));
+  // Unspecified or any-address binds answer to what the socket was reached on (the session layer's default).
+  const wildcard = host === "0.0.0.0" || host === "::";
+  const allowedHosts = options.allowedHosts ?? (wildcard ? undefined : allowedHostsFor(host));
+  const app = createAdminApp({ ...options, userClass, database, ...(allowedHosts ? { allowedHosts } : {}) });
+  const server = createServer(getRequestListener(headAsGet(app.fetch)));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "EADDRINUSE") {
@@ -91,12 +119,22 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
 
 /** The command: serves until SIGTERM (exit 0) or Ctrl-C. */
 export async function run(input: CommandInput): Promise<number> {
-  const { host, port } = input.options as { host?: string; port?: number };
+  const flags = input.options as { host?: string; port?: number; trust_proxy?: string; secure?: boolean; allowed_host?: string };
+  const trustProxy = parseTrustProxy(flags.trust_proxy);
+  const host = flags.host ?? DEFAULT_HOST;
+  const extraHosts = commaList(flags.allowed_host);
   const { warnIfUserMigrationsPending } = await import("../users.js");
   await warnIfUserMigrationsPending(input.db);
-  const admin = await startAdmin({ host, port, db: input.db });
-  if (!isLoopback(admin.host)) {
-    warn("The admin is served over plain HTTP on a non-local address: put it behind HTTPS (cookies get Secure there).");
+  const admin = await startAdmin({
+    host,
+    port: flags.port,
+    db: input.db,
+    ...(trustProxy !== undefined ? { trustProxy } : {}),
+    ...(flags.secure ? { secure: true } : {}),
+    ...(extraHosts.length > 0 ? { allowedHosts: allowedHostsFor(host, extraHosts) } : {}),
+  });
+  if (!isLoopback(admin.host) && !flags.secure && trustProxy === undefined) {
+    warn("The admin is served over plain HTTP on a non-local address: put it behind an HTTPS proxy and use --trust-proxy (or --secure).");
   }
   print(`Piccolo admin at ${admin.url} (Ctrl-C to stop)`);
   await new Promise<void>((resolve) => {

@@ -98,6 +98,8 @@ export const mysqlDialect: EngineDialect = {
   transactionalDdl: false,
   dropTableCascades: false,
   supportsForUpdate: true,
+  upsertReturning: false,
+  indexNamesPerTable: true,
 
   async insertReturningId(insert) {
     return Number((await insert.executeTakeFirstOrThrow()).insertId);

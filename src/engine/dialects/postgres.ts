@@ -41,6 +41,8 @@ export const postgresDialect: EngineDialect = {
   transactionalDdl: true,
   dropTableCascades: true,
   supportsForUpdate: true,
+  upsertReturning: true,
+  indexNamesPerTable: false,
 
   async insertReturningId(insert) {
     return Number((await insert.returning("id").executeTakeFirstOrThrow()).id);

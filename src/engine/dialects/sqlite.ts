@@ -56,6 +56,8 @@ export const sqliteDialect: EngineDialect = {
   // No CASCADE clause: which is why Piccolo cannot reverse its first user migration on SQLite.
   dropTableCascades: false,
   supportsForUpdate: false,
+  upsertReturning: true,
+  indexNamesPerTable: false,
 
   async insertReturningId(insert) {
     return Number((await insert.returning("id").executeTakeFirstOrThrow()).id);

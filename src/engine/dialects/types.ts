@@ -39,6 +39,10 @@ export interface EngineDialect {
   readonly dropTableCascades: boolean;
   /** Whether `SELECT … FOR UPDATE` exists (SQLite locks the whole file on a write transaction instead). */
   readonly supportsForUpdate: boolean;
+  /** `INSERT … ON CONFLICT DO UPDATE … RETURNING` exists (else MySQL's `ON DUPLICATE KEY UPDATE`, without RETURNING). */
+  readonly upsertReturning: boolean;
+  /** Index names belong to a table (`DROP INDEX name ON table`; no `CREATE INDEX IF NOT EXISTS` on MySQL). */
+  readonly indexNamesPerTable: boolean;
 
   /** Inserts one row and answers its generated id. */
   insertReturningId(insert: InsertQueryBuilder<any, any, any>): Promise<number>;

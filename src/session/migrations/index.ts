@@ -2,6 +2,9 @@ import { sql } from "../../engine/kysely.js";
 import { createdByEarlierRun, dropTable } from "../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../migrations/types.js";
 import { SESSIONS_TABLE } from "../../user/sessions-table.js";
+import { addLoginAttemptsAndTokenIndex } from "./2026-12-01T14-40-00.js";
+
+export { LOGIN_ATTEMPTS_TABLE } from "./2026-12-01T14-40-00.js";
 
 export { SESSIONS_TABLE };
 const COLUMNS = ["id", "token", "user_id", "expiry_date", "max_expiry_date"];
@@ -9,7 +12,7 @@ const COLUMNS = ["id", "token", "user_id", "expiry_date", "max_expiry_date"];
 /**
  * piccolo_api's `session_auth` migration: the `sessions` table with Piccolo's columns, types, nullability
  * and column defaults (`''` and `0`; the timestamp defaults of piccolo_api are computed in Python, and
- * piccolo-ts always writes both dates). No index is added on `token`, so the shape stays Piccolo's.
+ * piccolo-ts always writes both dates). The index on `token` comes with piccolo-ts's own later migration.
  */
 const createSessions: Migration = {
   id: "2019-11-12T20:47:17",
@@ -33,5 +36,5 @@ const createSessions: Migration = {
 /** The `session_auth` migration app: `piccolo migrations forwards session_auth`. */
 export const sessionAuthApp: MigrationApp = {
   name: "session_auth",
-  migrations: [createSessions],
+  migrations: [createSessions, addLoginAttemptsAndTokenIndex],
 };

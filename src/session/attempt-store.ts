@@ -1,0 +1,119 @@
+/**
+ * One limited key's rule. Within a window (opened by the key's first attempt) the n-th attempt is let
+ * through when n ≤ `max` and, beyond the first `free` attempts, once `step`·k(k+1)/2 ms have passed since
+ * the window opened (k = n − free): the wait between attempts grows by `step` each time.
+ */
+export interface AttemptRule {
+  /** Attempts let through per window (the hard limit). */
+  max: number;
+  /** The window, in milliseconds. */
+  window: number;
+  /** Attempts let through at once before the growing delay starts (default: `max`, i.e. no delay). */
+  free?: number;
+  /** The growth of the delay per attempt beyond `free`, in milliseconds (default 0). */
+  step?: number;
+}
+
+/** The answer to one attempt: let through (counted in every bucket), or refused (counted in none) with the wait. */
+export type TakeResult =
+  | { allowed: true; windowStarts: number[] }
+  | { allowed: false; retryAfterMs: number };
+
+/** A bucket (a digest of the limited key) and its rule. */
+export type LimitedBucket = readonly [bucket: string, rule: AttemptRule];
+
+/**
+ * Where attempts are counted. `take` counts one attempt in every bucket, in order, each with one
+ * atomic increment-and-read, so parallel attempts can never all see a count below the limit (the flaw
+ * of check, hash, then record); the first bucket that refuses stops it, and the ones before it get
+ * their attempt back, all in one transaction.
+ */
+export interface AttemptStore {
+  take(buckets: readonly LimitedBucket[], now: number): Promise<TakeResult>;
+  /** Gives back one attempt taken in the windows that opened at `windowStarts` (a successful login). */
+  refund(buckets: readonly string[], windowStarts: readonly number[]): Promise<void>;
+  /** Forgets every count (tests). */
+  clear(): Promise<void>;
+}
+
+/** The rule with its defaults filled in. */
+export function fullRule(rule: AttemptRule): Required<AttemptRule> {
+  const max = rule.max;
+  const free = Math.min(rule.free ?? max, max);
+  const step = rule.step ?? 0;
+  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError("A rate-limit max must be a positive integer.");
+  if (!Number.isSafeInteger(rule.window) || rule.window < 1) throw new RangeError("A rate-limit window must be a positive number of milliseconds.");
+  if (!Number.isSafeInteger(free) || free < 1) throw new RangeError("A rate-limit free count must be a positive integer.");
+  if (!Number.isSafeInteger(step) || step < 0) throw new RangeError("A rate-limit step must be a whole number of milliseconds.");
+  return { max, window: rule.window, free, step };
+}
+
+/** When the attempt after `attempts` taken ones may go through, relative to the window's start (ms). */
+export function nextAllowedOffset(attempts: number, rule: Required<AttemptRule>): number {
+  if (attempts >= rule.max) return rule.window;
+  if (attempts < rule.free) return 0;
+  const k = attempts + 1 - rule.free;
+  return Math.min(rule.window, (rule.step * k * (k + 1)) / 2);
+}
+
+interface Counter {
+  attempts: number;
+  windowStart: number;
+  expiresAt: number;
+}
+
+/**
+ * Counts in this process's memory: atomic because JavaScript runs one callback at a time, but each
+ * process counts on its own and a restart forgets. For tests and single-process apps.
+ */
+export class MemoryAttemptStore implements AttemptStore {
+  private readonly counters = new Map<string, Counter>();
+
+  /** Buckets kept at most; beyond it expired ones are swept, then the oldest are forgotten. */
+  constructor(readonly maxBuckets = 10_000) {}
+
+  async take(buckets: readonly LimitedBucket[], now: number): Promise<TakeResult> {
+    const taken: Counter[] = [];
+    for (const [bucket, rule] of buckets) {
+      const full = fullRule(rule);
+      let counter = this.counters.get(bucket);
+      if (!counter || counter.expiresAt <= now) counter = { attempts: 0, windowStart: now, expiresAt: now + full.window };
+      this.counters.delete(bucket);
+      this.counters.set(bucket, counter);
+      const allowedAt = counter.windowStart + nextAllowedOffset(counter.attempts, full);
+      if (now < allowedAt) {
+        for (const earlier of taken) earlier.attempts -= 1;
+        return { allowed: false, retryAfterMs: Math.min(allowedAt, counter.expiresAt) - now };
+      }
+      counter.attempts += 1;
+      taken.push(counter);
+    }
+    if (this.counters.size > this.maxBuckets) this.sweep(now);
+    return { allowed: true, windowStarts: taken.map((counter) => counter.windowStart) };
+  }
+
+  async refund(buckets: readonly string[], windowStarts: readonly number[]): Promise<void> {
+    buckets.forEach((bucket, i) => {
+      const counter = this.counters.get(bucket);
+      if (counter && counter.windowStart === windowStarts[i] && counter.attempts > 0) counter.attempts -= 1;
+    });
+  }
+
+  async clear(): Promise<void> {
+    this.counters.clear();
+  }
+
+  /** How many buckets are held (tests). */
+  get size(): number {
+    return this.counters.size;
+  }
+
+  private sweep(now: number): void {
+    for (const [bucket, counter] of this.counters) if (counter.expiresAt <= now) this.counters.delete(bucket);
+    // Map order is last-use order: forget the least recently used first.
+    for (const bucket of this.counters.keys()) {
+      if (this.counters.size <= this.maxBuckets) break;
+      this.counters.delete(bucket);
+    }
+  }
+}

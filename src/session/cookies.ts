@@ -1,0 +1,44 @@
+import { timingSafeEqual } from "node:crypto";
+import type { Context } from "hono";
+
+/** Session and CSRF tokens: 32 random bytes, URL-safe base64 without padding. */
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Session cookies looked up per request at most. Browsers send one per matching path (an app's `id` at
+ * `/` and the admin's at `/admin`, most specific first); a request with hundreds costs one query still.
+ */
+export const MAX_SESSION_COOKIES = 3;
+
+/** Every value of a cookie (a request can carry several with one name, from different paths). */
+export function cookieValues(c: Context, name: string): string[] {
+  const header = c.req.header("cookie");
+  if (!header) return [];
+  const values: string[] = [];
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    let value = part.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    values.push(value);
+  }
+  return values;
+}
+
+/** The distinct well-formed session tokens of a request, in the browser's order, at most `MAX_SESSION_COOKIES`. */
+export function sessionTokens(c: Context, name: string): string[] {
+  const tokens: string[] = [];
+  for (const value of cookieValues(c, name)) {
+    if (!TOKEN_PATTERN.test(value) || tokens.includes(value)) continue;
+    tokens.push(value);
+    if (tokens.length === MAX_SESSION_COOKIES) break;
+  }
+  return tokens;
+}
+
+/** Constant-time comparison of two strings. */
+export function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a, "utf8");
+  const right = Buffer.from(b, "utf8");
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,34 @@
+import type { Context } from "hono";
+import type { User } from "../user/user-row.js";
+import { html, type SafeHtml } from "./html.js";
+import { getCsrfToken } from "./request-state.js";
+
+export interface LoginPageState {
+  next?: string | undefined;
+  error?: string;
+  username?: string;
+  user?: User | null;
+}
+
+/** The plain, accessible login form of `routes()`. */
+export function loginPage(c: Context, csrfFieldName: string, state: LoginPageState): SafeHtml {
+  return html`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Log in</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}label,input,button{display:block;width:100%;box-sizing:border-box}input{margin:.25rem 0 1rem;padding:.5rem;font:inherit}button{padding:.6rem;font:inherit}[role=alert]{color:#a00000}:focus-visible{outline:3px solid #1a56db;outline-offset:2px}</style>
+</head>
+<body><main>
+<h1>Log in</h1>
+${state.user ? html`<p>You are logged in as ${state.user.username}.</p>` : ""}
+${state.error ? html`<p role="alert">${state.error}</p>` : ""}
+<form method="post">
+<input type="hidden" name="${csrfFieldName}" value="${getCsrfToken(c)}">
+${state.next ? html`<input type="hidden" name="next" value="${state.next}">` : ""}
+<label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" required value="${state.username ?? ""}" autofocus>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Log in</button>
+</form>
+</main></body></html>`;
+}

@@ -1,0 +1,63 @@
+import { Hono, type Context } from "hono";
+import type { SessionAuth } from "./auth.js";
+import { loginPage } from "./login-page.js";
+import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
+
+const MAX_BODY = 64 * 1024;
+
+/** The request's fields (form or JSON object), or null when the body is not one. */
+async function readFields(c: Context, json: boolean): Promise<Record<string, unknown> | null> {
+  const length = Number(c.req.header("content-length") ?? 0);
+  if (length > MAX_BODY) return null;
+  try {
+    const body: unknown = json ? await c.req.json() : await c.req.parseBody();
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return json ? null : {};
+    return body as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/**
+ * `GET /login` (a plain, accessible form), `POST /login` (form or JSON: `username`, `password`, optional
+ * `next`) and `POST /logout`. JSON requests get JSON answers; forms get a redirect (303) or the form again.
+ * Every input is checked before the login, so no session is made for a request that then fails.
+ */
+export function loginRoutes(auth: SessionAuth): Hono {
+  const app = new Hono();
+  app.use("*", auth.middleware());
+  app.get("/login", (c) => {
+    const user = getSessionUser(c);
+    return c.html(loginPage(c, auth.csrfFieldName, { next: text(c.req.query("next")), user }).value);
+  });
+  app.post("/login", async (c) => {
+    const json = (c.req.header("content-type") ?? "").includes("application/json");
+    const body = await readFields(c, json);
+    if (!body) return json ? c.json({ error: "The request body is not valid." }, 400) : c.text("Bad request", 400);
+    // Decided before the login: the answer to a successful login cannot fail after its session exists.
+    const location = safeRedirect(body.next, auth.options.redirectTo ?? "/");
+    const result = await auth.login(c, body.username, body.password);
+    if (result.ok) {
+      if (wantsJson(c)) return c.json({ user: result.user, csrfToken: getCsrfToken(c) });
+      return c.redirect(location, 303);
+    }
+    if (result.retryAfter !== undefined) c.header("Retry-After", String(result.retryAfter));
+    const reason = result.status === 429 ? "rate-limited" : result.status === 503 ? "busy" : "login-failed";
+    if (auth.options.deny) return auth.options.deny(c, result.status, result.message, reason);
+    if (wantsJson(c)) return c.json({ error: result.message }, result.status);
+    const page = loginPage(c, auth.csrfFieldName, {
+      next: text(body.next),
+      error: result.message,
+      username: text(body.username) ?? "",
+    });
+    return c.html(page.value, result.status);
+  });
+  app.post("/logout", async (c) => {
+    await auth.logout(c);
+    if (wantsJson(c)) return c.json({ ok: true });
+    return c.redirect(safeRedirect(auth.options.logoutRedirectTo ?? auth.loginUrl(c), "/"), 303);
+  });
+  return app;
+}

@@ -1,0 +1,61 @@
+import type { Context } from "hono";
+import type { User } from "../user/user-row.js";
+import type { SessionAuth } from "./auth.js";
+import type { AttemptTicket } from "./rate-limit.js";
+import { BUSY_MESSAGE, isBusy, LOGIN_FAILED_MESSAGE, rateLimitedMessage } from "./request-state.js";
+
+export type LoginResult =
+  | { ok: true; user: User }
+  | { ok: false; status: 401 | 429 | 503; message: string; retryAfter?: number };
+
+/** Seconds a client is asked to wait when the hashing pool is full. */
+const BUSY_RETRY_AFTER = 5;
+
+/**
+ * The password check behind every login: counts the attempt under the rate limit first (a refusal
+ * costs no hash), then checks the password and the access rules inside `BaseUser.login` (a user the
+ * rules refuse costs the same and gets no `last_login`), and gives the attempt back on success or when
+ * the hashing pool is busy. Starts no session.
+ */
+export async function authenticate(auth: SessionAuth, c: Context, username: unknown, password: unknown): Promise<LoginResult> {
+  const name = typeof username === "string" ? username : "";
+  const secret = typeof password === "string" ? password : "";
+  let ticket: AttemptTicket | undefined;
+  if (auth.rateLimiter) {
+    const decision = await auth.rateLimiter.begin(name, auth.clientAddress(c));
+    if (!decision.allowed) {
+      return { ok: false, status: 429, message: rateLimitedMessage(decision.retryAfter), retryAfter: decision.retryAfter };
+    }
+    ticket = decision.ticket;
+  }
+  let userId: number | null;
+  try {
+    // The rules are checked inside the login, so a refused user's row (last_login) is never written.
+    userId = await auth.userClass.login(name, secret, { allow: (user: User) => auth.allows(user) });
+  } catch (error) {
+    if (!isBusy(error)) throw error;
+    await ticket?.succeeded();
+    return { ok: false, status: 503, message: BUSY_MESSAGE, retryAfter: BUSY_RETRY_AFTER };
+  }
+  // The same lookup happens for a wrong password as for a right one.
+  const user = await auth.userClass.getUser(userId ?? 0);
+  if (userId === null || !auth.allows(user)) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
+  await ticket?.succeeded();
+  return { ok: true, user };
+}
+
+/**
+ * Checks the logged-in user's current password (a password change form) under the same rate limit as
+ * logins, so a stolen session cannot guess it quickly: true, or the refusal to show.
+ */
+export async function checkCurrentPassword(
+  auth: SessionAuth,
+  c: Context,
+  user: User,
+  password: unknown,
+): Promise<{ ok: true } | { ok: false; status: 400 | 429 | 503; retryAfter?: number; message?: string }> {
+  const result = await authenticate(auth, c, user.username, password);
+  if (result.ok) return result.user.id === user.id ? { ok: true } : { ok: false, status: 400 };
+  if (result.status === 401) return { ok: false, status: 400 };
+  return { ok: false, status: result.status, message: result.message, ...(result.retryAfter ? { retryAfter: result.retryAfter } : {}) };
+}

@@ -1,0 +1,47 @@
+import type { Context } from "hono";
+import type { BaseUser } from "../user/base-user.js";
+import type { DeploymentOptions } from "./deployment.js";
+import type { LoginRateLimiter } from "./rate-limit.js";
+import type { SessionStore, SessionStoreOptions } from "./store.js";
+
+/** Who counts as logged in (login and the guard); piccolo_api's defaults are active-only and admin-only. */
+export interface AccessRules {
+  /** Only users with `active` (default true). */
+  activeOnly?: boolean;
+  /** Only users with `admin` (default true, as piccolo_api's session middleware). */
+  adminOnly?: boolean;
+  /** Only users with `superuser` (default false). */
+  superuserOnly?: boolean;
+}
+
+export type DenyReason = "unauthenticated" | "forbidden" | "csrf" | "rate-limited" | "login-failed" | "busy";
+export type DenyStatus = 401 | 403 | 429 | 503;
+
+export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, DeploymentOptions {
+  /** The user class (a `BaseUser` subclass) that checks passwords and loads users. Default `BaseUser`. */
+  userClass?: typeof BaseUser;
+  /** An existing store; otherwise one is made from the store options, on `database` or else `userClass.database`. */
+  store?: SessionStore;
+  /** The login rate limit, or false to turn it off. Default: `DEFAULT_LIMITS`, counted in the database's `login_attempts`. */
+  rateLimiter?: LoginRateLimiter | false;
+  /** The session cookie's name (default `id`, as piccolo_api). */
+  cookieName?: string;
+  /** The cookies' path (default `/`), or a function of the request. */
+  cookiePath?: string | ((c: Context) => string);
+  /** The CSRF cookie (readable by scripts); `__Host-` is prefixed over HTTPS. Default `csrftoken`. */
+  csrfCookieName?: string;
+  /** The request header carrying the CSRF token (default `X-CSRFToken`). */
+  csrfHeaderName?: string;
+  /** The form field carrying the CSRF token (default `csrftoken`). */
+  csrfFieldName?: string;
+  /** Other origins (`https://app.example.com`) allowed to send state-changing requests. */
+  trustedOrigins?: readonly string[];
+  /** Where the guard sends browsers that are not logged in (GET requests asking for HTML); unset → 401. */
+  loginUrl?: string | ((c: Context) => string);
+  /** Where a form login goes on success when it names no `next` (default `/`). */
+  redirectTo?: string;
+  /** Where a form logout goes (default: `loginUrl`, else `/`). */
+  logoutRedirectTo?: string;
+  /** Builds the response for a refusal (401, 403, 429, 503); default plain text or JSON. */
+  deny?: (c: Context, status: DenyStatus, message: string, reason: DenyReason) => Response | Promise<Response>;
+}

@@ -1,0 +1,71 @@
+import type { Context } from "hono";
+import { PiccoloError } from "../errors.js";
+import type { User } from "../user/user-row.js";
+
+/** What the middleware leaves on the context (`c.get(...)`). */
+export interface SessionVariables {
+  /** The logged-in user (passing the auth's access rules), or null. */
+  sessionUser: User | null;
+  /** The CSRF token to put into forms (`csrftoken` field) or the `X-CSRFToken` header. */
+  csrfToken: string;
+}
+export interface SessionEnv {
+  Variables: SessionVariables;
+}
+
+/** The logged-in user on this request (after the session middleware ran), or null. */
+export function getSessionUser(c: Context): User | null {
+  return ((c as Context<SessionEnv>).get("sessionUser") as User | null | undefined) ?? null;
+}
+
+/** The CSRF token for forms on this request (after the session middleware ran). */
+export function getCsrfToken(c: Context): string {
+  return ((c as Context<SessionEnv>).get("csrfToken") as string | undefined) ?? "";
+}
+
+export const LOGIN_FAILED_MESSAGE = "Login failed: the username or password is wrong, or this account may not log in here.";
+export const CSRF_FAILED_MESSAGE = "CSRF check failed: reload the page and try again.";
+export const AUTH_REQUIRED_MESSAGE = "Please log in.";
+export const FORBIDDEN_MESSAGE = "You do not have permission to do this.";
+export const BUSY_MESSAGE = "The server is busy checking other logins. Try again in a few seconds.";
+export const UNKNOWN_HOST_MESSAGE = "This host name is not served here.";
+
+export function rateLimitedMessage(retryAfter: number): string {
+  if (retryAfter < 60) return `Too many login attempts. Try again in ${retryAfter} second${retryAfter === 1 ? "" : "s"}.`;
+  const minutes = Math.ceil(retryAfter / 60);
+  return `Too many login attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+}
+
+/** A path on this site (`/x`, not `//host` or `/\host`), percent-encoded, else the fallback: no open redirects. */
+export function safeRedirect(target: unknown, fallback: string): string {
+  if (typeof target !== "string" || target.length > 2048) return fallback;
+  if (!target.startsWith("/") || target.startsWith("//") || target.startsWith("/\\")) return fallback;
+  if (/[\u0000-\u001f\u007f\\]/.test(target)) return fallback;
+  const base = "http://piccolo.invalid";
+  let url: URL;
+  try {
+    url = new URL(target, base);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== base) return fallback;
+  // URL serialisation percent-encodes everything a Location header cannot carry.
+  return url.pathname + url.search + url.hash;
+}
+
+/** A `BUSY` refusal from the hashing pool (too many hashes queued): the login is answered 503. */
+export function isBusy(error: unknown): boolean {
+  return error instanceof PiccoloError && error.code === "BUSY";
+}
+
+export function wantsJson(c: Context): boolean {
+  const type = c.req.header("content-type") ?? "";
+  if (type.includes("application/json")) return true;
+  const accept = c.req.header("accept") ?? "";
+  return accept.includes("application/json") && !accept.includes("text/html");
+}
+
+export function isFormRequest(c: Context): boolean {
+  const type = (c.req.header("content-type") ?? "").toLowerCase();
+  return type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data");
+}

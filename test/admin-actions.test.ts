@@ -253,6 +253,16 @@ for (const engine of testEngines) {
       assert.doesNotMatch(plain.cookies.get("csrftoken")!.attributes, /Secure/i);
     });
 
+    test("the login form says \"Username or email\" when the user class logs in by email", async () => {
+      class EmailUser extends TestUser {
+        static override loginWithEmail = true;
+      }
+      const byEmail = await browser(createAdminApp({ userClass: EmailUser })).get("/login");
+      assert.match(await byEmail.text(), /<label for="username">Username or email<\/label>/);
+      const byName = await browser(createAdminApp({ userClass: TestUser })).get("/login");
+      assert.match(await byName.text(), /<label for="username">Username<\/label>/);
+    });
+
     test("`piccolo user delete`: asks unless --yes, --json, exit 1 for an unknown user", async () => {
       const id = await make("cli_gone", { active: true });
       const no = await piccolo(["--db", url, "user", "delete", "cli_gone"], { input: "n\n" });

@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { getSessionUser, safeRedirect } from "../../session/auth.js";
 import { field, readForm, type AdminKit } from "../context.js";
+import { loginFieldLabel } from "../../user/username-lookup.js";
 import { loginPage } from "../views/account.js";
 
 export function loginRoutes(app: Hono, kit: AdminKit): void {
@@ -9,7 +10,7 @@ export function loginRoutes(app: Hono, kit: AdminKit): void {
   app.get("/login", (c) => {
     if (getSessionUser(c)) return c.redirect(`${kit.mountOf(c)}/users`, 303);
     const next = c.req.query("next");
-    return c.html(loginPage(kit.page(c), { next: next ? safeRedirect(next, "") : "" }));
+    return c.html(loginPage(kit.page(c), { next: next ? safeRedirect(next, "") : "", label: loginFieldLabel(kit.userClass) }));
   });
 
   app.post("/login", async (c) => {
@@ -20,7 +21,8 @@ export function loginRoutes(app: Hono, kit: AdminKit): void {
     const next = /^[\x21-\x7e]*$/.test(field(form, "next")) ? safeRedirect(field(form, "next"), "") : "";
     if (result.ok) return c.redirect(next.startsWith(`${mount}/`) ? next : `${mount}/users`, 303);
     if (result.retryAfter !== undefined) c.header("Retry-After", String(result.retryAfter));
-    return c.html(loginPage(kit.page(c), { error: result.message, username: field(form, "username"), next }), result.status);
+    const label = loginFieldLabel(kit.userClass);
+    return c.html(loginPage(kit.page(c), { error: result.message, username: field(form, "username"), next, label }), result.status);
   });
 
   app.post("/logout", async (c) => {

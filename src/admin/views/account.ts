@@ -1,7 +1,7 @@
 import { html, raw } from "hono/html";
 import { csrfField, invalidIf, layout, notice, type Html, type Notice, type PageContext } from "./layout.js";
 
-export function loginPage(page: PageContext, state: { error?: string; username?: string; next?: string }): Html {
+export function loginPage(page: PageContext, state: { error?: string; username?: string; next?: string; label?: string }): Html {
   const body = html`<div class="card narrow">
 <h1>Log in</h1>
 <p class="hint">For active admin users only.</p>
@@ -10,7 +10,7 @@ ${notice(state.error ? { kind: "error", text: state.error } : undefined)}
 ${csrfField(page)}
 ${state.next ? html`<input type="hidden" name="next" value="${state.next}">` : ""}
 <div class="field">
-<label for="username">Username</label>
+<label for="username">${state.label ?? "Username"}</label>
 <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" required value="${state.username ?? ""}"${state.error ? "" : raw(" autofocus")}>
 </div>
 <div class="field">

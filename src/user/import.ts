@@ -6,6 +6,7 @@ import type { Database } from "../engine/connect.js";
 import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
 import { UserExistsError, ValidationError } from "../errors.js";
 import { isSupportedStoredPassword } from "./stored-password.js";
+import type { User } from "./user-row.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 import { foldedUsernameValues } from "./username-lookup.js";
 import { validateEmail, validateName, validateUsername, type UserLimits } from "./validation.js";
@@ -43,15 +44,9 @@ export interface ImportResult {
   problems: ImportProblem[];
 }
 
-interface ImportRow {
+/** A validated row of the file: a user as stored, with the hash as given. */
+interface ImportRow extends Omit<User, "id" | "lastLogin"> {
   line: number;
-  username: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  active: boolean;
-  admin: boolean;
-  superuser: boolean;
   password: string;
 }
 

@@ -1,6 +1,17 @@
 /**
  * Every failure piccolo-ts reports on purpose is one of these classes. Messages never contain a
- * password, a password hash or a database password, so they are safe to show and to log.
+ * password, a password hash or a database password, so they are safe to show and to log. Catch this
+ * class to tell piccolo-ts's own failures from bugs, and branch on `code` rather than on the message.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await BaseUser.createUser({ username: "bob", password: "bob-s3cret" });
+ * } catch (error) {
+ *   if (!(error instanceof PiccoloError)) throw error;
+ *   console.error(`${error.code}: ${error.message}`); // e.g. "USER_EXISTS: A user with this username already exists."
+ * }
+ * ```
  */
 export class PiccoloError extends Error {
   /** A stable, machine-readable name for the failure (also printed by the CLI's `--json`). */
@@ -13,8 +24,23 @@ export class PiccoloError extends Error {
   }
 }
 
-/** Input that breaks a rule: empty username, short password, a hash passed as a password, … */
+/**
+ * Input that breaks a rule: empty username, short password, a hash passed as a password, … The message
+ * is Piccolo's, fit to show to the person who typed the value.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   BaseUser.validatePassword("abc");
+ * } catch (error) {
+ *   if (error instanceof ValidationError) console.log(error.field, error.message); // "password" "The password is too short. (min 6)"
+ * }
+ * ```
+ */
 export class ValidationError extends PiccoloError {
+  /**
+   * The input that broke the rule (`"password"`, `"username"`, `"email"`, …), when there is one: to show the message beside that form field.
+   */
   readonly field: string | undefined;
 
   constructor(message: string, field?: string) {
@@ -23,8 +49,21 @@ export class ValidationError extends PiccoloError {
   }
 }
 
-/** A username or email that another user already has. */
+/**
+ * A username or email that another user already has (`createUser`, `updateProfile`, `importUsers`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await BaseUser.createUser({ username: "carol", password: "an0ther-one", email: "carol@example.com" });
+ * } catch (error) {
+ *   if (!(error instanceof UserExistsError)) throw error;
+ *   console.log(`That ${error.field} is taken.`); // field: "username" or "email"
+ * }
+ * ```
+ */
 export class UserExistsError extends PiccoloError {
+  /** Which value is taken, so a form can show the message beside that field. */
   readonly field: "username" | "email";
 
   constructor(field: "username" | "email", message?: string) {
@@ -33,6 +72,19 @@ export class UserExistsError extends PiccoloError {
   }
 }
 
+/**
+ * No user has the id or username given to a method that changes a user (`updatePassword`,
+ * `changePermissions`, `deleteUser`, `updateProfile`). `getUser` answers null instead of throwing.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await BaseUser.updatePassword("nobody", "n3w-secret");
+ * } catch (error) {
+ *   if (error instanceof UserNotFoundError) console.log(error.message); // "User nobody doesn't exist!"
+ * }
+ * ```
+ */
 export class UserNotFoundError extends PiccoloError {
   constructor(user: string | number) {
     super(
@@ -42,15 +94,41 @@ export class UserNotFoundError extends PiccoloError {
   }
 }
 
-/** The database URL or the piccolo.config file cannot be understood, or a database driver cannot load. */
+/**
+ * The database URL or the piccolo.config file cannot be understood, or a database driver cannot load.
+ * Fix the configuration: retrying will not help.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   parseDatabaseUrl("redis://localhost");
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.log(error.message); // Unsupported database URL scheme "redis:" …
+ * }
+ * ```
+ */
 export class ConfigError extends PiccoloError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "CONFIG", options);
   }
 }
 
-/** The database server cannot be reached. `url` has its password masked. */
+/**
+ * The database server cannot be reached, or refused the connection. `url` has its password masked, so
+ * the error is safe to log.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await BaseUser.listUsers();
+ * } catch (error) {
+ *   if (error instanceof DatabaseConnectionError) console.error(`Database down: ${error.url}`);
+ *   else throw error;
+ * }
+ * ```
+ */
 export class DatabaseConnectionError extends PiccoloError {
+  /** The database URL with its password replaced by `***`. */
   readonly url: string;
 
   constructor(url: string, detail: string, options?: { cause?: unknown }) {
@@ -59,8 +137,21 @@ export class DatabaseConnectionError extends PiccoloError {
   }
 }
 
-/** A table that piccolo-ts needs is not there yet. */
+/**
+ * A table that piccolo-ts needs is not there yet: its message says which migration app to run.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await BaseUser.countUsers();
+ * } catch (error) {
+ *   if (!(error instanceof TableMissingError)) throw error;
+ *   await migrateForwards("user"); // then try again
+ * }
+ * ```
+ */
 export class TableMissingError extends PiccoloError {
+  /** The missing table's name. */
   readonly table: string;
 
   constructor(table: string, app = "user", options?: { cause?: unknown }) {
@@ -73,7 +164,19 @@ export class TableMissingError extends PiccoloError {
   }
 }
 
-/** Any other database failure, with the driver's message kept out of `message` (it may quote values). */
+/**
+ * Any other database failure. The driver's message is kept out of `message` (it may quote values, such
+ * as a hash); the driver's error is in `cause` for debugging.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await BaseUser.getUser("bob");
+ * } catch (error) {
+ *   if (error instanceof DatabaseError) console.error(error.message); // `error.cause` holds the driver's error: it may quote values
+ * }
+ * ```
+ */
 export class DatabaseError extends PiccoloError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "DB_ERROR", options);
@@ -82,6 +185,16 @@ export class DatabaseError extends PiccoloError {
 
 /**
  * The change would leave no active admin superuser, so nobody could manage users in the admin any more.
+ * Thrown only when the call asked for that guard (`keepOneAdminSuperuser`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await BaseUser.changePermissions("admin", { superuser: false }, { keepOneAdminSuperuser: true });
+ * } catch (error) {
+ *   if (error instanceof LastSuperuserError) console.log(error.message);
+ * }
+ * ```
  */
 export class LastSuperuserError extends PiccoloError {
   constructor(message = "This would leave no active admin superuser: make another user an active admin superuser first.") {
@@ -89,14 +202,42 @@ export class LastSuperuserError extends PiccoloError {
   }
 }
 
+/**
+ * A migration cannot run or be reversed: an unknown app or migration ID, or a step that failed (the
+ * message says whether its changes were rolled back; the driver's error is in `cause`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await migrateForwards("blog");
+ * } catch (error) {
+ *   if (error instanceof MigrationError) console.error(error.message); // Unknown app "blog": the apps are user, …
+ * }
+ * ```
+ */
 export class MigrationError extends PiccoloError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, "MIGRATION", options);
   }
 }
 
-/** Too many password hashes are already waiting: try again after `retryAfterSeconds` (HTTP 503 + Retry-After). */
+/**
+ * Too many password hashes are already waiting: try again after `retryAfterSeconds` (HTTP 503 +
+ * Retry-After). Refusing at once keeps a flood of logins from piling up latency and memory.
+ *
+ * @example
+ * ```ts
+ * let answer: Response;
+ * try {
+ *   answer = (await BaseUser.login("bob", "bob-s3cret")) === null ? new Response("No", { status: 401 }) : new Response("Hi");
+ * } catch (error) {
+ *   if (!(error instanceof BusyError)) throw error;
+ *   answer = new Response("Busy", { status: 503, headers: { "Retry-After": String(error.retryAfterSeconds) } });
+ * }
+ * ```
+ */
 export class BusyError extends PiccoloError {
+  /** A fair wait before trying again, estimated from the queue and the time a hash takes. */
   readonly retryAfterSeconds: number;
 
   constructor(retryAfterSeconds: number) {

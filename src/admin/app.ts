@@ -63,8 +63,14 @@ const securityHeaders = secureHeaders({
  * The user admin as a Hono app: login; a paginated, sortable, searchable, filterable list of users; a page
  * per user with its history; changing your own password; and (superusers only) creating, editing,
  * deactivating and deleting users, setting passwords and flags, and bulk actions. Only active admin users
- * can log in. Serve it with `piccolo admin`, or mount it: `app.route("/admin", createAdminApp())` in Hono,
- * `app.use("/admin", getRequestListener(admin.fetch))` in Express.
+ * can log in. Serve it with `piccolo admin`, or mount it in your own server.
+ *
+ * @example
+ * ```ts
+ * class MyUser extends BaseUser {}
+ * app.route("/admin", createAdminApp({ userClass: MyUser, title: "Shop admin" }));            // Hono
+ * expressApp.use("/admin", getRequestListener(createAdminApp({ trustProxy: 1 }).fetch)); // Express, before body parsers
+ * ```
  */
 export function createAdminApp(options: AdminOptions = {}): Hono {
   const { mountPath, title, pageSize: configuredPageSize, onError, ...sessionOptions } = options;

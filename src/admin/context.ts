@@ -18,7 +18,25 @@ export interface AdminKit {
   page(c: Context): PageContext;
 }
 
+/**
+ * What the admin answers (403) when an admin who is not a superuser tries to change users: to recognise it in tests or a proxy.
+ *
+ * @example
+ * ```ts
+ * const page = await response.text(); // the admin's answer (403) to a change posted by a non-superuser
+ * if (page.includes(SUPERUSER_ONLY_MESSAGE)) console.log("ask a superuser");
+ * ```
+ */
 export const SUPERUSER_ONLY_MESSAGE = "Only superusers can perform these actions.";
+/**
+ * What the admin shows when the last active admin superuser tries to remove their own superuser or admin
+ * flag, or to deactivate themselves.
+ *
+ * @example
+ * ```ts
+ * if ((await response.text()).includes(LAST_SUPERUSER_MESSAGE)) console.log("make another superuser first");
+ * ```
+ */
 export const LAST_SUPERUSER_MESSAGE =
   "You are the last active superuser who can use the admin, so you cannot remove your own superuser or admin flag or deactivate yourself. Make another user an active admin superuser first.";
 export const LAST_SUPERUSER_OTHER_MESSAGE =

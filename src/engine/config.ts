@@ -5,10 +5,12 @@ import { ConfigError } from "../errors.js";
 import { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-hosts.js";
 import { splitSqliteLocation, type SqliteOptions } from "./sqlite-options.js";
 
+/** The database engines piccolo-ts speaks: SQLite (embedded), PostgreSQL and MySQL/MariaDB. */
 export type EngineName = "sqlite" | "postgres" | "mysql";
 
 /** Where the database is, after the one resolution order has been applied. */
 export interface DatabaseTarget {
+  /** Which engine the URL names (a bare path or `sqlite:` is SQLite). */
   engine: EngineName;
   /** The URL or file path as given (may hold a password: never print it, use `displayUrl`). */
   url: string;
@@ -32,9 +34,19 @@ export const CONFIG_FILE_NAMES = [
 
 /** The shape of `piccolo.config.*`: `export default { database: "postgres://…" }`. */
 export interface PiccoloConfig {
+  /** A database URL (`postgres://…`, `mysql://…`, `sqlite:path`) or a SQLite file path. */
   database: string;
 }
 
+/**
+ * The URL with its password replaced by `***` (host lists such as `mysql://u:p@h1,h2/db` too), for
+ * messages and logs: a database URL must never be printed as given. Text that is not a URL comes back unchanged.
+ *
+ * @example
+ * ```ts
+ * maskPassword("postgres://app:hunter2@db.internal:5432/app"); // "postgres://app:***@db.internal:5432/app"
+ * ```
+ */
 export function maskPassword(url: string): string {
   try {
     const parsed = new URL(url);
@@ -45,7 +57,19 @@ export function maskPassword(url: string): string {
   }
 }
 
-/** Turns a URL or path into a target. Understands postgres(ql)://, mysql://, mariadb://, sqlite:PATH and bare paths. */
+/**
+ * Turns a URL or path into a target, without connecting: to check a URL early, or to pass to `connect`.
+ * Understands postgres(ql)://, mysql://, mariadb://, sqlite:PATH and bare paths (relative ones against
+ * `cwd`); anything else is a `ConfigError`.
+ *
+ * @example
+ * ```ts
+ * const target = parseDatabaseUrl("sqlite:data/app.sqlite");
+ * target.engine;     // "sqlite"
+ * target.filename;   // the absolute path of data/app.sqlite
+ * parseDatabaseUrl("postgres://app:hunter2@localhost/app").displayUrl; // "postgres://app:***@localhost/app"
+ * ```
+ */
 export function parseDatabaseUrl(
   url: string,
   source: DatabaseTarget["source"] = "argument",
@@ -104,8 +128,15 @@ function databaseFromConfig(config: unknown, file: string): string {
 }
 
 /**
- * The one place that decides which database to use: an explicit argument (the CLI's `--db`), then
- * `DATABASE_URL`, then `piccolo.config.{ts,js,mjs,json}` in `cwd`, then `./piccolo.sqlite`.
+ * The one place that decides which database to use, as the CLI and `BaseUser` do: an explicit argument
+ * (the CLI's `--db`), then `DATABASE_URL`, then `piccolo.config.{ts,js,mjs,json}` in `cwd`, then
+ * `./piccolo.sqlite`. Use it to find out, or to show, where your app's users live.
+ *
+ * @example
+ * ```ts
+ * const target = await resolveDatabase();  // or resolveDatabase(process.argv[2])
+ * console.log(`users in ${target.displayUrl} (from ${target.source})`);
+ * ```
  */
 export async function resolveDatabase(
   explicit?: string,

@@ -7,17 +7,34 @@ import { ConfigError } from "../errors.js";
 
 /** A connected database: the Kysely instance plus what the rest of piccolo-ts needs to know about it. */
 export interface Database {
+  /** Where this connection goes (its `displayUrl` is safe to print). */
   readonly target: DatabaseTarget;
+  /** The engine's name, for messages; decide behaviour with `dialect`. */
   readonly engine: EngineName;
   /** The engine's facts (types, locks, error codes): ask it instead of comparing engine names. */
   readonly dialect: EngineDialect;
   // Tables are named at run time (BaseUser.tableName can change), so the schema type is open here;
   // the typed schema for applications is `PiccoloTables` in user/table.ts.
+  /** The Kysely instance on this pool: cast it to `Kysely<YourTables>` (see `PiccoloTables`) for typed queries. */
   readonly kysely: KyselyInstance<any>;
+  /** Ends the pool; calling it again does nothing. */
   close(): Promise<void>;
 }
 
-/** Opens a new connection pool for `target`. Drivers are loaded only for the engine in use. */
+/**
+ * Opens a new connection pool for `target`, of your own to close. Drivers are loaded only for the
+ * engine in use. Most code wants `openDatabase` (one shared pool per URL) instead.
+ *
+ * @example
+ * ```ts
+ * const db = await connect(parseDatabaseUrl("postgres://postgres@127.0.0.1:5432/app"));
+ * try {
+ *   await migrateForwards("user", { database: db });
+ * } finally {
+ *   await db.close();
+ * }
+ * ```
+ */
 export async function connect(target: DatabaseTarget): Promise<Database> {
   const dialect = dialects[target.engine];
   if (!dialect) throw new ConfigError(`Unknown database engine ${String(target.engine)}.`);
@@ -42,6 +59,13 @@ const keyOfGivenUrl = new Map<string, string>();
 /**
  * The shared connection for a URL (or, with none, the one the resolution order picks): opened once
  * per process and reused by every call. `closeDatabases()` ends them all.
+ *
+ * @example
+ * ```ts
+ * const db = await openDatabase(process.env.DATABASE_URL);
+ * const rows = await db.kysely.selectFrom("piccolo_user").select(["id", "username"]).execute();
+ * await closeDatabases();
+ * ```
  */
 export async function openDatabase(url?: string): Promise<Database> {
   // A URL given resolves the same way each time (a relative SQLite path against the working
@@ -61,7 +85,15 @@ export async function openDatabase(url?: string): Promise<Database> {
   return database;
 }
 
-/** Closes every connection opened through `openDatabase`, so a script or test ends cleanly. */
+/**
+ * Closes every connection opened through `openDatabase` (and so `BaseUser`'s), so a script or test ends cleanly.
+ *
+ * @example
+ * ```ts
+ * await BaseUser.createUser({ username: "bob", password: "bob-s3cret" });
+ * await closeDatabases(); // the same as BaseUser.close()
+ * ```
+ */
 export async function closeDatabases(): Promise<void> {
   const all = [...openDatabases.values()];
   openDatabases.clear();

@@ -8,9 +8,13 @@ export const MIGRATION_TABLE = "migration";
 
 /** Piccolo's `migration` table: one row per migration ran, per app. */
 export interface MigrationTable {
+  /** Serial primary key. */
   id: Generated<number>;
+  /** The migration's ID (e.g. `2019-11-14T21:52:21`). */
   name: string;
+  /** The app it belongs to (e.g. `user`). */
   app_name: string;
+  /** When it ran (naive UTC timestamp text). */
   ran_on: ColumnType<string, string | undefined, string>;
 }
 

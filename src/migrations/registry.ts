@@ -5,7 +5,26 @@ import type { MigrationApp } from "./types.js";
 // sit above it, and src/apps.ts registers them in the order `forwards all` runs them.
 const registered: MigrationApp[] = [];
 
-/** Adds apps to those `forwards all` runs (in order) and that can be named; a name registered again replaces it. */
+/**
+ * Adds apps to those `forwards all` runs (in order) and that can be named (by the API and the `piccolo`
+ * command); a name registered again replaces it. Register your own app to migrate your tables with the
+ * same runner, lock and `migration` table as piccolo-ts's.
+ *
+ * @example
+ * ```ts
+ * const blogApp: MigrationApp = {
+ *   name: "blog",
+ *   migrations: [{
+ *     id: "2025-01-01T00:00:00",
+ *     description: "Create post.",
+ *     forwards: ({ db }) => db.schema.createTable("post").addColumn("id", "integer", (c) => c.primaryKey()).execute(),
+ *     backwards: ({ db }) => db.schema.dropTable("post").execute(),
+ *   }],
+ * };
+ * registerMigrationApps(blogApp);
+ * await migrateForwards("blog");
+ * ```
+ */
 export function registerMigrationApps(...apps: MigrationApp[]): void {
   for (const app of apps) {
     const index = registered.findIndex((candidate) => candidate.name === app.name);

@@ -16,6 +16,7 @@ import {
 import { recordingKysely } from "./preview.js";
 import type { Migration, MigrationApp } from "./types.js";
 
+/** Which way a migration runs. */
 export type MigrationDirection = "forwards" | "backwards";
 
 /** An app by name (`"user"`, or `"all"` for every app in order), or an app of your own. */
@@ -35,78 +36,109 @@ interface CommonOptions {
   database?: string | Database;
 }
 
+/** Options of `migrateForwards`. */
 export interface ForwardsOptions extends CommonOptions {
   /** Stop after this migration (inclusive). Default (or `"all"`): every pending one. */
   migrationId?: string;
   /** Record the migrations as ran without running them. */
   fake?: boolean;
+  /** Called as each step is planned, starts, finishes or is skipped: to print progress. */
   onEvent?: (event: MigrationEvent) => void;
 }
 
+/** What `migrateForwards` did for one app. */
 export interface AppForwardsResult {
+  /** The app's name. */
   app: string;
   /** How many were not yet run when this run looked (within `migrationId`). */
   pending: number;
+  /** IDs this run applied (or recorded, with `fake`), in order. */
   applied: string[];
   /** Pending ones that a concurrent process applied first. */
   appliedElsewhere: string[];
 }
 
+/** What `migrateForwards` did, app by app. */
 export interface ForwardsResult {
+  /** Whether the migrations were only recorded, not run. */
   fake: boolean;
+  /** One entry per app, in the order they ran. */
   apps: AppForwardsResult[];
 }
 
+/** The migrations `migrateBackwards` is about to reverse in one app (what `confirm` is shown). */
 export interface BackwardsPlan {
+  /** The app's name. */
   app: string;
   /** In the order they will be reversed (latest first). */
   ids: string[];
 }
 
+/** Options of `migrateBackwards`. */
 export interface BackwardsOptions extends CommonOptions {
   /** Reverse down to and including this one; `"all"` for every one that ran. Default: only the latest. */
   migrationId?: string;
+  /** Called as each step is planned, starts, finishes or is skipped: to print progress. */
   onEvent?: (event: MigrationEvent) => void;
   /** Asked once before anything is reversed (the CLI's `Reverse N migration(s)? [y/N]`); false cancels. */
   confirm?: (plan: BackwardsPlan[]) => boolean | Promise<boolean>;
 }
 
+/** What `migrateBackwards` did for one app. */
 export interface AppBackwardsResult {
+  /** The app's name. */
   app: string;
+  /** IDs it meant to reverse, latest first. */
   planned: string[];
+  /** IDs this run reversed. */
   reversed: string[];
   /** Planned ones that a concurrent process reversed first. */
   reversedElsewhere: string[];
 }
 
+/** What `migrateBackwards` did, app by app. */
 export interface BackwardsResult {
   /** Nothing had been run, so nothing was reversed (not an error). */
   nothingToReverse: boolean;
   /** `confirm` said no. */
   cancelled: boolean;
+  /** One entry per app, in the order they were reversed. */
   apps: AppBackwardsResult[];
 }
 
+/** Options of `migrationStatus`. */
 export interface MigrationStatusOptions extends CommonOptions {
   /** One app (or `"all"`, the default). */
   app?: AppSelector;
 }
 
+/** One migration and whether it ran, as `migrationStatus` (and `piccolo migrations check`) lists it. */
 export interface MigrationStatus {
+  /** The app's name. */
   app: string;
+  /** The migration's ID. */
   id: string;
+  /** What it does. */
   description: string;
+  /** Whether the `migration` table records it. */
   ran: boolean;
+  /** When it ran, or null. */
   ranOn: Date | null;
 }
 
+/** Options of `previewForwards`. */
 export interface PreviewOptions extends CommonOptions {
+  /** Stop after this migration (inclusive). Default (or `"all"`): every pending one. */
   migrationId?: string;
 }
 
+/** The SQL one pending migration would run (`previewForwards`). */
 export interface MigrationPreview {
+  /** The app's name. */
   app: string;
+  /** The migration's ID. */
   id: string;
+  /** What it does. */
   description: string;
   /** The SQL forwards would run for this migration, in order, without the trailing `;`. */
   statements: string[];
@@ -157,7 +189,18 @@ function migrationFailed(
   );
 }
 
-/** Runs the pending migrations of `app` (or of every app with `"all"`), each in its own transaction. */
+/**
+ * Runs the pending migrations of `app` (or of every app with `"all"`), each in its own transaction,
+ * under a lock so processes that start at once apply each migration exactly once. Run it at deploy
+ * time or at start-up; running it again does nothing.
+ *
+ * @example
+ * ```ts
+ * await migrateForwards("user");                                  // every pending one of the user app
+ * await migrateForwards("all", { database: process.env.DATABASE_URL, onEvent: (e) => console.log(e.type) });
+ * await migrateForwards("user", { migrationId: "2021-04-30T16:14:15" }); // up to and including this one
+ * ```
+ */
 export async function migrateForwards(app: AppSelector, options: ForwardsOptions = {}): Promise<ForwardsResult> {
   checkSingleApp(app, options.migrationId);
   const targets = selectApps(app)
@@ -227,7 +270,18 @@ function backwardsPlan(app: MigrationApp, ranIds: ReadonlySet<string>, migration
   return ran.slice(index).reverse();
 }
 
-/** Reverses the latest migration of `app`, or down to and including `migrationId` (`"all"`: every one). */
+/**
+ * Reverses the latest migration of `app`, or down to and including `migrationId` (`"all"`: every one).
+ *
+ * @example
+ * ```ts
+ * await migrateBackwards("user");                          // only the latest
+ * const result = await migrateBackwards("user", {
+ *   migrationId: "all",
+ *   confirm: (plan) => plan.every((app) => app.ids.length < 5), // false cancels
+ * });
+ * ```
+ */
 export async function migrateBackwards(app: AppSelector, options: BackwardsOptions = {}): Promise<BackwardsResult> {
   checkSingleApp(app, options.migrationId);
   const apps = app === "all" ? selectApps(app).reverse() : selectApps(app);
@@ -287,7 +341,16 @@ export async function migrateBackwards(app: AppSelector, options: BackwardsOptio
   return { nothingToReverse, cancelled: false, apps: results };
 }
 
-/** Every known migration (of every app, or of one) and whether it ran; reads only, creates nothing. */
+/**
+ * Every known migration (of every app, or of one) and whether it ran; reads only, creates nothing.
+ * For a health check that refuses to start on an unmigrated database.
+ *
+ * @example
+ * ```ts
+ * const pending = (await migrationStatus({ app: "user" })).filter((m) => !m.ran);
+ * if (pending.length > 0) throw new Error(`run: piccolo migrations forwards user (${pending.length} pending)`);
+ * ```
+ */
 export async function migrationStatus(options: MigrationStatusOptions = {}): Promise<MigrationStatus[]> {
   const apps = selectApps(options.app ?? "all");
   const database = await useDatabase(options.database);
@@ -310,6 +373,13 @@ export async function migrationStatus(options: MigrationStatusOptions = {}): Pro
  * The SQL that `migrateForwards` with the same arguments would run, compiled for the database's engine
  * but not executed (the CLI's `--preview`). Like Piccolo's preview it leaves out the bookkeeping
  * (creating the `migration` table, inserting its rows); it reads the database only to see what ran.
+ *
+ * @example
+ * ```ts
+ * for (const { app, id, statements } of await previewForwards("user")) {
+ *   console.log(`-- ${app} ${id}\n${statements.join(";\n")};`);
+ * }
+ * ```
  */
 export async function previewForwards(app: AppSelector, options: PreviewOptions = {}): Promise<MigrationPreview[]> {
   checkSingleApp(app, options.migrationId);

@@ -26,12 +26,26 @@ interface CounterRow {
  * an upsert that opens, counts or refuses in the row itself and tells the caller which (PostgreSQL and
  * SQLite: INSERT … ON CONFLICT DO UPDATE … RETURNING; MySQL: INSERT … ON DUPLICATE KEY UPDATE, then a
  * read of the row it still holds locked). One attempt's buckets share one transaction (one commit).
+ * What `LoginRateLimiter` uses by default when it knows the database.
+ *
+ * @example
+ * ```ts
+ * const limiter = new LoginRateLimiter({ store: new DatabaseAttemptStore(process.env.DATABASE_URL) }); // or { store: "database", database }
+ * ```
  */
 export class DatabaseAttemptStore implements AttemptStore {
   private lastPrune = 0;
 
   constructor(private readonly database?: string | Database) {}
 
+  /**
+   * Counts one attempt in each bucket at time `now` (ms), or refuses with the wait and counts none.
+   *
+   * @example
+   * ```ts
+   * const result = await store.take([[LoginRateLimiter.usernameKey("bob"), { max: 5, window: 60_000 }]], Date.now());
+   * ```
+   */
   async take(buckets: readonly LimitedBucket[], now: number): Promise<TakeResult> {
     const holder = randomBytes(12).toString("base64url");
     const db = await useDatabase(this.database);
@@ -54,17 +68,41 @@ export class DatabaseAttemptStore implements AttemptStore {
     });
   }
 
+  /**
+   * Gives back one attempt taken in the windows that opened at `windowStarts` (a successful login).
+   *
+   * @example
+   * ```ts
+   * if (result.allowed) await store.refund([LoginRateLimiter.usernameKey("bob")], result.windowStarts);
+   * ```
+   */
   async refund(buckets: readonly string[], windowStarts: readonly number[]): Promise<void> {
     const db = await useDatabase(this.database);
     await this.inTransaction(db, (trx) => this.giveBack(trx, buckets, windowStarts));
   }
 
+  /**
+   * Forgets every count (deletes every row of `login_attempts`).
+   *
+   * @example
+   * ```ts
+   * await store.clear();
+   * ```
+   */
   async clear(): Promise<void> {
     const db = await useDatabase(this.database);
     await this.run(db, () => db.kysely.deleteFrom(TABLE).execute());
   }
 
-  /** Deletes expired counters; returns how many. */
+  /**
+   * Deletes expired counters; returns how many. `take` already does this at most once a minute per
+   * process; call it yourself from a maintenance job if logins are rare.
+   *
+   * @example
+   * ```ts
+   * const deleted = await new DatabaseAttemptStore(process.env.DATABASE_URL).prune();
+   * ```
+   */
   async prune(now = Date.now()): Promise<number> {
     const db = await useDatabase(this.database);
     const result = await this.run(db, () => db.kysely.deleteFrom(TABLE).where("expires_at", "<=", now).executeTakeFirst());

@@ -26,9 +26,10 @@ export type LimitedBucket = readonly [bucket: string, rule: AttemptRule];
  * Where attempts are counted. `take` counts one attempt in every bucket, in order, each with one
  * atomic increment-and-read, so parallel attempts can never all see a count below the limit (the flaw
  * of check, hash, then record); the first bucket that refuses stops it, and the ones before it get
- * their attempt back, all in one transaction.
+ * their attempt back, all in one transaction. Implement it to count somewhere else (e.g. Redis).
  */
 export interface AttemptStore {
+  /** Counts one attempt in each bucket at time `now` (ms), or refuses with the wait and counts none. */
   take(buckets: readonly LimitedBucket[], now: number): Promise<TakeResult>;
   /** Gives back one attempt taken in the windows that opened at `windowStarts` (a successful login). */
   refund(buckets: readonly string[], windowStarts: readonly number[]): Promise<void>;
@@ -65,13 +66,26 @@ interface Counter {
 /**
  * Counts in this process's memory: atomic because JavaScript runs one callback at a time, but each
  * process counts on its own and a restart forgets. For tests and single-process apps.
+ *
+ * @example
+ * ```ts
+ * const limiter = new LoginRateLimiter({ store: new MemoryAttemptStore(50_000) }); // or { store: "memory" }
+ * ```
  */
 export class MemoryAttemptStore implements AttemptStore {
   private readonly counters = new Map<string, Counter>();
 
-  /** Buckets kept at most; beyond it expired ones are swept, then the oldest are forgotten. */
+  /** @param maxBuckets Buckets kept at most; beyond it expired ones are swept, then the oldest are forgotten. */
   constructor(readonly maxBuckets = 10_000) {}
 
+  /**
+   * Counts one attempt in each bucket at time `now` (ms), or refuses with the wait and counts none.
+   *
+   * @example
+   * ```ts
+   * const result = await store.take([[LoginRateLimiter.usernameKey("bob"), { max: 5, window: 60_000 }]], Date.now());
+   * ```
+   */
   async take(buckets: readonly LimitedBucket[], now: number): Promise<TakeResult> {
     const taken: Counter[] = [];
     for (const [bucket, rule] of buckets) {
@@ -92,6 +106,14 @@ export class MemoryAttemptStore implements AttemptStore {
     return { allowed: true, windowStarts: taken.map((counter) => counter.windowStart) };
   }
 
+  /**
+   * Gives back one attempt taken in the windows that opened at `windowStarts` (a successful login).
+   *
+   * @example
+   * ```ts
+   * if (result.allowed) await store.refund([LoginRateLimiter.usernameKey("bob")], result.windowStarts);
+   * ```
+   */
   async refund(buckets: readonly string[], windowStarts: readonly number[]): Promise<void> {
     buckets.forEach((bucket, i) => {
       const counter = this.counters.get(bucket);
@@ -99,6 +121,14 @@ export class MemoryAttemptStore implements AttemptStore {
     });
   }
 
+  /**
+   * Forgets every count.
+   *
+   * @example
+   * ```ts
+   * await store.clear();
+   * ```
+   */
   async clear(): Promise<void> {
     this.counters.clear();
   }

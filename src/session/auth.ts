@@ -35,19 +35,43 @@ const STATE = Symbol("piccolo-session-state");
 /**
  * Session authentication for any app that speaks web-standard Request/Response through Hono: mount
  * `routes()` for login and logout, `middleware()` everywhere (host check, sessions, CSRF protection), and
- * `guard()` in front of what needs a login. See the README for Express and Hono.
+ * `guard()` in front of what needs a login. Express apps use `nodeMiddleware()` and `nodeGuard()`.
+ * Sessions live in piccolo_api's `sessions` table, so every process on the database shares them.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from "hono";
+ * import { createSessionAuth, getSessionUser } from "piccolo-ts";
+ *
+ * const auth = createSessionAuth({ adminOnly: false, loginUrl: "/auth/login" });
+ * const app = new Hono();
+ * app.use("*", auth.middleware());
+ * app.route("/auth", auth.routes());
+ * app.get("/private", auth.guard(), (c) => c.text(`Hello ${getSessionUser(c)!.username}`));
+ * ```
  */
 export class SessionAuth {
+  /** The class that checks passwords and loads users (`options.userClass`, default `BaseUser`). */
   readonly userClass: typeof BaseUser;
+  /** Where sessions are kept. */
   readonly store: SessionStore;
+  /** The login rate limit, or null when turned off (`rateLimiter: false`). */
   readonly rateLimiter: LoginRateLimiter | null;
+  /** Who counts as logged in, with the defaults filled in. */
   readonly rules: Required<AccessRules>;
+  /** The session cookie's name (default `id`). */
   readonly cookieName: string;
+  /** The CSRF cookie's name (default `csrftoken`; `__Host-` is prefixed over HTTPS). */
   readonly csrfCookieName: string;
+  /** The request header scripts send the CSRF token in (default `X-CSRFToken`). */
   readonly csrfHeaderName: string;
+  /** The form field forms send the CSRF token in (default `csrftoken`). */
   readonly csrfFieldName: string;
+  /** What to believe about the client, scheme and host (from the deployment options). */
   readonly deployment: Deployment;
+  /** The CSRF protection `middleware()` applies. */
   readonly csrf: CsrfProtection;
+  /** The options this auth was made with. */
   readonly options: SessionAuthOptions;
 
   constructor(options: SessionAuthOptions = {}) {
@@ -74,7 +98,15 @@ export class SessionAuth {
     );
   }
 
-  /** Whether a user passes access rules (the auth's own by default). */
+  /**
+   * Whether a user passes access rules (the auth's own by default): for decisions inside a handler.
+   *
+   * @example
+   * ```ts
+   * app.get("/reports", auth.guard({ adminOnly: false }), (c) =>
+   *   auth.allows(getSessionUser(c), { superuserOnly: true }) ? c.text("all reports") : c.text("your reports"));
+   * ```
+   */
   allows(user: User | null, rules: AccessRules = this.rules): user is User {
     if (!user) return false;
     if ((rules.activeOnly ?? this.rules.activeOnly) && !user.active) return false;
@@ -87,6 +119,12 @@ export class SessionAuth {
    * Checks the host, resolves the session cookie into `c.get("sessionUser")`, gives every request a CSRF
    * token (`c.get("csrfToken")`), and refuses state-changing requests (anything but GET, HEAD, OPTIONS,
    * TRACE) whose token is missing or wrong, or whose `Origin` is another origin. Safe to apply more than once.
+   *
+   * @example
+   * ```ts
+   * app.use("*", auth.middleware());
+   * app.get("/", (c) => c.text(getSessionUser(c) ? "welcome back" : "hello, stranger"));
+   * ```
    */
   middleware(): MiddlewareHandler {
     return async (c, next) => {
@@ -100,6 +138,12 @@ export class SessionAuth {
    * Lets a request through only when its user is logged in and passes the rules (the auth's own rules
    * by default, which a guard may tighten). Not logged in: 401, or a redirect to `loginUrl` for a browser's
    * GET. Logged in without the needed flag: 403. Includes `middleware()`.
+   *
+   * @example
+   * ```ts
+   * app.get("/account", auth.guard(), (c) => c.json(getSessionUser(c)));
+   * app.get("/staff", auth.guard({ adminOnly: true }), (c) => c.text("staff only"));
+   * ```
    */
   guard(rules: AccessRules = {}): MiddlewareHandler {
     return async (c, next) => {
@@ -112,7 +156,15 @@ export class SessionAuth {
     };
   }
 
-  /** The auth's work for one request, done once; a Response when the request is refused. */
+  /**
+   * The auth's work for one request, done once (what `middleware()` runs); a Response when the request is
+   * refused. For handlers of your own that cannot take a middleware.
+   *
+   * @example
+   * ```ts
+   * app.post("/api/thing", async (c) => (await auth.prepare(c)) ?? c.json({ user: getSessionUser(c) }));
+   * ```
+   */
   async prepare(c: Context): Promise<Response | undefined> {
     const holder = c as unknown as { [STATE]?: { response?: Response } };
     const existing = holder[STATE];
@@ -132,7 +184,15 @@ export class SessionAuth {
     return undefined;
   }
 
-  /** The user of the request's session cookies (one query however many), when live and passing the rules. */
+  /**
+   * The user of the request's session cookies (one query however many), when live and passing the rules.
+   * `middleware()` already puts it in `c.get("sessionUser")`; this asks again.
+   *
+   * @example
+   * ```ts
+   * const user = await auth.resolveUser(c); // User | null
+   * ```
+   */
   async resolveUser(c: Context): Promise<User | null> {
     const session = await this.store.lookupFirst(sessionTokens(c, this.cookieName));
     if (!session) return null;
@@ -140,27 +200,73 @@ export class SessionAuth {
     return this.allows(user) ? user : null;
   }
 
-  /** Whether cookies get `Secure` on this request. */
+  /**
+   * Whether cookies get `Secure` on this request (as `secure` and `trustProxy` say): for cookies of your own.
+   *
+   * @example
+   * ```ts
+   * setCookie(c, "theme", "dark", { secure: auth.isSecure(c), sameSite: "Lax" });
+   * ```
+   */
   isSecure(c: Context): boolean {
     return this.deployment.isSecure(c);
   }
 
+  /**
+   * The path the session cookies are set for on this request (`cookiePath`, default `/`).
+   *
+   * @example
+   * ```ts
+   * auth.cookiePath(c); // "/" unless options.cookiePath says otherwise
+   * ```
+   */
   cookiePath(c: Context): string {
     const path = this.options.cookiePath;
     return (typeof path === "function" ? path(c) : path) || "/";
   }
 
-  /** The address the rate limit counts (see `trustProxy` and `clientAddress`). */
+  /**
+   * The address the rate limit counts (see `trustProxy` and `clientAddress`): the client behind any trusted
+   * proxies. Use it to log or limit by client yourself.
+   *
+   * @example
+   * ```ts
+   * console.log(`login from ${auth.clientAddress(c)}`);
+   * ```
+   */
   clientAddress(c: Context): string {
     return this.deployment.clientAddress(c);
   }
 
-  /** `middleware()` for Express-style apps: sets `req.sessionUser` and `req.csrfToken` (and `res.locals`). */
+  /**
+   * `middleware()` for Express-style apps: sets `req.sessionUser` and `req.csrfToken` (and `res.locals`).
+   * Mount it after the body parsers.
+   *
+   * @example
+   * ```ts
+   * const app = express();
+   * app.use(express.urlencoded({ extended: false }), express.json());
+   * app.use(auth.nodeMiddleware());
+   * app.get("/", (req, res) => {
+   *   const user = (req as NodeRequest).sessionUser; // typed; res.locals.sessionUser holds it too
+   *   res.send(user ? `Hi ${user.username}` : "Hi");
+   * });
+   * ```
+   */
   nodeMiddleware(): NodeMiddleware {
     return nodeHandler(this, null);
   }
 
-  /** `guard(rules)` for Express-style apps: 401 / redirect to `loginUrl`, 403, or on to the next handler. */
+  /**
+   * `guard(rules)` for Express-style apps: 401 / redirect to `loginUrl`, 403, or on to the next handler.
+   *
+   * @example
+   * ```ts
+   * const app = express();
+   * app.get("/private", auth.nodeGuard(), (req, res) => res.send(`Hello ${(req as NodeRequest).sessionUser!.username}`));
+   * app.get("/staff", auth.nodeGuard({ adminOnly: true }), (req, res) => res.send("staff"));
+   * ```
+   */
   nodeGuard(rules: AccessRules = {}): NodeMiddleware {
     return nodeHandler(this, rules);
   }
@@ -169,7 +275,17 @@ export class SessionAuth {
    * Checks a username and password under the rate limit and the access rules; on success ends the
    * browser's previous session, starts a new one and sets the cookies. Every refusal but the rate limit
    * and a busy server has the same message, whether the username exists, the password is wrong or the
-   * account may not log in.
+   * account may not log in. For a login form of your own (`routes()` has one).
+   *
+   * @example
+   * ```ts
+   * app.post("/signin", async (c) => {
+   *   const form = await c.req.parseBody();
+   *   const result = await auth.login(c, form.username, form.password);
+   *   if (!result.ok) return c.text(result.message, result.status);
+   *   return c.redirect("/");
+   * });
+   * ```
    */
   async login(c: Context, username: unknown, password: unknown): Promise<LoginResult> {
     const result = await authenticate(this, c, username, password);
@@ -180,7 +296,16 @@ export class SessionAuth {
     return result;
   }
 
-  /** Starts a session for a user id and sets the session cookie and a fresh CSRF token; returns the token. */
+  /**
+   * Starts a session for a user id and sets the session cookie and a fresh CSRF token; returns the token.
+   * For logins that do not use a password (e.g. right after sign-up, or after single sign-on).
+   *
+   * @example
+   * ```ts
+   * const user = await BaseUser.createUser({ username: "erin", password: "erin-s3cret", active: true });
+   * await auth.startSession(c, user.id);
+   * ```
+   */
   async startSession(c: Context, userId: number): Promise<string> {
     const session = await this.store.create(userId);
     setCookie(c, this.cookieName, session.token, {
@@ -194,7 +319,17 @@ export class SessionAuth {
     return session.token;
   }
 
-  /** Ends the request's session server-side, clears the cookie and rotates the CSRF token. */
+  /**
+   * Ends the request's session server-side, clears the cookie and rotates the CSRF token.
+   *
+   * @example
+   * ```ts
+   * app.post("/signout", async (c) => {
+   *   await auth.logout(c);
+   *   return c.redirect("/");
+   * });
+   * ```
+   */
   async logout(c: Context): Promise<void> {
     await this.endSession(c);
     setCookie(c, this.cookieName, "", {
@@ -213,12 +348,28 @@ export class SessionAuth {
     for (const token of sessionTokens(c, this.cookieName)) await this.store.remove(token);
   }
 
+  /**
+   * The response for a refusal: the `deny` option's, else the message as plain text or JSON. Use it to
+   * refuse in your own handlers the way the guard does.
+   *
+   * @example
+   * ```ts
+   * if (!getSessionUser(c)?.superuser) return auth.refuse(c, 403, "Superusers only.", "forbidden");
+   * ```
+   */
   async refuse(c: Context, status: DenyStatus, message: string, reason: DenyReason): Promise<Response> {
     if (this.options.deny) return this.options.deny(c, status, message, reason);
     return wantsJson(c) ? c.json({ error: message }, status) : c.text(message, status);
   }
 
-  /** Not logged in: a redirect to `loginUrl` for a browser's GET, else 401. */
+  /**
+   * Not logged in: a redirect to `loginUrl` for a browser's GET, else 401.
+   *
+   * @example
+   * ```ts
+   * if (!getSessionUser(c)) return auth.unauthenticated(c);
+   * ```
+   */
   unauthenticated(c: Context): Promise<Response> | Response {
     const loginUrl = this.loginUrl(c);
     const accept = c.req.header("accept") ?? "";
@@ -229,17 +380,42 @@ export class SessionAuth {
     return this.refuse(c, 401, AUTH_REQUIRED_MESSAGE, "unauthenticated");
   }
 
+  /**
+   * Where browsers that are not logged in are sent on this request (`loginUrl`), or undefined.
+   *
+   * @example
+   * ```ts
+   * const href = auth.loginUrl(c) ?? "/login";
+   * ```
+   */
   loginUrl(c: Context): string | undefined {
     return typeof this.options.loginUrl === "function" ? this.options.loginUrl(c) : this.options.loginUrl;
   }
 
-  /** `GET /login`, `POST /login` (form or JSON: `username`, `password`, optional `next`) and `POST /logout`. */
+  /**
+   * `GET /login`, `POST /login` (form or JSON: `username`, `password`, optional `next`) and `POST /logout`,
+   * as a Hono app to mount where you like.
+   *
+   * @example
+   * ```ts
+   * app.route("/auth", auth.routes());                             // Hono
+   * expressApp.use("/auth", getRequestListener(auth.routes().fetch)); // Express, before body parsers
+   * ```
+   */
   routes(): Hono {
     return loginRoutes(this);
   }
 }
 
-/** Session authentication with piccolo_api's defaults (see `SessionAuthOptions`). */
+/**
+ * Session authentication with piccolo_api's defaults (see `SessionAuthOptions`): only active admin
+ * users log in unless `adminOnly: false`, a rate limit counted in the database, CSRF protection.
+ *
+ * @example
+ * ```ts
+ * const auth = createSessionAuth({ userClass: AppUser, adminOnly: false, loginUrl: "/auth/login", redirectTo: "/private" });
+ * ```
+ */
 export function createSessionAuth(options: SessionAuthOptions = {}): SessionAuth {
   return new SessionAuth(options);
 }

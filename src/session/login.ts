@@ -4,6 +4,9 @@ import type { SessionAuth } from "./auth.js";
 import type { AttemptTicket } from "./rate-limit.js";
 import { BUSY_MESSAGE, isBusy, LOGIN_FAILED_MESSAGE, rateLimitedMessage } from "./request-state.js";
 
+/**
+ * What `SessionAuth.login` answers: the user, or the status and message to show (with the seconds to wait for 429 and 503).
+ */
 export type LoginResult =
   | { ok: true; user: User }
   | { ok: false; status: 401 | 429 | 503; message: string; retryAfter?: number };
@@ -46,7 +49,20 @@ export async function authenticate(auth: SessionAuth, c: Context, username: unkn
 
 /**
  * Checks the logged-in user's current password (a password change form) under the same rate limit as
- * logins, so a stolen session cannot guess it quickly: true, or the refusal to show.
+ * logins, so a stolen session cannot guess it quickly: `{ ok: true }`, or the refusal to show (400 for
+ * a wrong password, 429 or 503 with `retryAfter`).
+ *
+ * @example
+ * ```ts
+ * app.post("/account/password", auth.guard(), async (c) => {
+ *   const user = getSessionUser(c)!;
+ *   const form = await c.req.parseBody();
+ *   const check = await checkCurrentPassword(auth, c, user, form.current);
+ *   if (!check.ok) return c.text(check.message ?? "The current password is wrong.", check.status);
+ *   await BaseUser.updatePassword(user.id, String(form.password)); // ends every session, this one too
+ *   return c.redirect("/auth/login");
+ * });
+ * ```
  */
 export async function checkCurrentPassword(
   auth: SessionAuth,

@@ -4,13 +4,23 @@ import type { User } from "../user/user-row.js";
 import type { AccessRules, SessionAuth } from "./auth.js";
 import { FORBIDDEN_MESSAGE, getCsrfToken, getSessionUser } from "./request-state.js";
 
-/** A Node request as Express and similar frameworks hand it on (`body` when a body parser ran). */
+/**
+ * A Node request as Express and similar frameworks hand it on (`body` when a body parser ran), with
+ * `sessionUser` and `csrfToken` once `nodeMiddleware()` ran.
+ */
 export type NodeRequest = IncomingMessage & {
+  /** The URL before a mount stripped its prefix (Express). */
   originalUrl?: string;
+  /** The parsed body, when a body parser ran (Express's `req.body`). */
   body?: unknown;
+  /** The logged-in user (passing the auth's rules), or null; set by `nodeMiddleware()`. */
   sessionUser?: User | null;
+  /** The CSRF token for forms on this request; set by `nodeMiddleware()`. */
   csrfToken?: string;
 };
+/**
+ * A Node response, with Express's `res.locals` (where `nodeMiddleware()` also puts `sessionUser` and `csrfToken`).
+ */
 export type NodeResponse = ServerResponse & { locals?: Record<string, unknown> };
 /** Express/Connect-style middleware. */
 export type NodeMiddleware = (req: NodeRequest, res: NodeResponse, next: (error?: unknown) => void) => void;
@@ -101,7 +111,14 @@ type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
 /**
  * A fetch handler that answers HEAD as GET without a body. Under @hono/node-server 1.19 (whose
  * lightweight Response replaces the global one) Hono's own HEAD handling throws for many responses, so
- * every HEAD request would be a 500; `piccolo admin` serves through this.
+ * every HEAD request would be a 500; `piccolo admin` serves through this. Wrap your own Hono app the same
+ * way when you serve it with @hono/node-server.
+ *
+ * @example
+ * ```ts
+ * import { serve } from "@hono/node-server";
+ * serve({ fetch: headAsGet(app.fetch), port: 3000 });
+ * ```
  */
 export function headAsGet(fetch: Fetch): Fetch {
   return async (request, env) => {

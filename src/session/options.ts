@@ -14,9 +14,12 @@ export interface AccessRules {
   superuserOnly?: boolean;
 }
 
+/** Why a request was refused, as the `deny` option receives it. */
 export type DenyReason = "unauthenticated" | "forbidden" | "csrf" | "rate-limited" | "login-failed" | "busy";
+/** The status of a refusal, as the `deny` option receives it. */
 export type DenyStatus = 401 | 403 | 429 | 503;
 
+/** Options of `createSessionAuth`: the store's, the access rules, the deployment's, and the auth's own. */
 export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, DeploymentOptions {
   /** The user class (a `BaseUser` subclass) that checks passwords and loads users. Default `BaseUser`. */
   userClass?: typeof BaseUser;

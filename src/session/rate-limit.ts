@@ -5,7 +5,15 @@ import { DatabaseAttemptStore } from "./attempt-store-db.js";
 
 const MINUTE = 60_000;
 
-/** The default policy (see the README's Security section). */
+/**
+ * The default policy (see the README's login rate limit section): what `LoginRateLimiter` uses for each
+ * rule you do not set. Start from it to loosen or tighten one rule.
+ *
+ * @example
+ * ```ts
+ * const limiter = new LoginRateLimiter({ pair: { ...DEFAULT_LIMITS.pair, max: 10 } });
+ * ```
+ */
 export const DEFAULT_LIMITS = {
   /** One username from one address: 5 attempts per 15 minutes, then refused until the window ends. */
   pair: { max: 5, window: 15 * MINUTE },
@@ -20,6 +28,7 @@ export const DEFAULT_LIMITS = {
   username: { max: 100, window: 60 * MINUTE, free: 10, step: 1000 },
 } as const satisfies Record<string, AttemptRule>;
 
+/** Options of `LoginRateLimiter`: where attempts are counted and the three rules. */
 export interface LoginRateLimiterOptions {
   /**
    * Where attempts are counted: "database" (default when a database is known: the `login_attempts`
@@ -54,9 +63,22 @@ function digest(text: string): string {
  * limit allows, the rest are refused at once. Three keys (digests, so no username or address is stored):
  * the (username, address) pair, the address, and the username. Only the pair locks out; a username is
  * only slowed down, so failures from one address never lock its owner out from another.
+ *
+ * @example
+ * ```ts
+ * const auth = createSessionAuth({ rateLimiter: new LoginRateLimiter({ store: "database", database: process.env.DATABASE_URL }) });
+ *
+ * // or on its own, around a login of yours:
+ * const limiter = new LoginRateLimiter({ store: "memory" });
+ * const decision = await limiter.begin("bob", "203.0.113.7");
+ * if (!decision.allowed) throw new Error(`try again in ${decision.retryAfter} s`);
+ * if ((await BaseUser.login("bob", "bob-s3cret")) !== null) await decision.ticket.succeeded();
+ * ```
  */
 export class LoginRateLimiter {
+  /** Where attempts are counted. */
   readonly store: AttemptStore;
+  /** The three rules in force, defaults filled in. */
   readonly rules: { pair: AttemptRule; address: AttemptRule; username: AttemptRule };
   private readonly now: () => number;
 
@@ -72,14 +94,39 @@ export class LoginRateLimiter {
     this.now = options.now ?? Date.now;
   }
 
+  /**
+   * The key (a SHA-256 digest, never the name) counting a username's attempts from anywhere: for an
+   * `AttemptStore` of your own or an operator's tool.
+   *
+   * @example
+   * ```ts
+   * LoginRateLimiter.usernameKey("bob"); // "u:<digest>"
+   * ```
+   */
   static usernameKey(username: string): string {
     return `u:${digest(username)}`;
   }
 
+  /**
+   * The key (a digest) counting a client address's attempts, whatever the username.
+   *
+   * @example
+   * ```ts
+   * LoginRateLimiter.addressKey("203.0.113.7"); // "a:<digest>"
+   * ```
+   */
   static addressKey(address: string): string {
     return `a:${digest(address.slice(0, 200))}`;
   }
 
+  /**
+   * The key (a digest) counting one username's attempts from one address: the one that locks out.
+   *
+   * @example
+   * ```ts
+   * LoginRateLimiter.pairKey("bob", "203.0.113.7"); // "p:<digest>"
+   * ```
+   */
   static pairKey(username: string, address: string): string {
     return `p:${digest(`${address.slice(0, 200)}\0${username}`)}`;
   }
@@ -87,7 +134,14 @@ export class LoginRateLimiter {
   /**
    * Counts one attempt for `username` from `address`, or refuses it (nothing counted) with the seconds
    * to wait. The pair is counted first, so a refused attempt never uses up the address's or the
-   * username's allowance; a key that refuses gives back what the keys before it took.
+   * username's allowance; a key that refuses gives back what the keys before it took. Call
+   * `ticket.succeeded()` after a right password so a successful login costs nothing.
+   *
+   * @example
+   * ```ts
+   * const decision = await limiter.begin(username, clientAddress);
+   * if (!decision.allowed) return c.text("Too many attempts", 429, { "Retry-After": String(decision.retryAfter) });
+   * ```
    */
   async begin(username: string, address: string): Promise<AttemptDecision> {
     const buckets: LimitedBucket[] = [
@@ -113,7 +167,14 @@ export class LoginRateLimiter {
     };
   }
 
-  /** Forgets every count (tests, or an operator after an incident). */
+  /**
+   * Forgets every count (tests, or an operator after an incident).
+   *
+   * @example
+   * ```ts
+   * await limiter.clear();
+   * ```
+   */
   clear(): Promise<void> {
     return this.store.clear();
   }

@@ -9,21 +9,60 @@ export interface SessionVariables {
   /** The CSRF token to put into forms (`csrftoken` field) or the `X-CSRFToken` header. */
   csrfToken: string;
 }
+/** Hono `Env` typing what the session middleware sets: `new Hono<SessionEnv>()` types `c.get("sessionUser")`. */
 export interface SessionEnv {
+  /** The context variables the middleware sets. */
   Variables: SessionVariables;
 }
 
-/** The logged-in user on this request (after the session middleware ran), or null. */
+/**
+ * The logged-in user on this request (after the session middleware ran), or null. Typed, on any Hono
+ * app (no `SessionEnv` needed).
+ *
+ * @example
+ * ```ts
+ * app.get("/", auth.middleware(), (c) => c.text(getSessionUser(c)?.username ?? "anonymous"));
+ * ```
+ */
 export function getSessionUser(c: Context): User | null {
   return ((c as Context<SessionEnv>).get("sessionUser") as User | null | undefined) ?? null;
 }
 
-/** The CSRF token for forms on this request (after the session middleware ran). */
+/**
+ * The CSRF token for forms on this request (after the session middleware ran): every form that posts
+ * must send it, as the `csrftoken` field.
+ *
+ * @example
+ * ```ts
+ * app.get("/settings", auth.guard(), (c) =>
+ *   c.html(`<form method="post"><input type="hidden" name="csrftoken" value="${getCsrfToken(c)}">…</form>`));
+ * ```
+ */
 export function getCsrfToken(c: Context): string {
   return ((c as Context<SessionEnv>).get("csrfToken") as string | undefined) ?? "";
 }
 
+/**
+ * The one message of every refused login (unknown user, wrong password, or an account that may not log
+ * in here), so the answer does not tell which. Compare with it, or show it in a login form of your own.
+ *
+ * @example
+ * ```ts
+ * const result = await auth.login(c, username, password);
+ * if (!result.ok && result.message === LOGIN_FAILED_MESSAGE) console.log("wrong username or password");
+ * ```
+ */
 export const LOGIN_FAILED_MESSAGE = "Login failed: the username or password is wrong, or this account may not log in here.";
+/**
+ * The message of a request refused by the CSRF check (403): to recognise it in a `deny` handler or a test.
+ *
+ * @example
+ * ```ts
+ * const auth = createSessionAuth({
+ *   deny: (c, status, message, reason) => reason === "csrf" ? c.html("<p>Reload the page and try again.</p>", 403) : c.text(message, status),
+ * });
+ * ```
+ */
 export const CSRF_FAILED_MESSAGE = "CSRF check failed: reload the page and try again.";
 export const AUTH_REQUIRED_MESSAGE = "Please log in.";
 export const FORBIDDEN_MESSAGE = "You do not have permission to do this.";

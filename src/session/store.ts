@@ -9,6 +9,7 @@ export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 
+/** Options of `SessionStore` (durations in milliseconds); `createSessionAuth` takes them too. */
 export interface SessionStoreOptions {
   /** The database holding `sessions`: an open `Database`, a URL/path, or unset for the resolution order. */
   database?: string | Database;
@@ -27,26 +28,50 @@ export interface SessionStoreOptions {
 
 /** A newly created session. `token` is the only copy of the secret: it goes into the cookie and nowhere else. */
 export interface NewSession {
+  /** The secret for the cookie: 43 URL-safe characters. */
   token: string;
+  /** Whose session it is. */
   userId: number;
+  /** When it ends unless used. */
   expiryDate: Date;
+  /** When it ends however much it is used. */
   maxExpiryDate: Date;
 }
 
 /** A stored session as `resolve` sees it (the token itself is never stored). */
 export interface SessionInfo {
+  /** The session row's id. */
   id: number;
+  /** Whose session it is. */
   userId: number;
+  /** When it ends unless used (after any extension by this lookup). */
   expiryDate: Date;
+  /** When it ends however much it is used. */
   maxExpiryDate: Date;
 }
 
-/** 32 random bytes, URL-safe base64 without padding (43 characters), like Python's `secrets.token_urlsafe(32)`. */
+/**
+ * 32 random bytes, URL-safe base64 without padding (43 characters), like Python's `secrets.token_urlsafe(32)`.
+ * `SessionStore.create` makes one for you; use this for other secrets of the same strength.
+ *
+ * @example
+ * ```ts
+ * const token = generateSessionToken(); // e.g. "Jx3…" (43 characters)
+ * ```
+ */
 export function generateSessionToken(): string {
   return randomBytes(32).toString("base64url");
 }
 
-/** What the `token` column holds: the SHA-256 digest of the token, 64 lowercase hex characters. */
+/**
+ * What the `token` column holds: the SHA-256 digest of the token, 64 lowercase hex characters. To find a
+ * session row by its token in queries of your own (the table never holds the token itself).
+ *
+ * @example
+ * ```ts
+ * const row = await db.kysely.selectFrom("sessions").selectAll().where("token", "=", digestSessionToken(token)).executeTakeFirst();
+ * ```
+ */
 export function digestSessionToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
 }
@@ -64,11 +89,26 @@ function positiveDuration(value: number | undefined, fallback: number, name: str
 /**
  * Sessions in piccolo_api's `sessions` table, keyed by a SHA-256 digest of the token: a leaked table holds
  * no usable login. Tokens made by Python's piccolo_api (stored as is) therefore do not resolve here; users
- * simply log in again.
+ * simply log in again. Use it directly for sessions outside Hono/Express (`SessionAuth` uses one).
+ *
+ * @example
+ * ```ts
+ * import { BaseUser, SessionStore } from "piccolo-ts";
+ *
+ * const store = new SessionStore({ expiry: 60 * 60_000, maxExpiry: 7 * 24 * 60 * 60_000 });
+ * const userId = await BaseUser.login("bob", "bob-s3cret");
+ * if (userId !== null) {
+ *   const { token } = await store.create(userId); // give `token` to the client
+ *   await store.resolve(token);                   // userId, or null once expired or removed
+ * }
+ * ```
  */
 export class SessionStore {
+  /** How long a new session lives without use, in milliseconds. */
   readonly expiry: number;
+  /** The hard limit after creation, in milliseconds. */
   readonly maxExpiry: number;
+  /** How much later a session's expiry moves when used near its end, in milliseconds (0: never). */
   readonly extension: number;
   private readonly databaseOption: string | Database | undefined;
   private readonly now: () => Date;
@@ -84,11 +124,26 @@ export class SessionStore {
     this.now = options.now ?? (() => new Date());
   }
 
+  /**
+   * The database the sessions are in.
+   *
+   * @example
+   * ```ts
+   * const db = await store.database();
+   * ```
+   */
   database(): Promise<Database> {
     return useDatabase(this.databaseOption);
   }
 
-  /** Starts a session for a user id and returns its token (only its digest is stored). */
+  /**
+   * Starts a session for a user id and returns its token (only its digest is stored).
+   *
+   * @example
+   * ```ts
+   * const { token, expiryDate } = await store.create(userId);
+   * ```
+   */
   async create(userId: number): Promise<NewSession> {
     if (!Number.isSafeInteger(userId)) throw new ValidationError("A session needs a user id.", "userId");
     const token = generateSessionToken();
@@ -113,20 +168,40 @@ export class SessionStore {
   /**
    * The user id of a live session, or null. A session is live while now is before both its expiry and its
    * max expiry; a dead one found here is deleted. A live one with less than `extension` left is extended by
-   * `extension`, never past its max expiry.
+   * `extension`, never past its max expiry. Anything that is not a well-formed token answers null, no query.
+   *
+   * @example
+   * ```ts
+   * const userId = await store.resolve(cookieValue);
+   * const user = userId === null ? null : await BaseUser.getUser(userId);
+   * ```
    */
   async resolve(token: unknown): Promise<number | null> {
     return (await this.lookup(token))?.userId ?? null;
   }
 
-  /** Like `resolve`, with the session's dates (after any extension). */
+  /**
+   * Like `resolve`, with the session's dates (after any extension).
+   *
+   * @example
+   * ```ts
+   * const session = await store.lookup(token);
+   * if (session) console.log(`expires at ${session.expiryDate.toISOString()}`);
+   * ```
+   */
   async lookup(token: unknown): Promise<SessionInfo | null> {
     return this.lookupFirst([token]);
   }
 
   /**
    * The first of `tokens` (in their order) naming a live session, found with ONE query whatever their
-   * number; dead sessions among them are deleted, the live one is extended as `lookup` does.
+   * number; dead sessions among them are deleted, the live one is extended as `lookup` does. For requests
+   * that carry several cookies of the same name (different paths).
+   *
+   * @example
+   * ```ts
+   * const session = await store.lookupFirst(["tokenFromAdminPath", "tokenFromRoot"]);
+   * ```
    */
   async lookupFirst(tokens: readonly unknown[]): Promise<SessionInfo | null> {
     const wellFormed = tokens.filter((token): token is string => typeof token === "string" && TOKEN_PATTERN.test(token));
@@ -171,7 +246,14 @@ export class SessionStore {
     });
   }
 
-  /** Ends one session (logout). Unknown tokens are ignored. */
+  /**
+   * Ends one session (logout). Unknown tokens are ignored.
+   *
+   * @example
+   * ```ts
+   * await store.remove(token);
+   * ```
+   */
   async remove(token: unknown): Promise<void> {
     if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return;
     const db = await this.database();
@@ -180,7 +262,14 @@ export class SessionStore {
     );
   }
 
-  /** Ends every session of a user (password change, deactivation). Returns how many there were. */
+  /**
+   * Ends every session of a user (password change, deactivation). Returns how many there were.
+   *
+   * @example
+   * ```ts
+   * const ended = await store.removeAllForUser(userId); // "log out everywhere"
+   * ```
+   */
   async removeAllForUser(userId: number): Promise<number> {
     const db = await this.database();
     const result = await this.run(db, () =>
@@ -189,7 +278,15 @@ export class SessionStore {
     return Number(result.numDeletedRows);
   }
 
-  /** Deletes sessions past their expiry or max expiry (housekeeping; `resolve` never accepts them anyway). */
+  /**
+   * Deletes sessions past their expiry or max expiry (housekeeping; `resolve` never accepts them anyway).
+   * Returns how many. Run it now and then, e.g. hourly.
+   *
+   * @example
+   * ```ts
+   * setInterval(() => void store.removeExpired(), 60 * 60_000).unref();
+   * ```
+   */
   async removeExpired(): Promise<number> {
     const now = toStoredTimestamp(this.now());
     const db = await this.database();
@@ -202,7 +299,14 @@ export class SessionStore {
     return Number(result.numDeletedRows);
   }
 
-  /** How many sessions a user has (live or not yet cleaned up). */
+  /**
+   * How many sessions a user has (live or not yet cleaned up).
+   *
+   * @example
+   * ```ts
+   * const open = await store.countForUser(userId);
+   * ```
+   */
   async countForUser(userId: number): Promise<number> {
     const db = await this.database();
     const row = await this.run(db, () =>

@@ -14,23 +14,37 @@ import { validatePassword, validateUserRef } from "./validation.js";
 
 export type { UserRef } from "./find-user.js";
 
+/**
+ * What `createUser` takes: a username and password (checked against the class's rules) and, optionally, the other columns.
+ */
 export interface CreateUserInput {
+  /** Unique; at most `maxUsernameLength` characters, no control or invisible characters. */
   username: string;
+  /** The plain password (never a hash): hashed with PBKDF2 before it is stored. */
   password: string;
+  /** Unique when given (Piccolo stores `""` for none, and two users without one collide). */
   email?: string;
+  /** The user's first name (optional). */
   firstName?: string | null;
+  /** The user's last name (optional). */
   lastName?: string | null;
   /** Piccolo's defaults: every flag false. */
   active?: boolean;
+  /** May use the admin. */
   admin?: boolean;
+  /** May change other users in the admin. */
   superuser?: boolean;
 }
 
+/** A username (or, with `loginWithEmail`, an email) and password, as a login form sends them. */
 export interface LoginCredentials {
+  /** The username, or an email when the class has `loginWithEmail`. */
   username: string;
+  /** The password as typed. */
   password: string;
 }
 
+/** Options of `BaseUser.login`. */
 export interface LoginOptions {
   /**
    * Who may log in here (e.g. only active admins): when it returns false for a user whose password was
@@ -39,9 +53,13 @@ export interface LoginOptions {
   allow?: (user: User) => boolean;
 }
 
+/** The flags `changePermissions` sets; those left out keep their value. */
 export interface Permissions {
+  /** May use the admin (clearing it ends the user's sessions). */
   admin?: boolean;
+  /** May change other users in the admin. */
   superuser?: boolean;
+  /** May log in through the session layer (clearing it ends the user's sessions). */
   active?: boolean;
 }
 
@@ -51,20 +69,29 @@ export interface GuardOptions {
   keepOneAdminSuperuser?: boolean;
 }
 
+/** The fields `updateProfile` changes (with `createUser`'s rules); those left out keep their value. */
 export interface ProfileChanges {
+  /** A new username (unique). */
   username?: string;
+  /** A new email (unique). */
   email?: string;
+  /** A new first name, or null to clear it. */
   firstName?: string | null;
+  /** A new last name, or null to clear it. */
   lastName?: string | null;
 }
 
 /** Users whose flags have these values (each optional; combined with AND). */
 export interface UserFilter {
+  /** Only active (true) or inactive (false) users. */
   active?: boolean;
+  /** Only admins (true) or non-admins (false). */
   admin?: boolean;
+  /** Only superusers (true) or the others (false). */
   superuser?: boolean;
 }
 
+/** A page of `listUsers`: size, position, order, a search and flag filters. */
 export interface ListUsersOptions {
   /** Rows per page, > 0 (default 20). */
   limit?: number;
@@ -74,12 +101,15 @@ export interface ListUsersOptions {
   orderBy?: string;
   /** Case-insensitive substring of username, email, first or last name. */
   search?: string;
+  /** Only users whose flags have these values. */
   filter?: UserFilter;
 }
 
 /** A user whose stored password needs attention: not a hash at all, or fewer iterations than required. */
 export interface PasswordProblem {
+  /** The user's id. */
   id: number;
+  /** The user's username. */
   username: string;
   /** `legacy`: another system's hash (imported), replaced by a Piccolo hash at the next login. */
   problem: "malformed" | "weak" | "legacy";
@@ -89,23 +119,45 @@ export interface PasswordProblem {
   format?: string;
 }
 
+/** Where `BaseUser.logger` sends warnings (a console, pino, winston… all fit). */
 export interface UserLogger {
+  /** Receives one warning; it names user ids, never passwords or hashes. */
   warn(message: string): void;
 }
 
 /**
- * Piccolo's `BaseUser`: create, authenticate and manage the users in `piccolo_user`.
+ * Piccolo's `BaseUser`: create, authenticate and manage the users in `piccolo_user`, sharing the table,
+ * hash format and migrations with Python Piccolo.
  *
  * Every method is static, and reads its settings from `this`, so a subclass customises them:
  * `class AppUser extends BaseUser { static minPasswordLength = 10 }`. The work itself lives in one
  * module per job beside this file (login.ts, create-user.ts, manage-users.ts, list-users.ts, …).
+ *
+ * @example
+ * ```ts
+ * import { BaseUser, migrateForwards } from "piccolo-ts";
+ *
+ * await migrateForwards("user");
+ * const bob = await BaseUser.createUser({ username: "bob", password: "bob-s3cret", active: true });
+ * const id = await BaseUser.login("bob", "bob-s3cret"); // bob.id, or null for a wrong password
+ * await BaseUser.close();
+ *
+ * class AppUser extends BaseUser {
+ *   static override minPasswordLength = 10;
+ *   static override database = process.env.DATABASE_URL;
+ * }
+ * ```
  */
 export class BaseUser {
+  /** The user table; a subclass may use another (create it with `migrateForwards(createUserApp(name))`). */
   static tableName = "piccolo_user";
   /** piccolo_api's sessions table, whose rows end when a password changes or a user is deactivated. */
   static readonly sessionsTable = SESSIONS_TABLE;
+  /** Shortest password accepted by `createUser` and `updatePassword` (Piccolo: 6). */
   static minPasswordLength = 6;
+  /** Longest password accepted (Piccolo: 128); a longer one at login answers null without hashing. */
   static maxPasswordLength = 128;
+  /** Longest username accepted (Piccolo's column is `varchar(100)`). */
   static maxUsernameLength = 100;
   /** PBKDF2 iterations for new hashes; older hashes are upgraded on the next successful login. */
   static iterations = DEFAULT_ITERATIONS;
@@ -124,17 +176,49 @@ export class BaseUser {
   /** Where login warnings go (they name user ids, never values). */
   static logger: UserLogger = { warn: (message) => console.warn(`piccolo-ts: ${message}`) };
 
-  /** The open database this class uses. */
+  /**
+   * The open database this class uses (its `database`, else the resolution order): for queries of your
+   * own next to the user table.
+   *
+   * @example
+   * ```ts
+   * const db = await BaseUser.getDatabase();
+   * const newest = await db.kysely.selectFrom(BaseUser.tableName).select(["id", "username"]).orderBy("id", "desc").limit(5).execute();
+   * ```
+   */
   static getDatabase(): Promise<Database> {
     return useDatabase(this.database);
   }
 
-  /** Checks a password against this class's rules, throwing `ValidationError` with Piccolo's messages. */
+  /**
+   * Checks a password against this class's rules, throwing `ValidationError` with Piccolo's messages:
+   * to check a form field before doing anything else with it.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   AppUser.validatePassword(form.get("password"));
+   * } catch (error) {
+   *   if (error instanceof ValidationError) console.log(error.message); // "The password is too short. (min 10)"
+   * }
+   * ```
+   */
   static validatePassword(password: unknown): asserts password is string {
     validatePassword(password, this);
   }
 
-  /** Validates (Piccolo's rules and messages), hashes and inserts; a taken username or email is a `UserExistsError`. */
+  /**
+   * Validates (Piccolo's rules and messages), hashes and inserts; a taken username or email is a
+   * `UserExistsError`. Returns the stored user, without its password.
+   *
+   * @example
+   * ```ts
+   * const carol = await BaseUser.createUser({
+   *   username: "carol", password: "abc123", email: "carol@example.com", active: true, admin: true,
+   * });
+   * carol.id; // the new row's id
+   * ```
+   */
   static createUser(input: CreateUserInput): Promise<User> {
     return createUser(this, input);
   }
@@ -143,6 +227,13 @@ export class BaseUser {
    * The user's id when the password is right, else null. Costs one password hash whether or not the
    * username exists; sets `last_login` and upgrades a hash made with another iteration count.
    * Inactive users authenticate too, as in Piccolo, unless `options.allow` says otherwise.
+   *
+   * @example
+   * ```ts
+   * const id = await BaseUser.login("carol", "abc123");                     // carol's id, or null
+   * await BaseUser.login({ username: "carol", password: "nope" });          // null
+   * await BaseUser.login("carol", "abc123", { allow: (user) => user.active && user.admin }); // admins only
+   * ```
    */
   static login(credentials: LoginCredentials, options?: LoginOptions): Promise<number | null>;
   static login(username: string, password: string, options?: LoginOptions): Promise<number | null>;
@@ -158,36 +249,93 @@ export class BaseUser {
     return login(this, usernameOrCredentials, passwordOrOptions, maybeOptions);
   }
 
-  /** Sets a new password for a user given by id or username and ends their sessions; `UserNotFoundError` when there is none. */
+  /**
+   * Sets a new password for a user given by id or username and ends their sessions; `UserNotFoundError`
+   * when there is none. The password is checked against the class's rules first.
+   *
+   * @example
+   * ```ts
+   * await BaseUser.updatePassword("carol", "n3w-secret"); // by username…
+   * await BaseUser.updatePassword(42, "n3w-secret");      // …or by id
+   * ```
+   */
   static updatePassword(user: UserRef, password: string): Promise<void> {
     return updatePassword(this, user, password);
   }
 
-  /** Sets any of `admin`, `superuser`, `active` (one transaction); clearing `active` or `admin` ends the user's sessions. */
+  /**
+   * Sets any of `admin`, `superuser`, `active` (one transaction); clearing `active` or `admin` ends the
+   * user's sessions. Returns the user as stored.
+   *
+   * @example
+   * ```ts
+   * await BaseUser.changePermissions("carol", { superuser: true });
+   * await BaseUser.changePermissions("dave", { active: false }, { keepOneAdminSuperuser: true }); // logs dave out
+   * ```
+   */
   static changePermissions(user: UserRef, permissions: Permissions, options?: GuardOptions): Promise<User> {
     return changePermissions(this, user, permissions, options);
   }
 
-  /** Deletes a user and their sessions (one transaction); `UserNotFoundError` when there is none. */
+  /**
+   * Deletes a user and their sessions (one transaction); `UserNotFoundError` when there is none.
+   *
+   * @example
+   * ```ts
+   * await BaseUser.deleteUser("dave", { keepOneAdminSuperuser: true });
+   * ```
+   */
   static deleteUser(user: UserRef, options?: GuardOptions): Promise<void> {
     return deleteUser(this, user, options);
   }
 
-  /** Changes username, email, first or last name with `createUser`'s rules; returns the stored user. */
+  /**
+   * Changes username, email, first or last name with `createUser`'s rules; returns the stored user.
+   *
+   * @example
+   * ```ts
+   * const carol = await BaseUser.updateProfile("carol", { email: "carol@example.org", lastName: "Smith" });
+   * ```
+   */
   static updateProfile(user: UserRef, changes: ProfileChanges): Promise<User> {
     return updateProfile(this, user, changes);
   }
 
-  /** A page of users, never with their passwords. Piccolo's rules: limit and page > 0, any column but password. */
+  /**
+   * A page of users, never with their passwords. Piccolo's rules: limit and page > 0, any column but password.
+   *
+   * @example
+   * ```ts
+   * const page = await BaseUser.listUsers({ limit: 20, page: 1, orderBy: "-last_login" });
+   * const admins = await BaseUser.listUsers({ search: "smith", filter: { admin: true, active: true } });
+   * ```
+   */
   static listUsers(options?: ListUsersOptions | null): Promise<User[]> {
     return listUsers(this, options);
   }
 
+  /**
+   * How many users match a search and filter (as `listUsers` takes them): to show "page 1 of n".
+   *
+   * @example
+   * ```ts
+   * const total = await BaseUser.countUsers({ filter: { active: true } });
+   * const pages = Math.ceil(total / 20);
+   * ```
+   */
   static countUsers(options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
     return countUsers(this, options);
   }
 
-  /** The user with this id or username, or null. */
+  /**
+   * The user with this id or username, or null.
+   *
+   * @example
+   * ```ts
+   * const carol = await BaseUser.getUser("carol"); // or getUser(42)
+   * if (carol?.superuser) console.log(`${carol.username} is a superuser`);
+   * ```
+   */
   static async getUser(user: UserRef): Promise<User | null> {
     const ref = validateUserRef(user);
     const database = await this.getDatabase();
@@ -197,27 +345,71 @@ export class BaseUser {
     });
   }
 
-  /** Users whose stored password is malformed or weaker than this class's: ids and usernames, never values. */
+  /**
+   * Users whose stored password is malformed or weaker than this class's: ids and usernames, never
+   * values. Run it after a bulk update or an import, or before raising `iterations`.
+   *
+   * @example
+   * ```ts
+   * for (const { username, problem } of await BaseUser.checkPasswords()) {
+   *   console.log(`${username}: ${problem}`); // "malformed", "weak" or "legacy"
+   * }
+   * ```
+   */
   static checkPasswords(options?: { batchSize?: number } | null): Promise<PasswordProblem[]> {
     return checkPasswords(this, options);
   }
 
-  /** `createUser` without `await`, on any engine (a worker thread does the work). */
+  /**
+   * `createUser` without `await`, on any engine (a worker thread does the work while this thread waits):
+   * for synchronous code, such as a CommonJS seed script's top level.
+   *
+   * @example
+   * ```ts
+   * const erin = BaseUser.createUserSync({ username: "erin", password: "erin-s3cret" });
+   * ```
+   */
   static createUserSync(input: CreateUserInput): User {
     return callSync<User>(this.syncSettings(), "createUser", [input]);
   }
 
+  /**
+   * `login` without `await` (a worker thread does the work while this thread waits). It blocks the
+   * calling thread for a whole hash: keep it out of servers.
+   *
+   * @example
+   * ```ts
+   * const id = BaseUser.loginSync("erin", "erin-s3cret");        // erin's id, or null
+   * BaseUser.loginSync({ username: "erin", password: "wrong" }); // null
+   * ```
+   */
   static loginSync(credentials: LoginCredentials): number | null;
   static loginSync(username: string, password: string): number | null;
   static loginSync(usernameOrCredentials: string | LoginCredentials, password?: string): number | null {
     return callSync<number | null>(this.syncSettings(), "login", [usernameOrCredentials, password]);
   }
 
+  /**
+   * `updatePassword` without `await` (a worker thread does the work while this thread waits).
+   *
+   * @example
+   * ```ts
+   * BaseUser.updatePasswordSync("erin", "n3w-secret");
+   * ```
+   */
   static updatePasswordSync(user: UserRef, password: string): void {
     callSync<void>(this.syncSettings(), "updatePassword", [user, password]);
   }
 
-  /** Closes every database connection piccolo-ts opened, so a script can end. */
+  /**
+   * Closes every database connection piccolo-ts opened, so a script can end.
+   *
+   * @example
+   * ```ts
+   * await BaseUser.login("bob", "bob-s3cret");
+   * await BaseUser.close(); // without it the open pool keeps Node running
+   * ```
+   */
   static async close(): Promise<void> {
     await closeDatabases();
   }

@@ -18,15 +18,19 @@ export interface HashingOptions {
   native?: boolean;
 }
 
+/** How passwords are hashed in this process and how busy the pool is (`hasherInfo()`, `piccolo doctor`). */
 export interface HasherInfo {
   /** "native": the addon (native/); "node-crypto": Node's PBKDF2 (same hashes, about 2.5× the time). */
   implementation: "native" | "node-crypto";
   /** Why the addon is not in use, when it is not. */
   reason?: string;
+  /** Hashes computed at once. */
   threads: number;
   /** The most hashes that may wait for a thread. */
   queueDepth: number;
+  /** Hashes running now. */
   running: number;
+  /** Hashes waiting for a thread now. */
   queued: number;
   /** Hashes this pool has finished since it was configured. */
   completed: number;
@@ -185,7 +189,14 @@ function current(): HashPool {
 
 /**
  * Sets the hash pool's size, queue depth and implementation; hashes already accepted finish on the
- * previous pool. Returns what is now in use.
+ * previous pool. Returns what is now in use. Call it once at start-up when the defaults (a thread per
+ * core, 256 waiting) do not fit, e.g. to leave cores to other work.
+ *
+ * @example
+ * ```ts
+ * const info = configureHashing({ threads: 2, maxQueue: 64 });
+ * console.log(info.implementation); // "native" or "node-crypto"
+ * ```
  */
 export function configureHashing(options: HashingOptions = {}): HasherInfo {
   const next = new HashPool(options);
@@ -194,7 +205,15 @@ export function configureHashing(options: HashingOptions = {}): HasherInfo {
   return next.info();
 }
 
-/** Which PBKDF2 is in use and how the pool is set up (what `piccolo doctor` prints). */
+/**
+ * Which PBKDF2 is in use and how the pool is set up (what `piccolo doctor` prints): for health checks and metrics.
+ *
+ * @example
+ * ```ts
+ * const { implementation, running, queued, queueDepth } = hasherInfo();
+ * console.log(`${implementation}: ${running} running, ${queued}/${queueDepth} queued`);
+ * ```
+ */
 export function hasherInfo(): HasherInfo {
   return current().info();
 }

@@ -6,6 +6,15 @@ import { deriveKey, deriveKeySync } from "./hash-pool.js";
  * bytes written as 32 lowercase hex characters, and that hex *text* is what PBKDF2 gets as salt.
  */
 export const HASH_ALGORITHM = "pbkdf2_sha256";
+/**
+ * PBKDF2 iterations of a new hash, as Piccolo's current default (600 000); `BaseUser.iterations` starts
+ * here. Raise it in a subclass to make hashes stronger; older hashes are upgraded at the next login.
+ *
+ * @example
+ * ```ts
+ * class StrongUser extends BaseUser { static override iterations = DEFAULT_ITERATIONS * 2; }
+ * ```
+ */
 export const DEFAULT_ITERATIONS = 600_000;
 const KEY_LENGTH = 32;
 const DIGEST = "sha256";
@@ -26,7 +35,16 @@ export interface ParsedHash {
 
 const HASH_PATTERN = /^pbkdf2_sha256\$([1-9][0-9]{0,7})\$([^$\s]{1,128})\$([0-9a-f]{64})$/;
 
-/** The parts of a stored value, or null when it is not a well-formed hash (plaintext, truncated, other format). */
+/**
+ * The parts of a stored value, or null when it is not a well-formed hash (plaintext, truncated, other
+ * format). For tools that inspect stored hashes, e.g. to find those made with few iterations.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseStoredHash(storedValue);
+ * if (parsed && parsed.iterations < DEFAULT_ITERATIONS) console.log("weak hash: upgraded at the next login");
+ * ```
+ */
 export function parseStoredHash(stored: unknown): ParsedHash | null {
   if (typeof stored !== "string" || stored.length > 300) return null;
   const match = HASH_PATTERN.exec(stored);
@@ -36,6 +54,16 @@ export function parseStoredHash(stored: unknown): ParsedHash | null {
   return { iterations, salt: match[2]!, key: Buffer.from(match[3]!, "hex") };
 }
 
+/**
+ * True when `stored` is a Piccolo hash (`pbkdf2_sha256$<iterations>$<salt>$<64 hex>`): to refuse a hash
+ * where a password belongs, or to spot plaintext written by a bulk update.
+ *
+ * @example
+ * ```ts
+ * isWellFormedHash(await hashPassword("s3cret")); // true
+ * isWellFormedHash("s3cret");                     // false
+ * ```
+ */
 export function isWellFormedHash(stored: unknown): boolean {
   return parseStoredHash(stored) !== null;
 }
@@ -49,8 +77,15 @@ function format(iterations: number, salt: string, key: Buffer): string {
 }
 
 /**
- * Hashes on the hash pool's threads: the event loop and libuv's pool keep serving while PBKDF2 runs.
- * Rejects with BusyError, before hashing, when the pool's queue is full.
+ * A new Piccolo hash of `password`, the format Python Piccolo stores and checks. Hashes on the hash
+ * pool's threads: the event loop and libuv's pool keep serving while PBKDF2 runs. Rejects with
+ * BusyError, before hashing, when the pool's queue is full. `BaseUser.createUser` does this for you.
+ *
+ * @example
+ * ```ts
+ * const stored = await hashPassword("s3cret");         // "pbkdf2_sha256$600000$<salt>$<hash>"
+ * const quick = await hashPassword("s3cret", 10_000);  // fewer iterations, e.g. for fixtures
+ * ```
  */
 export async function hashPassword(
   password: string,
@@ -60,7 +95,15 @@ export async function hashPassword(
   return format(iterations, salt, await derive(password, salt, iterations));
 }
 
-/** Hashes on the calling thread (blocking it), with the native addon when it is in use. */
+/**
+ * Hashes on the calling thread (blocking it), with the native addon when it is in use: for scripts and
+ * synchronous code, not for servers.
+ *
+ * @example
+ * ```ts
+ * const stored = hashPasswordSync("s3cret");
+ * ```
+ */
 export function hashPasswordSync(password: string, iterations = DEFAULT_ITERATIONS, salt = generateSalt()): string {
   const bytes = Buffer.from(password, "utf8");
   const saltBytes = Buffer.from(salt, "utf8");
@@ -69,8 +112,16 @@ export function hashPasswordSync(password: string, iterations = DEFAULT_ITERATIO
 }
 
 /**
- * True when `password` matches `stored`. A malformed stored value never matches and never throws;
- * it still costs one hash of `fallbackIterations`, so a bad row is not told apart by timing.
+ * True when `password` matches `stored`, compared in constant time. A malformed stored value never
+ * matches and never throws; it still costs one hash of `fallbackIterations`, so a bad row is not told
+ * apart by timing. `BaseUser.login` does this (and more) for you.
+ *
+ * @example
+ * ```ts
+ * const stored = await hashPassword("s3cret");
+ * await verifyPassword("s3cret", stored); // true
+ * await verifyPassword("wrong", stored);  // false
+ * ```
  */
 export async function verifyPassword(
   password: string,

@@ -11,15 +11,20 @@ import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 import { foldedUsernameValues } from "./username-lookup.js";
 import { validateEmail, validateName, validateUsername, type UserLimits } from "./validation.js";
 
+/** The import file's format: CSV with a header row, or JSON Lines (one object per line). */
 export type ImportFormat = "csv" | "jsonl";
 
-/** What the import needs from a BaseUser class. */
+/** What the import needs from a BaseUser class (pass the class itself). */
 export interface ImportTarget extends UserLimits {
+  /** The user table to write to. */
   tableName: string;
+  /** Whether names that differ only in case count as duplicates (and get `username_folded`). */
   caseInsensitiveUsernames: boolean;
+  /** The database to write to. */
   getDatabase(): Promise<Database>;
 }
 
+/** Options of `importUsers`. */
 export interface ImportOptions {
   /** Check everything, write nothing. */
   dryRun?: boolean;
@@ -31,14 +36,19 @@ export interface ImportOptions {
 
 /** A row that cannot be imported: its line in the file and why (never the password value). */
 export interface ImportProblem {
+  /** The line in the file, counted from 1 (0: the file as a whole). */
   line: number;
+  /** Why the row cannot be imported. */
   reason: string;
 }
 
+/** What `importUsers` did: how many rows, how many written, and every problem found. */
 export interface ImportResult {
   /** Data rows in the file. */
   total: number;
+  /** Rows written (0 on a dry run or when any row has a problem). */
   imported: number;
+  /** Whether this was a dry run (nothing written). */
   dryRun: boolean;
   /** Non-empty: nothing was written. */
   problems: ImportProblem[];
@@ -78,14 +88,36 @@ const DEFAULT_BATCH_SIZE = 1000;
 /** Rows per lookup of existing usernames and emails. */
 const LOOKUP_CHUNK = 500;
 
-/** The format of a file: by its name (.csv, .jsonl/.ndjson), else by its first character. */
+/**
+ * The format of a file: by its name (.csv, .jsonl/.ndjson), else by its first character. Exported as
+ * `detectImportFormat`, to pick the `format` argument of `importUsers`.
+ *
+ * @example
+ * ```ts
+ * const text = await readFile("users.jsonl", "utf8");
+ * const format = detectImportFormat("users.jsonl", text); // "jsonl"
+ * ```
+ */
 export function detectFormat(fileName: string, text: string): ImportFormat {
   if (/\.csv$/i.test(fileName)) return "csv";
   if (/\.(jsonl|ndjson)$/i.test(fileName)) return "jsonl";
   return text.replace(/^\uFEFF/, "").trimStart().startsWith("{") ? "jsonl" : "csv";
 }
 
-/** Checks every row, then (unless `dryRun` or a row is bad) inserts them all. */
+/**
+ * Brings users over from another system (Django, better-auth, bcrypt apps) with their stored hashes,
+ * so nobody has to reset a password: each is replaced by a Piccolo hash at the user's first login.
+ * Checks every row, then (unless `dryRun` or a row is bad) inserts them all, by batches of one
+ * transaction each. No hashing happens.
+ *
+ * @example
+ * ```ts
+ * const text = await readFile("users.csv", "utf8"); // username,password,email,…
+ * const result = await importUsers(BaseUser, text, "csv", { dryRun: true });
+ * for (const { line, reason } of result.problems) console.log(`line ${line}: ${reason}`);
+ * if (result.problems.length === 0) await importUsers(BaseUser, text, "csv");
+ * ```
+ */
 export async function importUsers(
   target: ImportTarget,
   text: string,

@@ -15,7 +15,15 @@ export type LegacyHashFormat =
   | "bcrypt"
   | "better_auth_scrypt";
 
-/** How `piccolo user check` and the import report name each format. */
+/**
+ * How `piccolo user check` and the import report name each format: for messages of your own.
+ *
+ * @example
+ * ```ts
+ * const format = identifyLegacyHash(stored);
+ * if (format) console.log(`imported from ${LEGACY_FORMAT_NAMES[format]}`); // e.g. "Django pbkdf2_sha256"
+ * ```
+ */
 export const LEGACY_FORMAT_NAMES: Record<LegacyHashFormat, string> = {
   django_pbkdf2_sha256: "Django pbkdf2_sha256",
   django_pbkdf2_sha1: "Django pbkdf2_sha1",
@@ -53,7 +61,16 @@ const scryptAsync = promisify(scrypt) as (
   options: ScryptOptions,
 ) => Promise<Buffer>;
 
-/** The legacy format `stored` has, or null when it is not one (a Piccolo hash is not a legacy one). */
+/**
+ * The legacy format `stored` has, or null when it is not one (a Piccolo hash is not a legacy one).
+ * Tells apart by shape only, without hashing: to check an export before `importUsers`.
+ *
+ * @example
+ * ```ts
+ * identifyLegacyHash("$2b$12$" + "a".repeat(53)); // "bcrypt"
+ * identifyLegacyHash(await hashPassword("s3cret")); // null: a Piccolo hash
+ * ```
+ */
 export function identifyLegacyHash(stored: unknown): LegacyHashFormat | null {
   if (typeof stored !== "string" || stored.length > 300) return null;
   let match = DJANGO_PBKDF2.exec(stored);
@@ -85,7 +102,13 @@ function bcryptCostAllowed(cost: string): boolean {
  * True when `password` matches a stored value of a legacy format, false when it does not, null when
  * `stored` is no legacy format at all. Every comparison is constant-time: node:crypto's timingSafeEqual
  * here, the argon2 crate's and bcryptjs' own constant-time comparisons for those two. All the hashing
- * runs off the event loop (libuv's thread pool, or a worker thread for bcrypt).
+ * runs off the event loop (libuv's thread pool, or a worker thread for bcrypt). `BaseUser.login` calls
+ * it for imported users and then stores a Piccolo hash.
+ *
+ * @example
+ * ```ts
+ * const ok = await verifyLegacyHash("s3cret", row.password); // true, false, or null (not a legacy hash)
+ * ```
  */
 export async function verifyLegacyHash(password: string, stored: unknown): Promise<boolean | null> {
   const format = identifyLegacyHash(stored);

@@ -2,16 +2,25 @@ import type { Selectable } from "kysely";
 import { booleanFromDatabase, parseTimestamp } from "../engine/values.js";
 import type { PiccoloUserTable } from "./table.js";
 
-/** A user as piccolo-ts returns it: every column but the password. */
+/** A user as piccolo-ts returns it: every column but the password, in camelCase. */
 export interface User {
+  /** The row's id (Piccolo's serial primary key). */
   id: number;
+  /** Unique; what the user logs in with. */
   username: string;
+  /** Unique; `""` when the user has none (Piccolo's default). */
   email: string;
+  /** First name, or null. */
   firstName: string | null;
+  /** Last name, or null. */
   lastName: string | null;
+  /** May log in through the session layer (piccolo_api's rule). */
   active: boolean;
+  /** May use the admin. */
   admin: boolean;
+  /** May change other users in the admin. */
   superuser: boolean;
+  /** When the user last logged in (UTC), or null if never. */
   lastLogin: Date | null;
 }
 

@@ -1,5 +1,6 @@
 /**
  * Case-insensitive usernames (`static caseInsensitiveUsernames = true`): what "the same name" means.
+ * Use it to compare names the way piccolo-ts does, e.g. to warn about look-alike names in a sign-up form.
  *
  * fold(name) = NFC(toLowerCase(toUpperCase(NFC(name)))), with JavaScript's locale-independent, full
  * Unicode case mappings. Upper-casing first makes the pairs that lower-casing alone keeps apart equal
@@ -9,6 +10,12 @@
  * MySQL/MariaDB: no database's own lower()/collation (ASCII-only on SQLite, locale-dependent on
  * PostgreSQL, collation-dependent on MySQL) takes part. Turkish dotted/dotless i follow the default
  * (not the Turkish) mapping: `I` = `i`, `İ` ≠ `i`.
+ *
+ * @example
+ * ```ts
+ * foldUsername("STRASSE") === foldUsername("straße"); // true
+ * foldUsername("ÉLODIE");                             // "élodie"
+ * ```
  */
 export function foldUsername(username: string): string {
   return username.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");

@@ -92,7 +92,14 @@ export function pickLoginRow<Row extends { username?: unknown; email?: unknown }
 
 /**
  * The label of a login form's first field: "Username or email" when the class logs in by email, else
- * "Username". For the session layer's and the admin's login forms.
+ * "Username". For the session layer's and the admin's login forms, and for yours.
+ *
+ * @example
+ * ```ts
+ * class AppUser extends BaseUser { static override loginWithEmail = true; }
+ * loginFieldLabel(AppUser);  // "Username or email"
+ * loginFieldLabel(BaseUser); // "Username"
+ * ```
  */
 export function loginFieldLabel(userClass: Pick<UsernameModes, "loginWithEmail">): string {
   return userClass.loginWithEmail ? "Username or email" : "Username";

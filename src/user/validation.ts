@@ -3,8 +3,11 @@ import { HASH_ALGORITHM } from "./hasher.js";
 
 /** Limits a user class can change by subclassing BaseUser. */
 export interface UserLimits {
+  /** Shortest password accepted. */
   minPasswordLength: number;
+  /** Longest password accepted. */
   maxPasswordLength: number;
+  /** Longest username accepted. */
   maxUsernameLength: number;
 }
 

@@ -32,7 +32,16 @@ const createHistory: Migration = {
   backwards: (context) => dropTable(context, ADMIN_HISTORY_TABLE),
 };
 
-/** `piccolo migrations forwards admin_history`: the table the admin's history reads and writes. */
+/**
+ * `piccolo migrations forwards admin_history`: the table the admin's history reads and writes (who
+ * changed which user, when, and what). Run it before serving the admin.
+ *
+ * @example
+ * ```ts
+ * await migrateForwards("all"); // user, session_auth, then admin_history
+ * await migrateForwards(adminHistoryApp); // this one alone
+ * ```
+ */
 export const adminHistoryApp: MigrationApp = {
   name: "admin_history",
   migrations: [createHistory],

@@ -17,6 +17,7 @@ export interface DriverError {
  * facts on its dialect adapter). Callers ask the dialect; nothing outside src/engine/ compares engine names.
  */
 export interface EngineDialect {
+  /** The engine this dialect speaks. */
   readonly name: EngineName;
   /** Opens the driver's pool for `target`; the driver is loaded only now. */
   createKyselyDialect(target: DatabaseTarget): Dialect;

@@ -33,7 +33,15 @@ const createSessions: Migration = {
   backwards: (context) => dropTable(context, SESSIONS_TABLE),
 };
 
-/** The `session_auth` migration app: `piccolo migrations forwards session_auth`. */
+/**
+ * The `session_auth` migration app: `piccolo migrations forwards session_auth`. It creates piccolo_api's
+ * `sessions` table and the `login_attempts` table the rate limit counts in; run it before using sessions.
+ *
+ * @example
+ * ```ts
+ * await migrateForwards("session_auth"); // or migrateForwards(sessionAuthApp); "all" runs user first
+ * ```
+ */
 export const sessionAuthApp: MigrationApp = {
   name: "session_auth",
   migrations: [createSessions, addLoginAttemptsAndTokenIndex],

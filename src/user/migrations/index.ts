@@ -6,6 +6,12 @@ import { addSuperuserAndLastLogin } from "./2021-04-30T16-14-15.js";
 /**
  * Piccolo's migration app `user` for a user table of the given name (a `BaseUser` subclass's
  * `tableName`): the same IDs, so either tool sees the other's `migration` rows.
+ *
+ * @example
+ * ```ts
+ * class Member extends BaseUser { static override tableName = "member"; }
+ * await migrateForwards(createUserApp(Member.tableName));
+ * ```
  */
 export function createUserApp(table = "piccolo_user"): MigrationApp {
   return {
@@ -14,5 +20,12 @@ export function createUserApp(table = "piccolo_user"): MigrationApp {
   };
 }
 
-/** The `user` app for Piccolo's own table, `piccolo_user`. */
+/**
+ * The `user` app for Piccolo's own table, `piccolo_user` (what `migrateForwards("user")` runs).
+ *
+ * @example
+ * ```ts
+ * await migrateForwards(userApp); // the same as migrateForwards("user")
+ * ```
+ */
 export const userApp: MigrationApp = createUserApp();

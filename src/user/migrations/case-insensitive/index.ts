@@ -102,9 +102,27 @@ export function addFoldedUsernames(table: string): Migration {
   };
 }
 
-/** The opt-in app: `piccolo migrations forwards user_case_insensitive` (after the `user` app). */
+/**
+ * The opt-in app: `piccolo migrations forwards user_case_insensitive` (after the `user` app), for a
+ * user table of the given name. It adds and fills `username_folded` with a unique index, and refuses
+ * while two users' names differ only in case. Needed by `caseInsensitiveUsernames`.
+ *
+ * @example
+ * ```ts
+ * await migrateForwards(createUserCaseInsensitiveApp("member"));
+ * ```
+ */
 export function createUserCaseInsensitiveApp(table = "piccolo_user"): MigrationApp {
   return { name: "user_case_insensitive", migrations: [addFoldedUsernames(table)], optIn: true };
 }
 
+/**
+ * The opt-in `user_case_insensitive` app for `piccolo_user` (`forwards all` does not run it).
+ *
+ * @example
+ * ```ts
+ * await migrateForwards("user_case_insensitive"); // the same as migrateForwards(userCaseInsensitiveApp)
+ * class AppUser extends BaseUser { static override caseInsensitiveUsernames = true; }
+ * ```
+ */
 export const userCaseInsensitiveApp: MigrationApp = createUserCaseInsensitiveApp();

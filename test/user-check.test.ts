@@ -51,7 +51,7 @@ for (const engine of testEngines) {
     let url: string;
     let db: Database;
     /** Rows planted with a raw INSERT: username → stored password, and what the check must say. */
-    const planted: { username: string; password: string; expect: "malformed" | "weak" | null; iterations?: number }[] = [];
+    const planted: { username: string; password: string; expect: "malformed" | "weak" | "legacy" | null; iterations?: number; format?: string }[] = [];
     const SECRET = "Plain-Text-Pa55";
 
     before(async () => {
@@ -66,7 +66,8 @@ for (const engine of testEngines) {
         { username: "plaintext", password: SECRET, expect: "malformed" },
         { username: "empty", password: "", expect: "malformed" },
         { username: "truncated", password: good.slice(0, 60), expect: "malformed" },
-        { username: "bcrypt", password: "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", expect: "malformed" },
+        // Another system's hash (`piccolo user import`): verified at login and replaced, so "legacy", not malformed.
+        { username: "bcrypt", password: "$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW", expect: "legacy", format: "bcrypt" },
         { username: "sha1", password: `pbkdf2_sha1$600000$${"a".repeat(32)}$${"b".repeat(40)}`, expect: "malformed" },
         { username: "absurd-iterations", password: hashText(999_999_999).replace("999999999", "99999999999"), expect: "malformed" },
         { username: "old-django-count", password: hashText(260_000), expect: "weak", iterations: 260_000 },
@@ -92,6 +93,7 @@ for (const engine of testEngines) {
         if (!plant?.expect) return [];
         const problem: PasswordProblem = { id: Number(row.id), username: String(row.username), problem: plant.expect };
         if (plant.expect === "weak") problem.iterations = plant.iterations!;
+        if (plant.expect === "legacy") problem.format = plant.format!;
         return [problem];
       });
     };
@@ -174,14 +176,14 @@ for (const engine of testEngines) {
       }
       assert.doesNotMatch(result.all, /pbkdf2_sha256\$|\$2b\$|[0-9a-f]{32}/, "no hash text at all");
       assert.doesNotMatch(result.all, /\u001b/, "the planted escape sequence is not printed raw");
-      assert.match(lines.at(-1)!, /^\d+ users need attention \(\d+ malformed, \d+ weak\)/);
+      assert.match(lines.at(-1)!, /^\d+ users need attention \(\d+ malformed, \d+ weak, 1 imported\)/);
     });
 
     test("piccolo user check --json: the same problems as the API; --iterations sets the bar", async () => {
       const result = await piccolo(["--db", url, "user", "check", "--json"]);
       assertRegistered(result);
       assert.equal(result.code, 1, show(result));
-      assert.deepEqual(JSON.parse(result.stdout), { iterations: 600_000, problems: await expected() });
+      assert.deepEqual(JSON.parse(result.stdout), { iterations: 600_000, problems: await expected(), caseCollisions: [] });
       assert.doesNotMatch(result.stdout, /\u001b/);
       const cheap = await piccolo(["--db", url, "user", "check", "--json", "--iterations=1000"]);
       assert.equal(cheap.code, 1, show(cheap));
@@ -219,7 +221,7 @@ for (const engine of testEngines) {
       assert.match(result.stdout, /^No problems: all 2 stored passwords are well-formed hashes with at least 600000 iterations\.\n$/);
       const json = await piccolo(["--db", clean, "user", "check", "--json"]);
       assert.equal(json.code, 0, show(json));
-      assert.deepEqual(JSON.parse(json.stdout), { iterations: 600_000, problems: [] });
+      assert.deepEqual(JSON.parse(json.stdout), { iterations: 600_000, problems: [], caseCollisions: [] });
     });
 
     test("piccolo user check before the migrations: one failure line, exit 1", async () => {

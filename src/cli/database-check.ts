@@ -21,13 +21,13 @@ interface Missing {
 
 /** The SQLite file the resolution order picks, when it does not exist; null when it does (or for a server). */
 async function missingDatabase(db: string | undefined): Promise<Missing | null> {
-  const { resolveDatabase } = await import("../engine/config.js");
+  const { resolveDatabase, databaseFile } = await import("../engine/config.js");
   const target = await resolveDatabase(db);
-  if (target.engine !== "sqlite" || target.filename === undefined || target.filename === ":memory:") return null;
-  if (existsSync(target.filename)) return null;
+  const file = databaseFile(target);
+  if (file === null || existsSync(file)) return null;
   return {
-    sentence: `There is no database at ${target.filename} (${SOURCES[target.source]})`,
-    folderExists: existsSync(path.dirname(target.filename)),
+    sentence: `There is no database at ${file} (${SOURCES[target.source]})`,
+    folderExists: existsSync(path.dirname(file)),
   };
 }
 

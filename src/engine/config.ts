@@ -47,6 +47,11 @@ export interface PiccoloConfig {
  * maskPassword("postgres://app:hunter2@db.internal:5432/app"); // "postgres://app:***@db.internal:5432/app"
  * ```
  */
+/** The file an embedded database lives in, or null for a server or an in-memory database. */
+export function databaseFile(target: DatabaseTarget): string | null {
+  return target.engine === "sqlite" && target.filename !== undefined && target.filename !== ":memory:" ? target.filename : null;
+}
+
 export function maskPassword(url: string): string {
   try {
     const parsed = new URL(url);

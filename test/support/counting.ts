@@ -1,9 +1,7 @@
 // Counters for "no query, no hash" claims: a Database whose Kysely instance records every query it
-// compiles, and a count of PBKDF2 runs started by this process (Node's crypto creates one async resource,
-// PBKDF2REQUEST, per asynchronous pbkdf2 call).
-import { createHook } from "node:async_hooks";
+// compiles, and a count of the password hashes this process's hash pool finished.
 import type { KyselyPlugin } from "kysely";
-import type { Database } from "piccolo-ts";
+import { hasherInfo, type Database } from "piccolo-ts";
 
 /** `database` with the same pool, and `queries`: the kind of each query built through it (SelectQueryNode, …), in order. */
 export async function countingDatabase(base: Database): Promise<{ database: Database; queries: string[] }> {
@@ -23,19 +21,14 @@ export async function countingDatabase(base: Database): Promise<{ database: Data
   return { database, queries };
 }
 
-/** Counts asynchronous PBKDF2 runs from now until `stop()`. */
+/** Counts the password hashes the hash pool finishes from now on (`hasherInfo().completed`). */
 export function countHashes(): { count(): number; reset(): void; stop(): void } {
-  let count = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === "PBKDF2REQUEST") count++;
-    },
-  }).enable();
+  let base = hasherInfo().completed;
   return {
-    count: () => count,
+    count: () => hasherInfo().completed - base,
     reset: () => {
-      count = 0;
+      base = hasherInfo().completed;
     },
-    stop: () => hook.disable(),
+    stop: () => {},
   };
 }

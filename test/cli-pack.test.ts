@@ -123,7 +123,7 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
   // The install step built the native PBKDF2 addon in the installed package.
   const doctor = run("npx", ["--no", "--", "piccolo", "doctor", "--json"], app);
   assert.equal(doctor.code, 0, show(doctor));
-  assert.equal((JSON.parse(doctor.stdout) as { implementation: string }).implementation, "native", doctor.stdout);
+  assert.equal((JSON.parse(doctor.stdout) as { hasher: { implementation: string } }).hasher.implementation, "native", doctor.stdout);
 
   // A user's TypeScript sees the package's types: right calls compile, a wrong one is an error (the
   // expect-error directive would itself be an error if the types were missing or `any`).

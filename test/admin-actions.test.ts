@@ -242,12 +242,13 @@ for (const engine of testEngines) {
     });
 
     test("deployment options reach the session auth: secure cookies, a trusted proxy's scheme", async () => {
+      // Over HTTPS the CSRF cookie is `__Host-csrftoken` (Secure, Path=/, no Domain).
       const secure = browser(createAdminApp({ userClass: TestUser, secure: true }));
       await secure.get("/login");
-      assert.match(secure.cookies.get("csrftoken")!.attributes, /Secure/i);
+      assert.match(secure.cookies.get("__Host-csrftoken")!.attributes, /Secure/i);
       const proxied = browser(createAdminApp({ userClass: TestUser, trustProxy: true }));
       await proxied.get("/login", { "x-forwarded-proto": "https" });
-      assert.match(proxied.cookies.get("csrftoken")!.attributes, /Secure/i);
+      assert.match(proxied.cookies.get("__Host-csrftoken")!.attributes, /Secure/i);
       const plain = browser(createAdminApp({ userClass: TestUser }));
       await plain.get("/login", { "x-forwarded-proto": "https" });
       assert.doesNotMatch(plain.cookies.get("csrftoken")!.attributes, /Secure/i);

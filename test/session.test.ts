@@ -263,6 +263,16 @@ for (const engine of testEngines) {
     const browserFor = (app: Hono, address = "10.0.0.1", origin = "http://localhost") =>
       new FakeBrowser((target, init) => app.request(target, init, { incoming: { socket: { remoteAddress: address } } }), origin);
 
+    test("the login page labels the field \"Username or email\" for a class that logs in by email", async () => {
+      class EmailUser extends TestUser {
+        static override loginWithEmail = true;
+      }
+      const byEmail = await browserFor(makeApp({ userClass: EmailUser }).app).get("/auth/login");
+      assert.match(await byEmail.text(), /<label for="username">Username or email<\/label>/);
+      const byName = await browserFor(makeApp().app).get("/auth/login");
+      assert.match(await byName.text(), /<label for="username">Username<\/label>/);
+    });
+
     test("login sets an HttpOnly, SameSite=Lax session cookie; the guard lets the user in; logout ends it server-side", async () => {
       const { app, auth } = makeApp();
       const browser = browserFor(app);

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type * as Commander from "commander";
 import { PiccoloError, ValidationError } from "../errors.js";
-import { parseBoolean, parseInteger } from "./booleans.js";
+import { parseBoolean, parseInteger } from "./flag-values.js";
 import {
   CliError,
   EXIT_FAILED,

@@ -8,6 +8,8 @@ export interface LoginPageState {
   error?: string;
   username?: string;
   user?: User | null;
+  /** The username field's label: "Username or email" for a class that logs in by email. */
+  label?: string;
 }
 
 /** The plain, accessible login form of `routes()`. */
@@ -24,7 +26,7 @@ ${state.error ? html`<p role="alert">${state.error}</p>` : ""}
 <form method="post">
 <input type="hidden" name="${csrfFieldName}" value="${getCsrfToken(c)}">
 ${state.next ? html`<input type="hidden" name="next" value="${state.next}">` : ""}
-<label for="username">Username</label>
+<label for="username">${state.label ?? "Username"}</label>
 <input id="username" name="username" autocomplete="username" required value="${state.username ?? ""}" autofocus>
 <label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>

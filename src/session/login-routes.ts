@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import type { SessionAuth } from "./auth.js";
+import { loginFieldLabel } from "../user/username-lookup.js";
 import { loginPage } from "./login-page.js";
 import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
@@ -30,7 +31,7 @@ export function loginRoutes(auth: SessionAuth): Hono {
   app.use("*", auth.middleware());
   app.get("/login", (c) => {
     const user = getSessionUser(c);
-    return c.html(loginPage(c, auth.csrfFieldName, { next: text(c.req.query("next")), user }).value);
+    return c.html(loginPage(c, auth.csrfFieldName, { next: text(c.req.query("next")), user, label: loginFieldLabel(auth.userClass) }).value);
   });
   app.post("/login", async (c) => {
     const json = (c.req.header("content-type") ?? "").includes("application/json");
@@ -48,6 +49,7 @@ export function loginRoutes(auth: SessionAuth): Hono {
     if (auth.options.deny) return auth.options.deny(c, result.status, result.message, reason);
     if (wantsJson(c)) return c.json({ error: result.message }, result.status);
     const page = loginPage(c, auth.csrfFieldName, {
+      label: loginFieldLabel(auth.userClass),
       next: text(body.next),
       error: result.message,
       username: text(body.username) ?? "",

@@ -1,3 +1,4 @@
+// How the command line reads flag values: booleans in Piccolo's spellings and whole numbers.
 import { UsageError } from "./output.js";
 
 // Piccolo's spellings (t/true/True, f/false/False) plus 1/0, yes/no, y/n; any letter case.

@@ -7,11 +7,12 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
+import { BaseUser, closeDatabases } from "piccolo-ts";
 import type * as SessionModule from "../dist/session/index.js";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
 import type * as AdminModule from "../dist/admin/index.js";
-import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
+import { tempDir, testEngines } from "./support/engines.js";
+import { migratedDatabaseUrl } from "./support/migrated.js";
 import { chromiumAvailable, launchChromium } from "./support/browser.js";
 
 const load = async <T>(file: string) => (await import(new URL(`../../dist/${file}`, import.meta.url).href)) as T;
@@ -42,10 +43,7 @@ for (const engine of testEngines) {
     const at = (route: string) => new URL(route, admin.url).href;
 
     before(async () => {
-      const url = await freshDatabaseUrl(engine);
-      await migrateForwards("user", { database: url });
-      await migrateForwards(sessionAuthApp, { database: url });
-      await migrateForwards(adminHistoryApp, { database: url });
+      const url = await migratedDatabaseUrl(engine, sessionAuthApp, adminHistoryApp);
       TestUser.database = url;
       const people = [
         ["root", "Ada", "Lovelace", { active: true, admin: true, superuser: true }],

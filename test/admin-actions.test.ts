@@ -3,10 +3,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { BaseUser, closeDatabases, connect, migrateForwards, parseDatabaseUrl, type Database } from "piccolo-ts";
+import { BaseUser, closeDatabases, connect, parseDatabaseUrl, type Database } from "piccolo-ts";
 import type * as AdminModule from "../dist/admin/index.js";
 import type * as SessionModule from "../dist/session/index.js";
-import { freshDatabaseUrl, testEngines } from "./support/engines.js";
+import { testEngines } from "./support/engines.js";
+import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 import { piccolo } from "./support/cli.js";
 
@@ -45,10 +46,7 @@ for (const engine of testEngines) {
       Number((await db.kysely.selectFrom("sessions").select((eb) => eb.fn.countAll().as("n")).where("user_id", "=", userId).executeTakeFirstOrThrow()).n);
 
     before(async () => {
-      url = await freshDatabaseUrl(engine);
-      await migrateForwards("user", { database: url });
-      await migrateForwards(sessionAuthApp, { database: url });
-      await migrateForwards(adminHistoryApp, { database: url });
+      url = await migratedDatabaseUrl(engine, sessionAuthApp, adminHistoryApp);
       TestUser.database = url;
       db = await connect(parseDatabaseUrl(url));
       await make("root", { active: true, admin: true, superuser: true });

@@ -6,9 +6,10 @@ import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { BaseUser, LOGIN_FAILED_MESSAGE, adminHistoryApp, closeDatabases, migrateForwards, sessionAuthApp } from "piccolo-ts";
+import { BaseUser, LOGIN_FAILED_MESSAGE, adminHistoryApp, closeDatabases, sessionAuthApp } from "piccolo-ts";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
-import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
+import { tempDir, testEngines } from "./support/engines.js";
+import { migratedDatabaseUrl } from "./support/migrated.js";
 import { chromiumAvailable, launchChromium } from "./support/browser.js";
 
 // `piccolo admin`'s server is a command, not public API: load it from the built package.
@@ -38,10 +39,7 @@ for (const engine of testEngines) {
     const at = (route: string) => new URL(route, admin.url).href;
 
     before(async () => {
-      const url = await freshDatabaseUrl(engine);
-      await migrateForwards("user", { database: url });
-      await migrateForwards(sessionAuthApp, { database: url });
-      await migrateForwards(adminHistoryApp, { database: url });
+      const url = await migratedDatabaseUrl(engine, sessionAuthApp, adminHistoryApp);
       TestUser.database = url;
       const people = [
         ["root", "Ada", "Lovelace", { active: true, admin: true, superuser: true }],

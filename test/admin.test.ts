@@ -21,6 +21,7 @@ import {
 } from "piccolo-ts";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
+import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 
 // `piccolo admin`'s server is a command, not public API: load it from the built package.
@@ -68,10 +69,7 @@ for (const engine of testEngines) {
     // Every test gets a new database with the same cast of users, so a test that changes a user (or
     // fails half-way) leaves nothing behind for the next one.
     beforeEach(async () => {
-      url = await freshDatabaseUrl(engine);
-      await migrateForwards("user", { database: url });
-      await migrateForwards(sessionAuthApp, { database: url });
-      await migrateForwards(adminHistoryApp, { database: url });
+      url = await migratedDatabaseUrl(engine, sessionAuthApp, adminHistoryApp);
       TestUser.database = url;
       db = await connect(parseDatabaseUrl(url));
       const make = async (username: string, flags: { active?: boolean; admin?: boolean; superuser?: boolean }, extra = {}) => {

@@ -3,9 +3,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { BaseUser, closeDatabases, connect, migrateForwards, parseDatabaseUrl, PiccoloError, type Database } from "piccolo-ts";
+import { BaseUser, closeDatabases, connect, parseDatabaseUrl, PiccoloError, type Database } from "piccolo-ts";
 import type * as SessionModule from "../dist/session/index.js";
-import { freshDatabaseUrl, testEngines } from "./support/engines.js";
+import { testEngines } from "./support/engines.js";
+import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 
 const { createSessionAuth, sessionAuthApp, SessionStore, LoginRateLimiter, checkCurrentPassword, getSessionUser } = (await import(
@@ -48,9 +49,7 @@ for (const engine of testEngines) {
     }
 
     before(async () => {
-      url = await freshDatabaseUrl(engine);
-      await migrateForwards("user", { database: url });
-      await migrateForwards(sessionAuthApp, { database: url });
+      url = await migratedDatabaseUrl(engine, sessionAuthApp);
       TestUser.database = url;
       db = await connect(parseDatabaseUrl(url));
       await TestUser.createUser({ username: "alice", password: "alice-pass1", email: "alice@example.com", admin: true, active: true });

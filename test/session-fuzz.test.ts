@@ -11,6 +11,7 @@ import { getRequestListener } from "@hono/node-server";
 import { BaseUser, closeDatabases, createAdminApp, migrateForwards } from "piccolo-ts";
 import type * as SessionModule from "../dist/session/index.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
+import { send, type Answer } from "./support/http.js";
 
 const { createSessionAuth, getSessionUser, headAsGet } = (await import(new URL("../../dist/session/index.js", import.meta.url).href)) as typeof SessionModule;
 
@@ -22,22 +23,8 @@ after(async () => {
   await closeDatabases();
 });
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method, path, headers, agent: false }, (res) => {
-      let text = "";
-      res.setEncoding("latin1").on("data", (chunk: string) => (text += chunk));
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
+function sendRaw(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+  return send(port, path, { method, headers, body, encoding: "latin1" });
 }
 
 async function listen(listener: http.RequestListener): Promise<http.Server> {
@@ -133,7 +120,7 @@ async function exercise(port: number, paths: string[], valid: { session: () => s
       const hasBody = input.body !== undefined && input.method !== "GET" && input.method !== "HEAD";
       let answer: Answer;
       try {
-        answer = await send(port, input.method, `${input.path}${input.query}`, headers, hasBody ? input.body!.text : undefined);
+        answer = await sendRaw(port, input.method, `${input.path}${input.query}`, headers, hasBody ? input.body!.text : undefined);
       } catch (error) {
         // Node's own client refused to send it (an invalid header for this method): not a server answer.
         if ((error as { code?: string }).code === "ERR_INVALID_CHAR" || (error as { code?: string }).code === "ERR_UNESCAPED_CHARACTERS") return;
@@ -173,9 +160,9 @@ for (const engine of testEngines) {
 
     /** Logs boss in through `port` (path prefix `prefix`), keeping the session and CSRF token for the fuzzer. */
     async function logIn(port: number, loginPath: string) {
-      const page = await send(port, "GET", loginPath, { host: `127.0.0.1:${port}` });
+      const page = await sendRaw(port, "GET", loginPath, { host: `127.0.0.1:${port}` });
       csrf = (page.headers["set-cookie"] ?? []).find((line) => line.startsWith("csrftoken="))!.split(";")[0]!.split("=")[1]!;
-      const login = await send(
+      const login = await sendRaw(
         port,
         "POST",
         loginPath,

@@ -8,35 +8,11 @@ import type { AddressInfo } from "node:net";
 import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { baseEnv, bin, root } from "./support/cli.js";
+import { send, type Answer } from "./support/http.js";
 
 after(async () => {
   await closeDatabases();
 });
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function send(
-  port: number,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string; from?: string } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port, path, method: options.method ?? "GET", headers: options.headers, localAddress: options.from, agent: false },
-      (res) => {
-        let body = "";
-        res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
-        res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-      },
-    );
-    req.on("error", reject);
-    req.end(options.body);
-  });
-}
 
 /** `piccolo admin …flags` on a free port; resolves with the child and its port. */
 function startCliAdmin(url: string, flags: string[]): Promise<{ child: ChildProcess; port: number }> {

@@ -21,6 +21,7 @@ import {
   type Database,
 } from "piccolo-ts";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
+import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 
 const MINUTE = 60_000;
@@ -102,9 +103,7 @@ for (const engine of testEngines) {
     const ids: Record<string, number> = {};
 
     before(async () => {
-      url = await freshDatabaseUrl(engine);
-      await migrateForwards("user", { database: url });
-      await migrateForwards(sessionAuthApp, { database: url });
+      url = await migratedDatabaseUrl(engine, sessionAuthApp);
       TestUser.database = url;
       db = await connect(parseDatabaseUrl(url));
       const make = async (username: string, flags: { active?: boolean; admin?: boolean; superuser?: boolean }) => {

@@ -6,14 +6,14 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { BaseUser, closeDatabases } from "piccolo-ts";
 import type * as SessionModule from "../dist/session/index.js";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
 import type * as AdminModule from "../dist/admin/index.js";
 import { tempDir, testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
-import { chromiumAvailable, launchChromium } from "./support/browser.js";
+import { chromiumForFile, chromiumSkip } from "./support/browser.js";
 
 const load = async <T>(file: string) => (await import(new URL(`../../dist/${file}`, import.meta.url).href)) as T;
 const { sessionAuthApp } = await load<typeof SessionModule>("session/index.js");
@@ -22,16 +22,8 @@ const { adminHistoryApp } = await load<typeof AdminModule>("admin/index.js");
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const screenshotDir = process.env.PICCOLO_UPDATE_SCREENSHOTS === "1" ? path.join(root, "docs/screenshots") : tempDir();
-const skip = !chromiumAvailable() && process.env.CI !== "true" ? "Chromium is not installed (apt-get install chromium)" : false;
-
-let browser: Browser | undefined;
-before(async () => {
-  if (!skip) browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await closeDatabases();
-});
+const skip = chromiumSkip;
+const chromium = chromiumForFile(closeDatabases);
 
 for (const engine of testEngines) {
   describe(`admin actions in Chromium on ${engine}`, { skip }, () => {
@@ -67,7 +59,7 @@ for (const engine of testEngines) {
     });
 
     const login = async (username: string): Promise<Page> => {
-      const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+      const context = await chromium().newContext({ viewport: { width: 1280, height: 800 } });
       context.setDefaultTimeout(10_000);
       const page = await context.newPage();
       await page.goto(at("login"));

@@ -5,12 +5,12 @@ import assert from "node:assert/strict";
 import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { BaseUser, LOGIN_FAILED_MESSAGE, adminHistoryApp, closeDatabases, sessionAuthApp } from "piccolo-ts";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
 import { tempDir, testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
-import { chromiumAvailable, launchChromium } from "./support/browser.js";
+import { chromiumForFile, chromiumSkip } from "./support/browser.js";
 
 // `piccolo admin`'s server is a command, not public API: load it from the built package.
 const { startAdmin } = (await import(new URL("../../dist/cli/commands/admin.js", import.meta.url).href)) as typeof CommandModule;
@@ -18,16 +18,8 @@ const { startAdmin } = (await import(new URL("../../dist/cli/commands/admin.js",
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 // The README's screenshots are rewritten only on request, so test runs leave the checkout clean.
 const screenshotDir = process.env.PICCOLO_UPDATE_SCREENSHOTS === "1" ? path.join(root, "docs/screenshots") : tempDir();
-const skip = !chromiumAvailable() && process.env.CI !== "true" ? "Chromium is not installed (apt-get install chromium)" : false;
-
-let browser: Browser | undefined;
-before(async () => {
-  if (!skip) browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await closeDatabases();
-});
+const skip = chromiumSkip;
+const chromium = chromiumForFile(closeDatabases);
 
 for (const engine of testEngines) {
   describe(`admin in Chromium on ${engine}`, { skip }, () => {
@@ -66,7 +58,7 @@ for (const engine of testEngines) {
     const waitForFocus = (page: Page, id: string) => page.waitForFunction(`document.activeElement && document.activeElement.id === ${JSON.stringify(id)}`);
 
     const newPage = async (): Promise<Page> => {
-      const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+      const context = await chromium().newContext({ viewport: { width: 1280, height: 800 } });
       return context.newPage();
     };
 

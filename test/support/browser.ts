@@ -3,6 +3,7 @@
 // expiry and deletion as RFC 6265 says, so a cookie scoped to /admin is not sent to /), and a real
 // Chromium driven by playwright-core.
 import { existsSync } from "node:fs";
+import { after, before } from "node:test";
 import { CookieJar } from "tough-cookie";
 
 type Fetcher = (url: string, init: RequestInit) => Response | Promise<Response>;
@@ -116,4 +117,27 @@ export async function launchChromium() {
       "--no-first-run",
     ],
   });
+}
+
+/** Why a Chromium file skips (outside CI only: on CI a missing Chromium fails the run), or false. */
+export const chromiumSkip: string | false =
+  !chromiumAvailable() && process.env.CI !== "true" ? "Chromium is not installed (apt-get install chromium)" : false;
+
+/**
+ * One Chromium for a whole test file: launched before its tests, closed after them (with the file's
+ * database pools). Returns a getter for the running browser.
+ */
+export function chromiumForFile(closeDatabases: () => Promise<void>): () => import("playwright-core").Browser {
+  let browser: import("playwright-core").Browser | undefined;
+  before(async () => {
+    if (!chromiumSkip) browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await closeDatabases();
+  });
+  return () => {
+    if (!browser) throw new Error("Chromium is not running");
+    return browser;
+  };
 }

@@ -115,7 +115,7 @@ const given = process.argv.slice(2);
 const allFiles = given.length ? given : findTests(path.join(root, "build/test"));
 const source = (file) => readFileSync(file, "utf8");
 // Files that run against the shared server of an engine (the ones that ask for a fresh database per engine).
-const usesEngines = (file) => /\btestEngines\b/.test(source(file)) && /\bfreshDatabaseUrl\(/.test(source(file));
+const usesEngines = (file) => /\btestEngines\b/.test(source(file)) && /\b(freshDatabaseUrl|migratedDatabaseUrl)\(/.test(source(file));
 const forVariant = (file, variant) => new RegExp(`@variants\\b[^\\n]*\\b${variant}\\b`).test(source(file));
 
 // Each pass: a name, the engines its tests see, the variant, the files.

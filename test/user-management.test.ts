@@ -12,7 +12,9 @@ import {
   LastSuperuserError,
   migrateForwards,
   parseDatabaseUrl,
+  BusyError,
   ConfigError,
+  configureHashing,
   hasherInfo,
   UserExistsError,
   UserNotFoundError,
@@ -20,6 +22,7 @@ import {
   type Database,
 } from "piccolo-ts";
 import { piccolo } from "./support/cli.js";
+import { countingDatabase } from "./support/counting.js";
 import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
 
 after(async () => {
@@ -204,6 +207,25 @@ for (const engine of testEngines) {
       // The right password verifies (1000) and upgrades the hash to the class's count (4000).
       assert.equal(await cost(() => Hardened.login(legacy.username, "s3cret-pw")), 5000);
       assert.equal(await cost(() => Hardened.login(legacy.username, "wrong-pw")), 4000);
+    });
+
+    test("a login flood is refused before its queries: only as many logins as the pool runs and queues reach the database", async () => {
+      const user = await makeUser();
+      const counted = await countingDatabase(await TestUser.getDatabase());
+      class Counted extends TestUser {
+        static override database = counted.database;
+      }
+      configureHashing({ threads: 1, maxQueue: 2 });
+      try {
+        counted.queries.length = 0;
+        const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => Counted.login(user.username, "wrong-pw")));
+        const refused = outcomes.filter((o) => o.status === "rejected" && o.reason instanceof BusyError).length;
+        assert.equal(refused, 7);
+        assert.equal(outcomes.filter((o) => o.status === "fulfilled" && o.value === null).length, 3);
+        assert.equal(counted.queries.filter((kind) => kind === "SelectQueryNode").length, 3, "a refused login queried the database");
+      } finally {
+        configureHashing({});
+      }
     });
 
     test("a login refused by `allow` answers null and records no last_login", async () => {

@@ -74,6 +74,8 @@ class HashPool {
   readonly reason: string | undefined;
   completed = 0;
   iterationsCompleted = 0;
+  /** Logins between admission and their end: each may ask for a hash, so they count against the queue. */
+  private admitted = 0;
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
@@ -107,8 +109,26 @@ class HashPool {
   refusal(): BusyError | undefined {
     const free = this.idle.length > 0 || this.workers.size < this.threads;
     if (free || this.queue.length < this.maxQueue) return undefined;
-    const rounds = (this.queue.length + this.busy.size) / this.threads;
-    return new BusyError(Math.max(1, Math.ceil((rounds * this.meanMs) / 1000)));
+    return this.busyError(this.queue.length + this.busy.size);
+  }
+
+  /**
+   * Lets a login in when the pool could take its hash: at most threads + maxQueue logins at once, so a
+   * flood is refused before its queries, not after them. Returns the release, to call when it ends.
+   */
+  admit(): () => void {
+    if (this.admitted >= this.threads + this.maxQueue) throw this.busyError(this.admitted);
+    this.admitted++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.admitted--;
+    };
+  }
+
+  private busyError(ahead: number): BusyError {
+    return new BusyError(Math.max(1, Math.ceil(((ahead / this.threads) * this.meanMs) / 1000)));
   }
 
   derive(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
@@ -218,10 +238,13 @@ export function hasherInfo(): HasherInfo {
   return current().info();
 }
 
-/** Throws the BusyError a hash asked for now would get: a login gives up before its query, not after. */
-export function assertHashCapacity(): void {
-  const refused = current().refusal();
-  if (refused) throw refused;
+/**
+ * Admits a login to the hash pool, or throws BusyError at once when as many logins are under way as the
+ * pool can run and queue: a flood is refused before its queries. Call the returned function when the
+ * login ends.
+ */
+export function admitLogin(): () => void {
+  return current().admit();
 }
 
 /** PBKDF2-HMAC-SHA256 on the hash pool; rejects with BusyError at once when its queue is full. */

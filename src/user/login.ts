@@ -3,7 +3,7 @@ import { runTranslated } from "../engine/database-errors.js";
 import { nowTimestamp } from "../engine/values.js";
 import type { BaseUser, LoginOptions } from "./base-user.js";
 import { usersOf } from "./find-user.js";
-import { assertHashCapacity } from "./hash-pool.js";
+import { admitLogin } from "./hash-pool.js";
 import { burnOneHash, hashPassword, parseStoredHash, verifyPassword } from "./hasher.js";
 import { identifyLegacyHash, verifyLegacyHash } from "./legacy-hashes.js";
 import { userFromRow, PUBLIC_COLUMNS } from "./user-row.js";
@@ -35,8 +35,15 @@ export async function login(
   // No stored user can have these (see validation.ts): answering without a query says nothing about real users.
   if (password.includes("\0") || !isComparableText(username)) return null;
   // Under a flood, refuse before the query: the hash it leads to would be refused anyway.
-  assertHashCapacity();
+  const release = admitLogin();
+  try {
+    return await lookUpAndVerify(cls, username, password, options);
+  } finally {
+    release();
+  }
+}
 
+async function lookUpAndVerify(cls: typeof BaseUser, username: string, password: string, options: LoginOptions): Promise<number | null> {
   const database = await cls.getDatabase();
   return runTranslated(database, async () => {
     // One query for every way the identifier can name a user; the choice among its rows is made here.

@@ -2,7 +2,7 @@
 // project next to a packed copy of this checkout (the layout the Quick start describes), on SQLite.
 //
 // Markers, an HTML comment on the line before a block (invisible on GitHub):
-//   <!-- doc-test: skip (why) -->          not run; the reason is required
+//   <!-- doc-test: no-run (why) -->          not run; the reason is required
 //   <!-- doc-test: stdin "a\nb\n" -->      the block's standard input (answers to the questions it asks)
 //   <!-- doc-test: env NAME=value -->      an environment variable the block expects the reader to have
 // ts blocks are transpiled with TypeScript's transpileModule (types are erased, not checked) and run as
@@ -24,7 +24,7 @@ interface Block {
   line: number;
   lang: string;
   code: string;
-  skip?: string;
+  noRun?: string;
   stdin?: string;
   env: Record<string, string>;
 }
@@ -43,13 +43,13 @@ export function readmeBlocks(markdown: string): Block[] {
     for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++) body.push(lines[i]!);
     const block: Block = { line: start + 1, lang: open[1]!.toLowerCase(), code: `${body.join("\n")}\n`, env: {} };
     for (let j = start - 1; j >= 0 && lines[j]!.startsWith("<!-- doc-test:"); j--) {
-      const marker = /^<!-- doc-test: (skip|stdin|env)(?: (.*))? -->$/.exec(lines[j]!);
+      const marker = /^<!-- doc-test: (no-run|stdin|env)(?: (.*))? -->$/.exec(lines[j]!);
       assert.ok(marker, `README line ${j + 1}: unknown doc-test marker ${lines[j]}`);
       const kind = marker![1]!;
       const value = marker![2] ?? "";
-      if (kind === "skip") {
-        assert.match(value, /^\(.+\)$/, `README line ${j + 1}: a skip says why, in parentheses`);
-        block.skip = value.slice(1, -1);
+      if (kind === "no-run") {
+        assert.match(value, /^\(.+\)$/, `README line ${j + 1}: a no-run says why, in parentheses`);
+        block.noRun = value.slice(1, -1);
       } else if (kind === "stdin") block.stdin = JSON.parse(value) as string;
       else {
         const [name, ...rest] = value.split("=");
@@ -79,7 +79,7 @@ function run(command: string, args: string[], cwd: string, options: { input?: st
   return { code: result.status, out: `${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? String(result.error) : ""}` };
 }
 
-/** What the skipped install script of better-sqlite3 would have built: this checkout's addon. */
+/** What better-sqlite3's install script builds, taken from this checkout (the doc-test installs without scripts). */
 function provideSqliteAddon(app: string): void {
   if (process.env.PICCOLO_TEST_PACK_FULL === "1") return;
   const addon = "node_modules/better-sqlite3/build/Release/better_sqlite3.node";
@@ -91,15 +91,15 @@ function provideSqliteAddon(app: string): void {
   copyFileSync(path.join(root, addon), path.join(app, addon));
 }
 
-test("the doc-test markers are read: skip needs a reason, stdin and env are taken", () => {
+test("the doc-test markers are read: no-run needs a reason, stdin and env are taken", () => {
   const blocks = readmeBlocks(
-    'text\n<!-- doc-test: skip (a server) -->\n```sh\nnpx serve\n```\n<!-- doc-test: env A=b=c -->\n<!-- doc-test: stdin "x\\ny\\n" -->\n```ts\nlet a = 1;\n```\n```console\n$ x\n```\n',
+    'text\n<!-- doc-test: no-run (a server) -->\n```sh\nnpx serve\n```\n<!-- doc-test: env A=b=c -->\n<!-- doc-test: stdin "x\\ny\\n" -->\n```ts\nlet a = 1;\n```\n```console\n$ x\n```\n',
   );
   assert.deepEqual(
-    blocks.map((b) => [b.lang, b.skip, b.stdin, b.env]),
+    blocks.map((b) => [b.lang, b.noRun, b.stdin, b.env]),
     [["sh", "a server", undefined, {}], ["ts", undefined, "x\ny\n", { A: "b=c" }], ["console", undefined, undefined, {}]],
   );
-  assert.throws(() => readmeBlocks("<!-- doc-test: skip -->\n```sh\nx\n```\n"), /a skip says why/);
+  assert.throws(() => readmeBlocks("<!-- doc-test: no-run -->\n```sh\nx\n```\n"), /a no-run says why/);
 });
 
 test("every ts, js and sh block of the README runs as written, in order, in a new project (SQLite)", { timeout: 900_000 }, () => {
@@ -120,7 +120,7 @@ test("every ts, js and sh block of the README runs as written, in order, in a ne
 
   const ran: number[] = [];
   for (const [index, block] of blocks.entries()) {
-    if (block.skip !== undefined) continue;
+    if (block.noRun !== undefined) continue;
     const where = `README line ${block.line} (${block.lang})`;
     let result: { code: number | null; out: string };
     if (block.lang === "sh" || block.lang === "bash" || block.lang === "shell") {

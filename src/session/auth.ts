@@ -1,24 +1,17 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { setCookie } from "hono/cookie";
 import type { Hono } from "hono";
 import type { Database } from "../engine/connect.js";
 import { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
-import { sessionTokens } from "./cookies.js";
+import { sessionTokens, writeSessionCookie } from "./cookies.js";
 import { CsrfProtection } from "./csrf.js";
 import { Deployment } from "./deployment.js";
 import { authenticate, type LoginResult } from "./login.js";
 import { loginRoutes } from "./login-routes.js";
 import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
 import { LoginRateLimiter } from "./rate-limit.js";
-import {
-  AUTH_REQUIRED_MESSAGE,
-  CSRF_FAILED_MESSAGE,
-  FORBIDDEN_MESSAGE,
-  getSessionUser,
-  UNKNOWN_HOST_MESSAGE,
-  wantsJson,
-} from "./request-state.js";
+import { prepareRequest } from "./request-pipeline.js";
+import { AUTH_REQUIRED_MESSAGE, FORBIDDEN_MESSAGE, getSessionUser, wantsJson } from "./request-state.js";
 import { SessionStore } from "./store.js";
 import type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
 
@@ -28,9 +21,6 @@ export type { NodeMiddleware, NodeRequest, NodeResponse } from "./node-adapter.j
 export type { SessionEnv, SessionVariables } from "./request-state.js";
 // Where these lived before the split (the admin imports them from here).
 export { CSRF_FAILED_MESSAGE, getCsrfToken, getSessionUser, LOGIN_FAILED_MESSAGE, rateLimitedMessage, safeRedirect, wantsJson } from "./request-state.js";
-
-const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
-const STATE = Symbol("piccolo-session-state");
 
 /**
  * Session authentication for any app that speaks web-standard Request/Response through Hono: mount
@@ -166,23 +156,9 @@ export class SessionAuth {
    * ```
    */
   async prepare(c: Context): Promise<Response | undefined> {
-    const holder = c as unknown as { [STATE]?: { response?: Response } };
-    const existing = holder[STATE];
-    if (existing) return existing.response;
-    const state: { response?: Response } = {};
-    holder[STATE] = state;
-    if (!this.deployment.hostAllowed(c)) {
-      state.response = c.text(UNKNOWN_HOST_MESSAGE, 421);
-      return state.response;
-    }
-    c.set("csrfToken", this.csrf.ensureToken(c));
-    if (!SAFE_METHODS.has(c.req.method.toUpperCase()) && !(await this.csrf.passes(c))) {
-      state.response = await this.refuse(c, 403, CSRF_FAILED_MESSAGE, "csrf");
-      return state.response;
-    }
-    c.set("sessionUser", await this.resolveUser(c));
-    return undefined;
+    return prepareRequest(this, c);
   }
+
 
   /**
    * The user of the request's session cookies (one query however many), when live and passing the rules.
@@ -308,13 +284,7 @@ export class SessionAuth {
    */
   async startSession(c: Context, userId: number): Promise<string> {
     const session = await this.store.create(userId);
-    setCookie(c, this.cookieName, session.token, {
-      path: this.cookiePath(c),
-      httpOnly: true,
-      sameSite: "Lax",
-      secure: this.isSecure(c),
-      maxAge: Math.floor(this.store.maxExpiry / 1000),
-    });
+    writeSessionCookie(c, this.cookieName, session.token, this.sessionCookieOptions(c));
     c.set("csrfToken", this.csrf.newToken(c));
     return session.token;
   }
@@ -332,16 +302,13 @@ export class SessionAuth {
    */
   async logout(c: Context): Promise<void> {
     await this.endSession(c);
-    setCookie(c, this.cookieName, "", {
-      path: this.cookiePath(c),
-      httpOnly: true,
-      sameSite: "Lax",
-      secure: this.isSecure(c),
-      maxAge: 0,
-      expires: new Date(0),
-    });
+    writeSessionCookie(c, this.cookieName, null, this.sessionCookieOptions(c));
     c.set("csrfToken", this.csrf.newToken(c));
     c.set("sessionUser", null);
+  }
+
+  private sessionCookieOptions(c: Context) {
+    return { path: this.cookiePath(c), secure: this.isSecure(c), maxAgeSeconds: Math.floor(this.store.maxExpiry / 1000) };
   }
 
   private async endSession(c: Context): Promise<void> {

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
+import { setCookie } from "hono/cookie";
 
 /** Session and CSRF tokens: 32 random bytes, URL-safe base64 without padding. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -41,4 +42,23 @@ export function sameText(a: string, b: string): boolean {
   const left = Buffer.from(a, "utf8");
   const right = Buffer.from(b, "utf8");
   return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Sets (a token) or clears (null) the session cookie: HttpOnly, SameSite=Lax, lasting as long as the
+ * session can; login and logout write it the same way so the browser replaces one with the other.
+ */
+export function writeSessionCookie(
+  c: Context,
+  name: string,
+  token: string | null,
+  options: { path: string; secure: boolean; maxAgeSeconds: number },
+): void {
+  setCookie(c, name, token ?? "", {
+    path: options.path,
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: options.secure,
+    ...(token === null ? { maxAge: 0, expires: new Date(0) } : { maxAge: options.maxAgeSeconds }),
+  });
 }

@@ -49,7 +49,7 @@ export function getCsrfToken(c: Context): string {
  * @example
  * ```ts
  * const result = await auth.login(c, username, password);
- * if (!result.ok && result.message === LOGIN_FAILED_MESSAGE) console.log("wrong username or password");
+ * if (!result.ok && result.message === LOGIN_FAILED_MESSAGE) console.log("login refused");
  * ```
  */
 export const LOGIN_FAILED_MESSAGE = "Login failed: the username or password is wrong, or this account may not log in here.";

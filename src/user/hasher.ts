@@ -42,7 +42,7 @@ const HASH_PATTERN = /^pbkdf2_sha256\$([1-9][0-9]{0,7})\$([^$\s]{1,128})\$([0-9a
  * @example
  * ```ts
  * const parsed = parseStoredHash(storedValue);
- * if (parsed && parsed.iterations < DEFAULT_ITERATIONS) console.log("weak hash: upgraded at the next login");
+ * if (parsed && parsed.iterations < DEFAULT_ITERATIONS) console.log("fewer iterations than required: upgraded at the next login");
  * ```
  */
 export function parseStoredHash(stored: unknown): ParsedHash | null {

@@ -1,0 +1,28 @@
+// What SessionAuth does for every request, once: the host check, the CSRF token and check, and the
+// session's user. The middleware and the guards share it through `prepareRequest`.
+import type { Context } from "hono";
+import type { SessionAuth } from "./auth.js";
+import { CSRF_FAILED_MESSAGE, UNKNOWN_HOST_MESSAGE } from "./request-state.js";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
+const STATE = Symbol("piccolo-session-state");
+
+/** The request's refusal, or undefined when it may go on (the result is kept on the context). */
+export async function prepareRequest(auth: SessionAuth, c: Context): Promise<Response | undefined> {
+  const holder = c as unknown as { [STATE]?: { response?: Response } };
+  const existing = holder[STATE];
+  if (existing) return existing.response;
+  const state: { response?: Response } = {};
+  holder[STATE] = state;
+  if (!auth.deployment.hostAllowed(c)) {
+    state.response = c.text(UNKNOWN_HOST_MESSAGE, 421);
+    return state.response;
+  }
+  c.set("csrfToken", auth.csrf.ensureToken(c));
+  if (!SAFE_METHODS.has(c.req.method.toUpperCase()) && !(await auth.csrf.passes(c))) {
+    state.response = await auth.refuse(c, 403, CSRF_FAILED_MESSAGE, "csrf");
+    return state.response;
+  }
+  c.set("sessionUser", await auth.resolveUser(c));
+  return undefined;
+}

@@ -120,13 +120,18 @@ export async function askNewPassword(ask: Prompter, validate: (password: string)
  */
 export async function warnIfUserMigrationsPending(database: string | undefined): Promise<void> {
   await requireExistingDatabase(database);
-  const [{ pendingMigrationIds }, { userApp }, { useDatabase }] = await Promise.all([
+  const [{ pendingMigrationIds }, { userApp }, { userCaseInsensitiveApp }, { useDatabase }, { BaseUser }] = await Promise.all([
     import("../migrations/pending.js"),
     import("../user/migrations/index.js"),
+    import("../user/migrations/case-insensitive/index.js"),
     import("../engine/connect.js"),
+    import("../user/base-user.js"),
   ]);
-  const pending = await pendingMigrationIds(await useDatabase(database), userApp);
-  await (await import("./user-modes.js")).applyDatabaseUserModes(database);
+  const pendingByApp = await pendingMigrationIds(await useDatabase(database), [userApp, userCaseInsensitiveApp]);
+  // Once the opt-in app has run, its unique index treats `Bob` and `bob` as one: the commands follow it
+  // (find `bob` by `BOB`, fill username_folded on the rows they write).
+  BaseUser.caseInsensitiveUsernames = pendingByApp.get(userCaseInsensitiveApp.name)!.length === 0;
+  const pending = pendingByApp.get(userApp.name)!;
   if (pending.length === 0) return;
   const count = pending.length === 1 ? "1 migration" : `${pending.length} migrations`;
   warn(`${count} of the app user ${pending.length === 1 ? "has" : "have"} not run; run "piccolo migrations forwards user".`);

@@ -50,8 +50,7 @@ interface Place {
 }
 
 /** Host, port, user and database name from the URL (never its password). */
-function placeOf(target: DatabaseTarget): Place {
-  const defaultPort = target.engine === "postgres" ? "5432" : "3306";
+function placeOf(target: DatabaseTarget, defaultPort: string): Place {
   try {
     const url = new URL(target.url);
     const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || undefined;
@@ -77,10 +76,11 @@ function quotedIn(message: string, pattern: RegExp): string | undefined {
   return pattern.exec(message)?.[1];
 }
 
-function postgresCause(e: DriverError, target: DatabaseTarget): NamedConnectionError | null {
+/** A PostgreSQL connection failure in words (the PostgreSQL dialect's `connectionCause`). */
+export function postgresConnectionCause(e: DriverError, target: DatabaseTarget): NamedConnectionError | null {
   const code = String(e.code ?? "");
   const message = e.message ?? "";
-  const place = placeOf(target);
+  const place = placeOf(target, "5432");
   const make = (detail: string, reason: ConnectionCause, advice: string) =>
     new NamedConnectionError(target.displayUrl, detail, reason, advice, { cause: e });
   if (code === "3D000") {
@@ -119,10 +119,11 @@ function postgresCause(e: DriverError, target: DatabaseTarget): NamedConnectionE
   return null;
 }
 
-function mysqlCause(e: DriverError, target: DatabaseTarget): NamedConnectionError | null {
+/** A MySQL/MariaDB connection failure in words (the MySQL dialect's `connectionCause`). */
+export function mysqlConnectionCause(e: DriverError, target: DatabaseTarget): NamedConnectionError | null {
   const code = String(e.code ?? "");
   const message = e.sqlMessage ?? e.message ?? "";
-  const place = placeOf(target);
+  const place = placeOf(target, "3306");
   const make = (detail: string, reason: ConnectionCause, advice: string) =>
     new NamedConnectionError(target.displayUrl, detail, reason, advice, { cause: e });
   if (code === "ER_BAD_DB_ERROR" || e.errno === 1049) {
@@ -156,7 +157,8 @@ function mysqlCause(e: DriverError, target: DatabaseTarget): NamedConnectionErro
   return null;
 }
 
-function sqliteCause(e: DriverError, target: DatabaseTarget): NamedConnectionError | null {
+/** A SQLite file that cannot be opened, in words (the SQLite dialect's `connectionCause`). */
+export function sqliteConnectionCause(e: DriverError, target: DatabaseTarget): NamedConnectionError | null {
   const code = String(e.code ?? "");
   const message = e.message ?? "";
   const file = target.filename ?? target.url;
@@ -210,15 +212,14 @@ function unreachableCause(e: DriverError, target: DatabaseTarget): NamedConnecti
  * knows (the caller then translates it as before). Also looks inside a DatabaseConnectionError that
  * wraps the driver's error (the SQLite opener throws one).
  */
-export function nameConnectionCause(error: unknown, target: DatabaseTarget): NamedConnectionError | null {
+export function nameConnectionCause(
+  error: unknown,
+  target: DatabaseTarget,
+  engineCause: (error: DriverError, target: DatabaseTarget) => NamedConnectionError | null,
+): NamedConnectionError | null {
   if (error instanceof NamedConnectionError) return error;
   const driver = (error instanceof DatabaseConnectionError ? error.cause : error) as DriverError | null | undefined;
   if (driver === null || typeof driver !== "object") return null;
-  const named =
-    target.engine === "postgres"
-      ? postgresCause(driver, target)
-      : target.engine === "mysql"
-        ? mysqlCause(driver, target)
-        : sqliteCause(driver, target);
+  const named = engineCause(driver, target);
   return named ?? unreachableCause(driver, target);
 }

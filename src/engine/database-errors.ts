@@ -51,7 +51,8 @@ export function isRetryableConflict(error: unknown): boolean {
  * the values of a failed row, so only our own wording goes into `message`.
  */
 export function translateDatabaseError(error: unknown, target: DatabaseTarget, app = "user"): PiccoloError {
-  const named = nameConnectionCause(error, target); if (named) return named;
+  const named = nameConnectionCause(error, target, dialects[target.engine].connectionCause);
+  if (named) return named;
   if (error instanceof PiccoloError) return error;
   const e = asDriverError(error);
   if (isConnectionFailure(e)) {

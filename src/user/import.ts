@@ -5,14 +5,14 @@
 import type { Database } from "../engine/connect.js";
 import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
 import { UserExistsError, ValidationError } from "../errors.js";
+import { FIELD_NAMES, detectFormat, parseCsv, parseJsonLines, type ImportFormat, type ImportProblem, type RawRecord } from "./import-file.js";
 import { isSupportedStoredPassword } from "./stored-password.js";
 import type { User } from "./user-row.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 import { foldedUsernameValues } from "./username-lookup.js";
-import { validateEmail, validateName, validateUsername, type UserLimits } from "./validation.js";
+import { booleanFromWord, validateEmail, validateName, validateUsername, type UserLimits } from "./validation.js";
 
-/** The import file's format: CSV with a header row, or JSON Lines (one object per line). */
-export type ImportFormat = "csv" | "jsonl";
+export { detectFormat, type ImportFormat, type ImportProblem };
 
 /** What the import needs from a BaseUser class (pass the class itself). */
 export interface ImportTarget extends UserLimits {
@@ -34,14 +34,6 @@ export interface ImportOptions {
   onProgress?: (imported: number, total: number) => void | Promise<void>;
 }
 
-/** A row that cannot be imported: its line in the file and why (never the password value). */
-export interface ImportProblem {
-  /** The line in the file, counted from 1 (0: the file as a whole). */
-  line: number;
-  /** Why the row cannot be imported. */
-  reason: string;
-}
-
 /** What `importUsers` did: how many rows, how many written, and every problem found. */
 export interface ImportResult {
   /** Data rows in the file. */
@@ -60,49 +52,9 @@ interface ImportRow extends Omit<User, "id" | "lastLogin"> {
   password: string;
 }
 
-interface RawRecord {
-  line: number;
-  fields: Record<string, unknown>;
-}
-
-/** Accepted column names (snake_case as in piccolo_user, camelCase, Django's `is_…`) → the field. */
-const FIELD_NAMES: Record<string, keyof Omit<ImportRow, "line">> = {
-  username: "username",
-  email: "email",
-  first_name: "firstName",
-  firstName: "firstName",
-  last_name: "lastName",
-  lastName: "lastName",
-  active: "active",
-  is_active: "active",
-  admin: "admin",
-  is_admin: "admin",
-  superuser: "superuser",
-  is_superuser: "superuser",
-  password: "password",
-  password_hash: "password",
-};
-const TRUE_WORDS = new Set(["t", "true", "1", "yes", "y"]);
-const FALSE_WORDS = new Set(["f", "false", "0", "no", "n", ""]);
 const DEFAULT_BATCH_SIZE = 1000;
 /** Rows per lookup of existing usernames and emails. */
 const LOOKUP_CHUNK = 500;
-
-/**
- * The format of a file: by its name (.csv, .jsonl/.ndjson), else by its first character. Exported as
- * `detectImportFormat`, to pick the `format` argument of `importUsers`.
- *
- * @example
- * ```ts
- * const text = await readFile("users.jsonl", "utf8");
- * const format = detectImportFormat("users.jsonl", text); // "jsonl"
- * ```
- */
-export function detectFormat(fileName: string, text: string): ImportFormat {
-  if (/\.csv$/i.test(fileName)) return "csv";
-  if (/\.(jsonl|ndjson)$/i.test(fileName)) return "jsonl";
-  return text.replace(/^\uFEFF/, "").trimStart().startsWith("{") ? "jsonl" : "csv";
-}
 
 /**
  * Brings users over from another system (Django, better-auth, bcrypt apps) with their stored hashes,
@@ -178,122 +130,6 @@ export async function importUsers(
   });
 }
 
-// ---- reading the file ---------------------------------------------------------------------------------
-
-interface ParsedFile {
-  records: RawRecord[];
-  /** Line 0: a problem with the whole file (e.g. the header). */
-  problems: ImportProblem[];
-}
-
-// One field and what ends it: a quoted field ("" is a quote inside it) or a bare one, then a comma,
-// a line break or the end of the text. Sticky, so the parser walks the text without copying it.
-const CSV_FIELD = /(?:"((?:[^"]|"")*)"|([^,\r\n"]*))(,|\r\n|\n|\r|$)/y;
-
-/** RFC 4180 CSV with a header row: quoted fields may hold commas, quotes ("") and line breaks. */
-export function parseCsv(text: string): ParsedFile {
-  const input = text.replace(/^\uFEFF/, "");
-  const records: { line: number; cells: string[] }[] = [];
-  let unreadable: number | undefined;
-  let line = 1;
-  let position = 0;
-  while (position < input.length) {
-    const recordLine = line;
-    const cells: string[] = [];
-    for (;;) {
-      CSV_FIELD.lastIndex = position;
-      const match = CSV_FIELD.exec(input);
-      if (!match) {
-        unreadable = recordLine; // a stray quote, or a quoted field never closed
-        position = input.length;
-        break;
-      }
-      const quoted = match[1];
-      if (quoted !== undefined) {
-        cells.push(quoted.replaceAll('""', '"'));
-        line += countLineBreaks(quoted);
-      } else cells.push(match[2]!);
-      position = CSV_FIELD.lastIndex;
-      const end = match[3]!;
-      if (end !== ",") {
-        if (end !== "") line++;
-        break;
-      }
-    }
-    if (unreadable !== undefined) break;
-    if (!(cells.length === 1 && cells[0] === "")) records.push({ line: recordLine, cells });
-  }
-
-  const header = records.shift();
-  if (!header) {
-    return { records: [], problems: [{ line: unreadable ?? 0, reason: "the file has no header row" }] };
-  }
-  const names = header.cells.map((name) => name.trim());
-  const headerProblem = checkHeader(names);
-  if (headerProblem) return { records: [], problems: [{ line: header.line, reason: headerProblem }] };
-  const parsed: RawRecord[] = records.map(({ line: recordAt, cells: values }) => {
-    if (values.length !== names.length) {
-      return { line: recordAt, fields: { __problem: `has ${values.length} fields, the header has ${names.length}` } };
-    }
-    return { line: recordAt, fields: Object.fromEntries(names.map((name, index) => [name, values[index]])) };
-  });
-  if (unreadable !== undefined) {
-    // Everything after it is unreadable too: one problem, at the row where reading stopped.
-    parsed.push({ line: unreadable, fields: { __problem: "has a stray quote or a quoted field that is never closed; the rest of the file cannot be read" } });
-  }
-  return { records: parsed, problems: [] };
-}
-
-function countLineBreaks(text: string): number {
-  let count = 0;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) count++;
-  return count;
-}
-
-/** One JSON object per line; blank lines are skipped. */
-export function parseJsonLines(text: string): ParsedFile {
-  const records: RawRecord[] = [];
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
-  lines.forEach((content, index) => {
-    if (content.trim() === "") return;
-    const line = index + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(content);
-    } catch {
-      records.push({ line, fields: { __problem: "is not valid JSON" } });
-      return;
-    }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      records.push({ line, fields: { __problem: "is not a JSON object" } });
-      return;
-    }
-    const unknown = Object.keys(value).filter((key) => !(key in FIELD_NAMES));
-    if (unknown.length > 0) {
-      records.push({ line, fields: { __problem: `has unknown field(s) ${unknown.join(", ")}; ${knownFields()}` } });
-      return;
-    }
-    records.push({ line, fields: value as Record<string, unknown> });
-  });
-  return { records, problems: [] };
-}
-
-function knownFields(): string {
-  return `the fields are ${Object.keys(FIELD_NAMES).join(", ")}`;
-}
-
-function checkHeader(names: string[]): string | null {
-  const unknown = names.filter((name) => !(name in FIELD_NAMES));
-  if (unknown.length > 0) return `the header has unknown column(s) ${unknown.map((name) => JSON.stringify(name)).join(", ")}; ${knownFields()}`;
-  const fields = names.map((name) => FIELD_NAMES[name]);
-  const repeated = fields.filter((field, index) => fields.indexOf(field) !== index);
-  if (repeated.length > 0) return `the header names the field ${repeated[0]} twice`;
-  for (const required of ["username", "password"] as const) {
-    if (!fields.includes(required)) return `the header has no ${required} column`;
-  }
-  return null;
-}
-
 // ---- checking rows ------------------------------------------------------------------------------------
 
 function checkRecord(record: RawRecord, target: ImportTarget, problems: ImportProblem[]): ImportRow | null {
@@ -344,9 +180,9 @@ function readFlag(value: unknown, field: string): boolean {
   if (typeof value === "boolean") return value;
   if (typeof value === "number" && (value === 0 || value === 1)) return value === 1;
   if (typeof value === "string") {
-    const word = value.trim().toLowerCase();
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
+    // An empty CSV cell is the column's default, false, as Piccolo's.
+    const parsed = value.trim() === "" ? false : booleanFromWord(value);
+    if (parsed !== undefined) return parsed;
   }
   throw new ValidationError(`${field} must be true or false (t/f, 1/0, yes/no)`, field);
 }

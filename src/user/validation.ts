@@ -160,3 +160,15 @@ export function validateUserRef(user: unknown): string | number {
   if (typeof user === "string") return user;
   throw new ValidationError("The `user` arg must be a user id, or a username.", "user");
 }
+
+// Piccolo's spellings of a boolean (t/true/True, f/false/False) plus 1/0, yes/no, y/n; any letter case.
+const TRUE_WORDS = new Set(["t", "true", "1", "yes", "y"]);
+const FALSE_WORDS = new Set(["f", "false", "0", "no", "n"]);
+
+/** The boolean a word spells (the CLI's flags, an import file's columns), or undefined when it spells none. */
+export function booleanFromWord(text: string): boolean | undefined {
+  const word = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}

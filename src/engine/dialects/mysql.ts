@@ -1,4 +1,5 @@
 import { sql, MysqlDialect } from "../kysely.js";
+import { mysqlConnectionCause } from "../connection-causes.js";
 import type { DatabaseTarget } from "../config.js";
 import { ConfigError, MigrationError } from "../../errors.js";
 import { loadDriver } from "./driver.js";
@@ -142,6 +143,7 @@ export const mysqlDialect: EngineDialect = {
     if (codeOf(error) !== "ER_NO_SUCH_TABLE" && error.errno !== 1146) return null;
     return /Table '(?:[^'.]+\.)?([^']+)' doesn't exist/.exec(error.sqlMessage ?? error.message ?? "")?.[1] ?? "";
   },
+  connectionCause: mysqlConnectionCause,
   // ER_LOCK_DEADLOCK: a deadlock, or on Galera a write set that failed certification against another node's.
   isRetryableConflict: (error) => codeOf(error) === "ER_LOCK_DEADLOCK" || error.errno === 1213,
 };

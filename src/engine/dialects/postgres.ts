@@ -1,4 +1,5 @@
 import { sql, PostgresDialect } from "../kysely.js";
+import { postgresConnectionCause } from "../connection-causes.js";
 import { loadDriver } from "./driver.js";
 import { inTransaction } from "./transaction.js";
 import { codeOf, type EngineDialect } from "./types.js";
@@ -75,6 +76,7 @@ export const postgresDialect: EngineDialect = {
     if (codeOf(error) !== "42P01") return null;
     return /relation "([^"]+)"/.exec(error.message ?? "")?.[1] ?? "";
   },
+  connectionCause: postgresConnectionCause,
   // serialization_failure, deadlock_detected
   isRetryableConflict: (error) => codeOf(error) === "40001" || codeOf(error) === "40P01",
 };

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync } from "node:fs";
+import { sqliteConnectionCause } from "../connection-causes.js";
 import { sql, SqliteDialect } from "../kysely.js";
 import { ConfigError, DatabaseConnectionError } from "../../errors.js";
 import { applySqliteOptions, reusePreparedStatements } from "../sqlite-options.js";
@@ -76,6 +77,7 @@ export const sqliteDialect: EngineDialect = {
     const match = /no such table: (?:main\.)?(\S+)/.exec(error.message ?? "");
     return match ? (match[1] ?? "") : null;
   },
+  connectionCause: sqliteConnectionCause,
   // SQLITE_BUSY comes only after the busy timeout has been waited out: trying again would wait as long.
   isRetryableConflict: () => false,
 };

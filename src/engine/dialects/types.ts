@@ -1,5 +1,6 @@
 import type { ColumnDefinitionBuilder, CreateTableBuilder, Dialect, InsertQueryBuilder, Kysely, RawBuilder } from "kysely";
 import type { DatabaseTarget, EngineName } from "../config.js";
+import type { NamedConnectionError } from "../connection-causes.js";
 
 /** What a driver error says, in the fields the three drivers use. */
 export interface DriverError {
@@ -61,6 +62,8 @@ export interface EngineDialect {
   uniqueViolationColumn(error: DriverError): string | null;
   /** The table the error reports missing, or null for another error. */
   missingTableName(error: DriverError): string | null;
+  /** A failure to connect or open, named in words (missing database, refused login, …), or null for another error. */
+  connectionCause(error: DriverError, target: DatabaseTarget): NamedConnectionError | null;
   /** A write lost to a concurrent one and may simply be tried again (deadlock, serialization, certification). */
   isRetryableConflict(error: DriverError): boolean;
 }

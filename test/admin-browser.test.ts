@@ -55,7 +55,14 @@ for (const engine of testEngines) {
     // Page-side expressions are strings: the test project compiles without the DOM types.
     const focused = (page: Page) => page.evaluate<string>("document.activeElement ? (document.activeElement.id || document.activeElement.textContent.trim()) : ''");
     /** `autofocus` applies at the browser's next rendering step: wait for it rather than race it. */
-    const waitForFocus = (page: Page, id: string) => page.waitForFunction(`document.activeElement && document.activeElement.id === ${JSON.stringify(id)}`);
+    // Polled from here: waitForFunction compiles its predicate inside the page, which the admin's CSP
+    // (no 'unsafe-eval') refuses whenever the first check does not already pass.
+    const waitForFocus = async (page: Page, id: string) => {
+      for (let tries = 0; (await focused(page)) !== id; tries++) {
+        assert.ok(tries < 100, `#${id} never got the focus`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
 
     const newPage = async (): Promise<Page> => {
       const context = await chromium().newContext({ viewport: { width: 1280, height: 800 } });

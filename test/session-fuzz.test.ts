@@ -129,7 +129,12 @@ async function exercise(port: number, paths: string[], valid: { session: () => s
       seen[answer.status] = (seen[answer.status] ?? 0) + 1;
       assert.ok(answer.status < 500 || answer.status === 503, `${answer.status} for ${JSON.stringify({ ...input, headers })}: ${answer.body.slice(0, 300)}`);
     }),
-    { numRuns: runs, endOnFailure: true },
+    {
+      numRuns: runs,
+      endOnFailure: true,
+      // PICCOLO_FC_SEED and PICCOLO_FC_PATH replay a failure fast-check reported.
+      ...(process.env.PICCOLO_FC_SEED ? { seed: Number(process.env.PICCOLO_FC_SEED), path: process.env.PICCOLO_FC_PATH } : {}),
+    },
   );
   return seen;
 }

@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { UNKNOWN_HOST_MESSAGE } from "../session/request-state.js";
 import { secureHeaders } from "hono/secure-headers";
 import { PiccoloError, TableMissingError } from "../errors.js";
 import { SessionAuth, type SessionAuthOptions } from "../session/auth.js";
@@ -124,6 +125,9 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
     c.header("Cache-Control", "public, max-age=3600");
     return c.body(ADMIN_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
   });
+  // The host check before the body is read: a Host that is no host (`a@b`) cannot even form the
+  // request's URL, which reading the body needs.
+  app.use("*", async (c, next) => (auth.deployment.hostAllowed(c) ? next() : c.text(UNKNOWN_HOST_MESSAGE, 421)));
   app.use("*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("The request is too large.", 413) }));
   app.use("*", auth.middleware());
 

@@ -7,6 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { tempDir } from "./support/engines.js";
@@ -25,6 +26,9 @@ function run(command: string, args: string[], cwd: string, input?: string) {
 }
 
 const INSTALL_LIMIT_MS = 25 * 60_000;
+
+/** The iteration loop this checkout's own addon chose on this CPU: the installed one must choose the same. */
+const addonKernel = () => (createRequire(import.meta.url)(path.join(root, "native/build/Release/piccolo_pbkdf2.node")) as { kernel: string }).kernel;
 
 const show = (r: { code: number | null; stdout: string; stderr: string; error?: Error }) =>
   `exit ${r.code}${r.error ? ` (${r.error.message})` : ""}\n${r.stdout}\n${r.stderr}`;
@@ -123,7 +127,10 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
   // The install step built the native PBKDF2 addon in the installed package.
   const doctor = run("npx", ["--no", "--", "piccolo", "doctor", "--json"], app);
   assert.equal(doctor.code, 0, show(doctor));
-  assert.equal((JSON.parse(doctor.stdout) as { hasher: { implementation: string } }).hasher.implementation, "native", doctor.stdout);
+  const { hasher } = JSON.parse(doctor.stdout) as { hasher: { implementation: string; kernel: string } };
+  assert.equal(hasher.implementation, "native", doctor.stdout);
+  // The packed sources hold the SHA-NI loop too (a file missing from "files" would fail the build).
+  assert.equal(hasher.kernel, addonKernel(), doctor.stdout);
 
   // A user's TypeScript sees the package's types: right calls compile, a wrong one is an error (the
   // expect-error directive would itself be an error if the types were missing or `any`).

@@ -4,6 +4,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { pbkdf2Sync } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { configureHashing, hashPassword, hashPasswordSync, hasherInfo, verifyPassword } from "piccolo-ts";
@@ -29,27 +30,39 @@ test("the addon is built and in use (the install step builds it; `piccolo doctor
   assert.equal(hasherInfo().implementation, "native");
 });
 
-test("the addon's key equals crypto.pbkdf2Sync's on 10 000 random cases (any bytes, keys over 64 bytes, several blocks)", () => {
-  // The addon itself, not through the loader (whose self-check would hide it on a few cases).
-  const { pbkdf2Sha256: pbkdf2 } = createRequire(import.meta.url)(native.ADDON_PATH) as { pbkdf2Sha256: NativeModule.Pbkdf2Sha256 };
-  let longKeys = 0;
-  fc.assert(
-    fc.property(
-      // Lengths up to 300 bytes: HMAC hashes keys longer than its 64-byte block first.
-      fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 65, maxLength: 300 })),
-      fc.uint8Array({ maxLength: 100 }),
-      fc.integer({ min: 1, max: 40 }),
-      fc.integer({ min: 1, max: 100 }),
-      (password, salt, iterations, keyLength) => {
-        if (password.length > 64) longKeys++;
-        const expected = pbkdf2Sync(password, salt, iterations, keyLength, "sha256");
-        assert.deepEqual(pbkdf2(password, salt, iterations, keyLength), expected);
-      },
-    ),
-    { numRuns: 10_000 },
-  );
-  assert.ok(longKeys > 1000, `only ${longKeys} keys over 64 bytes`);
+const addon = createRequire(import.meta.url)(native.ADDON_PATH) as NativeModule.NativeAddon;
+
+test("on a CPU with the SHA extensions the addon runs its SHA-NI loop", () => {
+  const hasShaNi = process.arch === "x64" && /\bsha_ni\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
+  assert.equal(addon.kernel, hasShaNi ? "sha-ni" : "sha256-transform");
 });
+
+// The addon itself, not through the loader (whose self-check would hide it on a few cases); both of its
+// iteration loops, since a CPU without SHA-NI runs the other one.
+for (const [loop, pbkdf2] of [
+  ["the chosen loop", addon.pbkdf2Sha256],
+  ["the SHA256_Transform loop", addon.pbkdf2Sha256Transform],
+] as const) {
+  test(`${loop}: the addon's key equals crypto.pbkdf2Sync's on 10 000 random cases (any bytes, keys over 64 bytes, several blocks)`, () => {
+    let longKeys = 0;
+    fc.assert(
+      fc.property(
+        // Lengths up to 300 bytes: HMAC hashes keys longer than its 64-byte block first.
+        fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 65, maxLength: 300 })),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 100 }),
+        (password, salt, iterations, keyLength) => {
+          if (password.length > 64) longKeys++;
+          const expected = pbkdf2Sync(password, salt, iterations, keyLength, "sha256");
+          assert.deepEqual(pbkdf2(password, salt, iterations, keyLength), expected);
+        },
+      ),
+      { numRuns: 10_000 },
+    );
+    assert.ok(longKeys > 1000, `only ${longKeys} keys over 64 bytes`);
+  });
+}
 
 test("stored hashes through the pool match crypto.pbkdf2 on random UTF-8 passwords and salts", async () => {
   await fc.assert(
@@ -102,7 +115,7 @@ test("PICCOLO_NATIVE_HASH=0 (as if the addon were absent): the fallback is used 
 test("`piccolo doctor` says which PBKDF2 is in use, in text and --json", async () => {
   const text = await piccolo(["doctor"]);
   assert.equal(text.code, 0, text.all);
-  assert.match(text.stdout, /native PBKDF2 addon/);
+  assert.match(text.stdout, addon.kernel === "sha-ni" ? /native PBKDF2 addon, on the CPU's SHA extensions/ : /native PBKDF2 addon, on OpenSSL's SHA-256/);
   assert.match(text.stdout, /Hash threads: \d+/);
   const json = await piccolo(["doctor", "--json"], { env: { PICCOLO_NATIVE_HASH: "0", PICCOLO_HASH_THREADS: "3" } });
   assert.equal(json.code, 0, json.all);

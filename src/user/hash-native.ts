@@ -5,8 +5,21 @@ import { fileURLToPath } from "node:url";
 /** The addon's one function: PBKDF2-HMAC-SHA256 of raw bytes, run on the calling thread. */
 export type Pbkdf2Sha256 = (password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number) => Buffer;
 
+/** What native/pbkdf2.c exports. */
+export interface NativeAddon {
+  pbkdf2Sha256: Pbkdf2Sha256;
+  /** The same derivation on OpenSSL's SHA256_Transform whatever the CPU (what runs without SHA-NI). */
+  pbkdf2Sha256Transform: Pbkdf2Sha256;
+  /** The iteration loop pbkdf2Sha256 runs: "sha-ni" (x86-64 SHA extensions) or "sha256-transform". */
+  kernel: NativeKernel;
+}
+
+export type NativeKernel = "sha-ni" | "sha256-transform";
+
 export interface NativeLoad {
   pbkdf2: Pbkdf2Sha256 | undefined;
+  /** The addon's iteration loop, when it is in use. */
+  kernel?: NativeKernel;
   /** Why the addon is not in use (absent, disabled, failed to load or to agree with crypto.pbkdf2). */
   reason?: string;
 }
@@ -32,8 +45,9 @@ export function loadNativePbkdf2(): NativeLoad {
   if (loaded) return loaded;
   if (process.env[DISABLE_VARIABLE] === "0") return (loaded = { pbkdf2: undefined, reason: `disabled by ${DISABLE_VARIABLE}=0` });
   let pbkdf2: Pbkdf2Sha256;
+  let kernel: NativeKernel;
   try {
-    pbkdf2 = (createRequire(import.meta.url)(ADDON_PATH) as { pbkdf2Sha256: Pbkdf2Sha256 }).pbkdf2Sha256;
+    ({ pbkdf2Sha256: pbkdf2, kernel } = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const reason =
@@ -48,5 +62,5 @@ export function loadNativePbkdf2(): NativeLoad {
       return (loaded = { pbkdf2: undefined, reason: "the addon's output differs from crypto.pbkdf2" });
     }
   }
-  return (loaded = { pbkdf2 });
+  return (loaded = { pbkdf2, kernel });
 }

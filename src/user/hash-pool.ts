@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { BusyError, PiccoloError } from "../errors.js";
-import { loadNativePbkdf2 } from "./hash-native.js";
+import { loadNativePbkdf2, type NativeKernel } from "./hash-native.js";
 
 /**
  * Password hashing runs on threads of its own, not on libuv's pool: PBKDF2 there would hold the
@@ -22,6 +22,8 @@ export interface HashingOptions {
 export interface HasherInfo {
   /** "native": the addon (native/); "node-crypto": Node's PBKDF2 (same hashes, about 2.5× the time). */
   implementation: "native" | "node-crypto";
+  /** The addon's iteration loop when it is in use: "sha-ni" (x86-64 SHA extensions) or "sha256-transform". */
+  kernel?: NativeKernel;
   /** Why the addon is not in use, when it is not. */
   reason?: string;
   /** Hashes computed at once. */
@@ -72,6 +74,7 @@ class HashPool {
   readonly maxQueue: number;
   readonly implementation: "native" | "node-crypto";
   readonly reason: string | undefined;
+  readonly kernel: NativeKernel | undefined;
   completed = 0;
   iterationsCompleted = 0;
   /** Logins between admission and their end: each may ask for a hash, so they count against the queue. */
@@ -90,11 +93,13 @@ class HashPool {
     const native = options.native === false ? { pbkdf2: undefined, reason: "turned off by configureHashing({ native: false })" } : loadNativePbkdf2();
     this.implementation = native.pbkdf2 ? "native" : "node-crypto";
     this.reason = native.reason;
+    this.kernel = native.kernel;
   }
 
   info(): HasherInfo {
     return {
       implementation: this.implementation,
+      ...(this.kernel ? { kernel: this.kernel } : {}),
       ...(this.reason ? { reason: this.reason } : {}),
       threads: this.threads,
       queueDepth: this.maxQueue,

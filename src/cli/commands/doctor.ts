@@ -5,14 +5,14 @@ import type { CommandInput } from "../types.js";
 
 export async function run(input: CommandInput): Promise<void> {
   const info = hasherInfo();
-  const { implementation, reason, threads, queueDepth } = info;
+  const { implementation, kernel, reason, threads, queueDepth } = info;
   if (input.json) {
-    printJson({ hasher: { implementation, ...(reason ? { reason } : {}), threads, queueDepth } });
+    printJson({ hasher: { implementation, ...(kernel ? { kernel } : {}), ...(reason ? { reason } : {}), threads, queueDepth } });
     return;
   }
   print(
     implementation === "native"
-      ? "Password hashing: native PBKDF2 addon (same hashes as Node's crypto.pbkdf2, in less time)."
+      ? `Password hashing: native PBKDF2 addon, ${kernel === "sha-ni" ? "on the CPU's SHA extensions" : "on OpenSSL's SHA-256"} (same hashes as Node's crypto.pbkdf2, in less time).`
       : `Password hashing: Node's crypto.pbkdf2 (${reason ?? "the native addon is not in use"}).`,
   );
   print(`Hash threads: ${threads} (PICCOLO_HASH_THREADS); queue depth: ${queueDepth} (PICCOLO_HASH_QUEUE); beyond it a login fails fast with BusyError.`);

@@ -1,0 +1,105 @@
+// The PBKDF2 iteration loop on x86-64's SHA extensions (SHA-NI), with every value in registers.
+//
+// Why not OpenSSL's SHA256_Transform, which uses the same instructions: each call loads and byte-swaps
+// the block, reshuffles the state in and out and stores it, and the chain of 1.2 million compressions
+// in a 600 000-iteration hash is strictly sequential, so that per-call overhead is paid in full. Here
+// the digest of one HMAC half goes straight into the next half's message registers.
+#include "sha256-x86.h"
+
+#if PICCOLO_HAVE_SHANI_KERNEL
+#include <cpuid.h>
+#include <immintrin.h>
+#include <string.h>
+
+static const uint32_t ROUND_CONSTANTS[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
+    0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
+    0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
+    0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
+    0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
+    0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+
+#define KERNEL __attribute__((target("sha,sse4.1,ssse3"))) static inline
+
+// Four rounds: the two SHA256RNDS2 of one message vector. State is the instructions' (ABEF, CDGH) pair.
+#define FOUR_ROUNDS(message, k)                                         \
+  do {                                                                  \
+    __m128i wk = _mm_add_epi32((message), _mm_loadu_si128(k));          \
+    cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);                       \
+    abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0E)); \
+  } while (0)
+
+// The next message vector of the schedule, from the four before it.
+#define NEXT_MESSAGE(m0, m1, m2, m3) \
+  _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32((m0), (m1)), _mm_alignr_epi8((m3), (m2), 4)), (m3))
+
+/** One compression of the block (m0..m3, words in host order) into the state (abef, cdgh). */
+KERNEL void compress(__m128i *state_abef, __m128i *state_cdgh, __m128i m0, __m128i m1, __m128i m2, __m128i m3) {
+  __m128i abef = *state_abef, cdgh = *state_cdgh;
+  const __m128i *k = (const __m128i *)ROUND_CONSTANTS;
+  FOUR_ROUNDS(m0, k++);
+  FOUR_ROUNDS(m1, k++);
+  FOUR_ROUNDS(m2, k++);
+  FOUR_ROUNDS(m3, k++);
+  for (int group = 0; group < 3; group++) {
+    m0 = NEXT_MESSAGE(m0, m1, m2, m3);
+    FOUR_ROUNDS(m0, k++);
+    m1 = NEXT_MESSAGE(m1, m2, m3, m0);
+    FOUR_ROUNDS(m1, k++);
+    m2 = NEXT_MESSAGE(m2, m3, m0, m1);
+    FOUR_ROUNDS(m2, k++);
+    m3 = NEXT_MESSAGE(m3, m0, m1, m2);
+    FOUR_ROUNDS(m3, k++);
+  }
+  *state_abef = _mm_add_epi32(abef, *state_abef);
+  *state_cdgh = _mm_add_epi32(cdgh, *state_cdgh);
+}
+
+/** The state pair as the digest's words in order (A B C D), (E F G H): the next block's first half. */
+KERNEL void state_to_words(__m128i abef, __m128i cdgh, __m128i *abcd, __m128i *efgh) {
+  *abcd = _mm_shuffle_epi32(_mm_unpackhi_epi64(cdgh, abef), 0x1B);
+  *efgh = _mm_shuffle_epi32(_mm_unpacklo_epi64(cdgh, abef), 0x1B);
+}
+
+/** OpenSSL's h[0..7] (A..H) as the instructions' state pair. */
+KERNEL void state_from_words(const uint32_t h[8], __m128i *abef, __m128i *cdgh) {
+  __m128i badc = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)h), 0xB1);
+  __m128i hgfe = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)(h + 4)), 0x1B);
+  *abef = _mm_alignr_epi8(badc, hgfe, 8);
+  *cdgh = _mm_blend_epi16(hgfe, badc, 0xF0);
+}
+
+__attribute__((target("sha,sse4.1,ssse3"))) void pbkdf2_iterate_shani(const uint32_t inner[8], const uint32_t outer[8],
+                                                                        const unsigned char u[32], unsigned char t[32], uint32_t rounds) {
+  const __m128i big_endian = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+  // Words 8-15 of every block: the padding of a 32-byte message after one 64-byte block (768 bits).
+  const __m128i padding = _mm_set_epi32(0, 0, 0, (int)0x80000000u), length = _mm_set_epi32(768, 0, 0, 0);
+  __m128i inner_abef, inner_cdgh, outer_abef, outer_cdgh, abef, cdgh;
+  state_from_words(inner, &inner_abef, &inner_cdgh);
+  state_from_words(outer, &outer_abef, &outer_cdgh);
+  __m128i w0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)u), big_endian);
+  __m128i w1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(u + 16)), big_endian);
+  __m128i t0 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)t), big_endian);
+  __m128i t1 = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(t + 16)), big_endian);
+  for (uint32_t i = 0; i < rounds; i++) {
+    abef = inner_abef, cdgh = inner_cdgh;
+    compress(&abef, &cdgh, w0, w1, padding, length);
+    state_to_words(abef, cdgh, &w0, &w1);
+    abef = outer_abef, cdgh = outer_cdgh;
+    compress(&abef, &cdgh, w0, w1, padding, length);
+    state_to_words(abef, cdgh, &w0, &w1);
+    t0 = _mm_xor_si128(t0, w0);
+    t1 = _mm_xor_si128(t1, w1);
+  }
+  _mm_storeu_si128((__m128i *)t, _mm_shuffle_epi8(t0, big_endian));
+  _mm_storeu_si128((__m128i *)(t + 16), _mm_shuffle_epi8(t1, big_endian));
+}
+
+int cpu_has_shani(void) {
+  unsigned int eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+  const int sse41 = (ecx >> 19) & 1, ssse3 = (ecx >> 9) & 1;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+  return sse41 && ssse3 && ((ebx >> 29) & 1);
+}
+#endif

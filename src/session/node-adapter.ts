@@ -123,7 +123,12 @@ type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
 export function headAsGet(fetch: Fetch): Fetch {
   return async (request, env) => {
     if (request.method !== "HEAD") return fetch(request, env);
-    const response = await fetch(new Request(request.url, { method: "GET", headers: request.headers }), env);
+    // A Host such as `x@y` puts "credentials" in the URL @hono/node-server builds, and a Request refuses
+    // those: drop them, so the GET sees the same Host header and answers as it would (421).
+    const url = new URL(request.url);
+    url.username = "";
+    url.password = "";
+    const response = await fetch(new Request(url, { method: "GET", headers: request.headers }), env);
     return new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 }

@@ -3,6 +3,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { BusyError, PiccoloError, configureHashing, hashPassword, hasherInfo } from "piccolo-ts";
 
@@ -95,4 +96,38 @@ test("configureHashing and PICCOLO_HASH_THREADS set the pool; bad values are ref
   assert.equal(child.status, 0, child.stderr);
   const fromEnv = JSON.parse(child.stdout) as { threads: number; queueDepth: number };
   assert.deepEqual([fromEnv.threads, fromEnv.queueDepth], [5, 9]);
+});
+
+/** Niceness of each thread of this process, from /proc (field 19 of a task's stat, after the name). */
+function threadNiceness(): { tid: number; nice: number }[] {
+  return readdirSync("/proc/self/task").map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { tid: Number(tid), nice: Number(fields[16]) };
+  });
+}
+
+test("hash threads run below the event loop (nice 10 by default, configurable); the rest of the process stays level", async () => {
+  if (process.platform !== "linux") {
+    // Elsewhere a thread's priority is the process's: the option is accepted and has no effect.
+    assert.equal(configureHashing({ nice: 19 }).nice, 0);
+    return;
+  }
+  const before = threadNiceness();
+  assert.ok(before.every((t) => t.nice === 0), `the test starts level: ${JSON.stringify(before)}`);
+  for (const [options, expected] of [
+    [{ threads: 2 }, 10],
+    [{ threads: 3, nice: 19 }, 19],
+    [{ threads: 2, nice: 0 }, 0],
+  ] as const) {
+    assert.equal(configureHashing(options).nice, expected);
+    // Every thread busy at once, so each has started and set its priority.
+    await Promise.all(Array.from({ length: options.threads }, (_, i) => hashPassword(`password-${i}`, 200_000, SALT)));
+    const lowered = threadNiceness().filter((t) => t.nice !== 0);
+    assert.deepEqual(lowered.map((t) => t.nice), expected === 0 ? [] : Array(options.threads).fill(expected), JSON.stringify(threadNiceness()));
+    assert.equal(threadNiceness().find((t) => t.tid === process.pid)?.nice, 0, "the main thread keeps its priority");
+    configureHashing({ threads: 1 }); // ends the old pool's threads
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.throws(() => configureHashing({ nice: 20 }), (e: unknown) => e instanceof PiccoloError && e.code === "CONFIG" && /nice must be a whole number from 0 to 19/.test(e.message));
 });

@@ -117,9 +117,10 @@ test("`piccolo doctor` says which PBKDF2 is in use, in text and --json", async (
   assert.equal(text.code, 0, text.all);
   assert.match(text.stdout, addon.kernel === "sha-ni" ? /native PBKDF2 addon, on the CPU's SHA extensions/ : /native PBKDF2 addon, on OpenSSL's SHA-256/);
   assert.match(text.stdout, /Hash threads: \d+/);
-  const json = await piccolo(["doctor", "--json"], { env: { PICCOLO_NATIVE_HASH: "0", PICCOLO_HASH_THREADS: "3" } });
+  assert.match(text.stdout, process.platform === "linux" ? /Hash threads run at nice \+10 \(PICCOLO_HASH_NICE\)/ : /at the process's priority/);
+  const json = await piccolo(["doctor", "--json"], { env: { PICCOLO_NATIVE_HASH: "0", PICCOLO_HASH_THREADS: "3", PICCOLO_HASH_NICE: "5" } });
   assert.equal(json.code, 0, json.all);
-  const { hasher } = JSON.parse(json.stdout) as { hasher: { implementation: string; reason: string; threads: number; queueDepth: number } };
-  assert.deepEqual([hasher.implementation, hasher.threads, hasher.queueDepth], ["node-crypto", 3, 256]);
+  const { hasher } = JSON.parse(json.stdout) as { hasher: { implementation: string; reason: string; threads: number; queueDepth: number; nice: number } };
+  assert.deepEqual([hasher.implementation, hasher.threads, hasher.queueDepth, hasher.nice], ["node-crypto", 3, 256, process.platform === "linux" ? 5 : 0]);
   assert.match(hasher.reason, /PICCOLO_NATIVE_HASH=0/);
 });

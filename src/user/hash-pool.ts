@@ -16,6 +16,18 @@ export interface HashingOptions {
   maxQueue?: number;
   /** Use the native addon when it is built (default: true unless PICCOLO_NATIVE_HASH=0). */
   native?: boolean;
+  /**
+   * How much lower than the rest of the process the hash threads are scheduled, as Unix niceness
+   * 0–19 (default: PICCOLO_HASH_NICE, else 10). When every core is hashing, the event loop still gets
+   * one at once: a login's hash waits a moment, the requests around it do not. Linux only (elsewhere a
+   * thread's priority cannot be set apart from the process's); 0 leaves the threads level.
+   */
+  nice?: number;
+}
+
+export interface HashWorkerData {
+  native: boolean;
+  nice: number;
 }
 
 /** How passwords are hashed in this process and how busy the pool is (`hasherInfo()`, `piccolo doctor`). */
@@ -30,6 +42,8 @@ export interface HasherInfo {
   threads: number;
   /** The most hashes that may wait for a thread. */
   queueDepth: number;
+  /** How far below the process the hash threads are scheduled (Linux niceness; 0 elsewhere). */
+  nice: number;
   /** Hashes running now. */
   running: number;
   /** Hashes waiting for a thread now. */
@@ -55,23 +69,33 @@ interface Job extends HashJobMessage {
 }
 
 export const DEFAULT_MAX_QUEUE = 256;
+export const DEFAULT_NICE = 10;
 
-function positiveInteger(value: unknown, what: string): number {
+/** Each option's range: threads, queue depth, niceness. */
+const RANGES = { threads: [1, 1_000_000], maxQueue: [0, 1_000_000], nice: [0, 19] } as const;
+
+type NumericOption = keyof typeof RANGES;
+
+function wholeNumber(value: unknown, option: NumericOption, what: string = option): number {
+  const [min, max] = RANGES[option];
   const n = typeof value === "string" ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isInteger(n) || n < (what === "maxQueue" ? 0 : 1) || n > 1_000_000) {
-    throw new PiccoloError(`Hashing option ${what} must be a whole number${what === "maxQueue" ? "" : " above 0"}: got ${String(value)}.`, "CONFIG");
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+    throw new PiccoloError(`Hashing option ${what} must be a whole number from ${min} to ${max}: got ${String(value)}.`, "CONFIG");
   }
   return n;
 }
 
-function fromEnvironment(name: string, what: string): number | undefined {
-  const value = process.env[name];
-  return value === undefined || value === "" ? undefined : positiveInteger(value, `${what} (${name})`);
+/** The option as given, else its environment variable, else the default. */
+function setting(options: HashingOptions, option: NumericOption, variable: string, fallback: number): number {
+  if (options[option] !== undefined) return wholeNumber(options[option], option);
+  const value = process.env[variable];
+  return value === undefined || value === "" ? fallback : wholeNumber(value, option, `${option} (${variable})`);
 }
 
 class HashPool {
   readonly threads: number;
   readonly maxQueue: number;
+  readonly nice: number;
   readonly implementation: "native" | "node-crypto";
   readonly reason: string | undefined;
   readonly kernel: NativeKernel | undefined;
@@ -88,8 +112,10 @@ class HashPool {
   private meanMs = 100;
 
   constructor(options: HashingOptions) {
-    this.threads = options.threads !== undefined ? positiveInteger(options.threads, "threads") : (fromEnvironment("PICCOLO_HASH_THREADS", "threads") ?? availableParallelism());
-    this.maxQueue = options.maxQueue !== undefined ? positiveInteger(options.maxQueue, "maxQueue") : (fromEnvironment("PICCOLO_HASH_QUEUE", "maxQueue") ?? DEFAULT_MAX_QUEUE);
+    this.threads = setting(options, "threads", "PICCOLO_HASH_THREADS", availableParallelism());
+    this.maxQueue = setting(options, "maxQueue", "PICCOLO_HASH_QUEUE", DEFAULT_MAX_QUEUE);
+    const nice = setting(options, "nice", "PICCOLO_HASH_NICE", DEFAULT_NICE);
+    this.nice = process.platform === "linux" ? nice : 0;
     const native = options.native === false ? { pbkdf2: undefined, reason: "turned off by configureHashing({ native: false })" } : loadNativePbkdf2();
     this.implementation = native.pbkdf2 ? "native" : "node-crypto";
     this.reason = native.reason;
@@ -103,6 +129,7 @@ class HashPool {
       ...(this.reason ? { reason: this.reason } : {}),
       threads: this.threads,
       queueDepth: this.maxQueue,
+      nice: this.nice,
       running: this.busy.size,
       queued: this.queue.length,
       completed: this.completed,
@@ -184,7 +211,7 @@ class HashPool {
 
   private spawn(): Worker {
     const worker = new Worker(new URL("./hash-worker.js", import.meta.url), {
-      workerData: { native: this.implementation === "native" },
+      workerData: { native: this.implementation === "native", nice: this.nice } satisfies HashWorkerData,
       // None of the parent's flags: `--input-type`, `--eval` and the like are refused in a worker, and
       // a thread that only hashes needs no loader or hook.
       execArgv: [],

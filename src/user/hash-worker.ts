@@ -2,10 +2,22 @@
 // pool's size is the number of hashes running at once.
 import { pbkdf2Sync } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
+import { getPriority, setPriority } from "node:os";
 import { loadNativePbkdf2 } from "./hash-native.js";
-import type { HashJobMessage, HashReplyMessage } from "./hash-pool.js";
+import type { HashJobMessage, HashReplyMessage, HashWorkerData } from "./hash-pool.js";
 
-const native = (workerData as { native: boolean }).native ? loadNativePbkdf2().pbkdf2 : undefined;
+const settings = workerData as HashWorkerData;
+const native = settings.native ? loadNativePbkdf2().pbkdf2 : undefined;
+
+// On Linux a priority set for "process 0" is this thread's alone: the hash yields the CPU to the event
+// loop and the rest of the process, never the other way round. Elsewhere it would be the whole process's.
+if (settings.nice > 0 && process.platform === "linux") {
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + settings.nice));
+  } catch {
+    // A sandbox that forbids it: the thread hashes at the process's priority.
+  }
+}
 
 parentPort!.on("message", ({ password, salt, iterations, keyLength }: HashJobMessage) => {
   let reply: HashReplyMessage;

@@ -5,9 +5,9 @@ import type { CommandInput } from "../types.js";
 
 export async function run(input: CommandInput): Promise<void> {
   const info = hasherInfo();
-  const { implementation, kernel, reason, threads, queueDepth } = info;
+  const { implementation, kernel, reason, threads, queueDepth, nice } = info;
   if (input.json) {
-    printJson({ hasher: { implementation, ...(kernel ? { kernel } : {}), ...(reason ? { reason } : {}), threads, queueDepth } });
+    printJson({ hasher: { implementation, ...(kernel ? { kernel } : {}), ...(reason ? { reason } : {}), threads, queueDepth, nice } });
     return;
   }
   print(
@@ -16,4 +16,5 @@ export async function run(input: CommandInput): Promise<void> {
       : `Password hashing: Node's crypto.pbkdf2 (${reason ?? "the native addon is not in use"}).`,
   );
   print(`Hash threads: ${threads} (PICCOLO_HASH_THREADS); queue depth: ${queueDepth} (PICCOLO_HASH_QUEUE); beyond it a login fails fast with BusyError.`);
+  print(nice > 0 ? `Hash threads run at nice +${nice} (PICCOLO_HASH_NICE): the event loop gets a core first.` : "Hash threads run at the process's priority.");
 }

@@ -160,7 +160,15 @@ class HashPool {
   }
 
   private busyError(ahead: number): BusyError {
-    return new BusyError(Math.max(1, Math.ceil(((ahead / this.threads) * this.meanMs) / 1000)));
+    // A flood makes thousands of these in a burst: without a captured stack (a refusal has nothing to
+    // debug) each is a small object, and the burst does not set off garbage collections mid-way.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new BusyError(Math.max(1, Math.ceil(((ahead / this.threads) * this.meanMs) / 1000)));
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
   }
 
   derive(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {

@@ -288,6 +288,11 @@ export function admitLogin(): () => void {
 }
 
 /** PBKDF2-HMAC-SHA256 on the hash pool; rejects with BusyError at once when its queue is full. */
+/** The BusyError a hash asked for now would get, or undefined: lets a caller refuse before preparing one. */
+export function hashRefusal(): BusyError | undefined {
+  return current().refusal();
+}
+
 export function deriveKey(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
   return current().derive(password, salt, iterations, keyLength);
 }

@@ -1,5 +1,5 @@
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
-import { deriveKey, deriveKeySync } from "./hash-pool.js";
+import { deriveKey, deriveKeySync, hashRefusal } from "./hash-pool.js";
 
 /**
  * Piccolo's stored password format: `pbkdf2_sha256$<iterations>$<salt>$<hash>`. The salt is 16 random
@@ -87,12 +87,12 @@ function format(iterations: number, salt: string, key: Buffer): string {
  * const quick = await hashPassword("s3cret", 10_000);  // fewer iterations, e.g. for fixtures
  * ```
  */
-export async function hashPassword(
-  password: string,
-  iterations = DEFAULT_ITERATIONS,
-  salt = generateSalt(),
-): Promise<string> {
-  return format(iterations, salt, await derive(password, salt, iterations));
+export async function hashPassword(password: string, iterations = DEFAULT_ITERATIONS, salt?: string): Promise<string> {
+  // Under a flood, refuse before making a salt and buffers that would only be thrown away.
+  const refused = hashRefusal();
+  if (refused) throw refused;
+  const chosenSalt = salt ?? generateSalt();
+  return format(iterations, chosenSalt, await derive(password, chosenSalt, iterations));
 }
 
 /**

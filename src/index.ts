@@ -15,6 +15,9 @@ export {
 import "./apps.js"; // registers the user, session_auth and admin_history migration apps with the runner
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
 export type { DatabaseTarget, EngineName, PiccoloConfig } from "./engine/config.js";
+export type { SqliteOptions } from "./engine/sqlite-options.js";
+export type { DriverError } from "./engine/dialects/types.js";
+export type { NamedConnectionError, ConnectionCause } from "./engine/connection-causes.js";
 export { connect, openDatabase, closeDatabases } from "./engine/connect.js";
 export type { EngineDialect } from "./engine/dialects/index.js";
 export type { Database } from "./engine/connect.js";
@@ -34,6 +37,8 @@ export type {
 } from "./user/base-user.js";
 export type { User } from "./user/user-row.js";
 export { loginFieldLabel } from "./user/username-lookup.js";
+export type { UsernameModes } from "./user/username-lookup.js";
+export type { SyncSettings } from "./user/sync.js";
 export { foldUsername } from "./user/username-folding.js";
 export { identifyLegacyHash, verifyLegacyHash, LEGACY_FORMAT_NAMES } from "./user/legacy-hashes.js";
 export type { LegacyHashFormat } from "./user/legacy-hashes.js";
@@ -48,8 +53,10 @@ export {
   isWellFormedHash,
   DEFAULT_ITERATIONS,
 } from "./user/hasher.js";
+export type { ParsedHash } from "./user/hasher.js";
 export { configureHashing, hasherInfo } from "./user/hash-pool.js";
 export type { HashingOptions, HasherInfo } from "./user/hash-pool.js";
+export type { NativeKernel } from "./user/hash-native.js";
 export {
   migrateForwards,
   migrateBackwards,
@@ -75,7 +82,7 @@ export type {
 export type { Migration, MigrationApp, MigrationContext } from "./migrations/types.js";
 export { registerMigrationApps } from "./migrations/registry.js";
 export { userApp, createUserApp } from "./user/migrations/index.js";
-export type { PiccoloTables, PiccoloUserTable, MigrationTable, SessionsTable } from "./user/table.js";
+export type { PiccoloTables, PiccoloUserTable, MigrationTable, SessionsTable, StoredBoolean, StoredTimestamp } from "./user/table.js";
 export {
   SessionAuth,
   createSessionAuth,
@@ -112,6 +119,13 @@ export type {
   AttemptStore,
   AttemptRule,
   DenyStatus,
+  TakeResult,
+  LimitedBucket,
+  AttemptTicket,
+  AttemptDecision,
+  Deployment,
+  CsrfProtection,
+  Fetch,
 } from "./session/index.js";
 export { createAdminApp, adminHistoryApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
 export type { AdminOptions } from "./admin/index.js";

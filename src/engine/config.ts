@@ -38,6 +38,11 @@ export interface PiccoloConfig {
   database: string;
 }
 
+/** The file an embedded database lives in, or null for a server or an in-memory database. */
+export function databaseFile(target: DatabaseTarget): string | null {
+  return target.engine === "sqlite" && target.filename !== undefined && target.filename !== ":memory:" ? target.filename : null;
+}
+
 /**
  * The URL with its password replaced by `***` (host lists such as `mysql://u:p@h1,h2/db` too), for
  * messages and logs: a database URL must never be printed as given. Text that is not a URL comes back unchanged.
@@ -47,11 +52,6 @@ export interface PiccoloConfig {
  * maskPassword("postgres://app:hunter2@db.internal:5432/app"); // "postgres://app:***@db.internal:5432/app"
  * ```
  */
-/** The file an embedded database lives in, or null for a server or an in-memory database. */
-export function databaseFile(target: DatabaseTarget): string | null {
-  return target.engine === "sqlite" && target.filename !== undefined && target.filename !== ":memory:" ? target.filename : null;
-}
-
 export function maskPassword(url: string): string {
   try {
     const parsed = new URL(url);

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { DatabaseTarget } from "./config.js";
 import { DatabaseConnectionError } from "../errors.js";
 
+/** Why a connection failed, when the driver's error says. */
 export type ConnectionCause =
   | "database-missing"
   | "authentication-failed"
@@ -18,6 +19,7 @@ export class NamedConnectionError extends DatabaseConnectionError {
   constructor(
     url: string,
     detail: string,
+    /** The cause, as a name a program can compare. */
     readonly reason: ConnectionCause,
     /** What to do next, one sentence (the CLI prints it after the message). */
     readonly advice: string,

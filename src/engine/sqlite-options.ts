@@ -14,8 +14,11 @@
 // `journal_mode=delete` switches the file back.
 import { ConfigError } from "../errors.js";
 
+/** Options a SQLite URL may carry (`sqlite:app.sqlite?journal_mode=wal&synchronous=normal`). */
 export interface SqliteOptions {
+  /** SQLite's `journal_mode` pragma: "wal" for write-ahead logging (see the caveats above). */
   journalMode?: "wal" | "delete" | "truncate" | "persist";
+  /** SQLite's `synchronous` pragma: how often SQLite waits for the disk. */
   synchronous?: "normal" | "full" | "extra";
 }
 

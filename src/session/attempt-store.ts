@@ -16,8 +16,18 @@ export interface AttemptRule {
 
 /** The answer to one attempt: let through (counted in every bucket), or refused (counted in none) with the wait. */
 export type TakeResult =
-  | { allowed: true; windowStarts: number[] }
-  | { allowed: false; retryAfterMs: number };
+  | {
+      /** Let through. */
+      allowed: true;
+      /** When each bucket's current window began (ms since the epoch), in the order asked. */
+      windowStarts: number[];
+    }
+  | {
+      /** Refused. */
+      allowed: false;
+      /** How long until the fullest bucket lets one more through. */
+      retryAfterMs: number;
+    };
 
 /** A bucket (a digest of the limited key) and its rule. */
 export type LimitedBucket = readonly [bucket: string, rule: AttemptRule];

@@ -39,6 +39,7 @@ export class CsrfProtection {
     return this.newToken(c);
   }
 
+  /** Makes a fresh CSRF token and sets its cookie on the response. */
   newToken(c: Context): string {
     const token = randomBytes(32).toString("base64url");
     const secure = this.deployment.isSecure(c);

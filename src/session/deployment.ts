@@ -84,6 +84,7 @@ export class Deployment {
     return values[Math.max(0, values.length - hops)];
   }
 
+  /** The client's address: `clientAddress` when given, else the proxy header as `trustProxy` allows, else the socket's. */
   clientAddress(c: Context): string {
     const custom = this.options.clientAddress?.(c);
     if (custom) return custom;
@@ -112,6 +113,7 @@ export class Deployment {
     return safeUrl(`${this.scheme(c)}://${this.host(c)}`)?.origin ?? null;
   }
 
+  /** Whether the request came over HTTPS (`secure`, else the trusted proxy's `X-Forwarded-Proto`, else the socket). */
   isSecure(c: Context): boolean {
     const secure = this.options.secure ?? "auto";
     return secure === "auto" ? this.scheme(c) === "https" : secure;

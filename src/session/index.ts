@@ -14,10 +14,11 @@ export {
   type AttemptTicket,
   type AttemptDecision,
 } from "./rate-limit.js";
-export { MemoryAttemptStore, type AttemptStore, type AttemptRule, type TakeResult } from "./attempt-store.js";
+export { MemoryAttemptStore, type AttemptStore, type AttemptRule, type TakeResult, type LimitedBucket } from "./attempt-store.js";
 export { DatabaseAttemptStore } from "./attempt-store-db.js";
 export { SessionAuth, createSessionAuth, type SessionAuthOptions, type AccessRules, type DenyReason, type DenyStatus } from "./auth.js";
-export type { DeploymentOptions } from "./deployment.js";
+export type { DeploymentOptions, Deployment } from "./deployment.js";
+export type { CsrfProtection } from "./csrf.js";
 export { checkCurrentPassword, type LoginResult } from "./login.js";
 export {
   getSessionUser,
@@ -29,4 +30,4 @@ export {
   type SessionVariables,
   type SessionEnv,
 } from "./request-state.js";
-export { headAsGet, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";
+export { headAsGet, type Fetch, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";

@@ -106,7 +106,8 @@ export function nodeHandler(auth: SessionAuth, guard: AccessRules | null): NodeM
   };
 }
 
-type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
+/** A fetch handler, as Hono's `app.fetch` and @hono/node-server's `serve({ fetch })` use. */
+export type Fetch = (request: Request, env?: unknown) => Response | Promise<Response>;
 
 /**
  * A fetch handler that answers HEAD as GET without a body. Under @hono/node-server 1.19 (whose

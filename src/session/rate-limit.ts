@@ -49,9 +49,24 @@ export interface LoginRateLimiterOptions {
 
 /** A counted attempt: `succeeded()` gives it back (a successful login costs nothing). */
 export interface AttemptTicket {
+  /** Gives the attempt back: call it when the login succeeded. */
   succeeded(): Promise<void>;
 }
-export type AttemptDecision = { allowed: true; ticket: AttemptTicket } | { allowed: false; retryAfter: number };
+
+/** What `LoginRateLimiter.begin` decides: go ahead (with the attempt's ticket), or wait `retryAfter` seconds. */
+export type AttemptDecision =
+  | {
+      /** Go ahead. */
+      allowed: true;
+      /** The counted attempt. */
+      ticket: AttemptTicket;
+    }
+  | {
+      /** Refused for now. */
+      allowed: false;
+      /** Seconds to wait (the `Retry-After` header's value). */
+      retryAfter: number;
+    };
 
 function digest(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("base64url");

@@ -14,6 +14,7 @@ export interface NativeAddon {
   kernel: NativeKernel;
 }
 
+/** The native addon's iteration loop: "sha-ni" (x86-64 SHA extensions, in registers) or "sha256-transform" (OpenSSL's). */
 export type NativeKernel = "sha-ni" | "sha256-transform";
 
 export interface NativeLoad {

@@ -27,9 +27,13 @@ function derive(password: string, salt: string, iterations: number): Promise<Buf
   return deriveKey(Buffer.from(password, "utf8"), Buffer.from(salt, "utf8"), iterations, KEY_LENGTH);
 }
 
+/** A stored `pbkdf2_sha256$<iterations>$<salt>$<hex key>` value, in parts. */
 export interface ParsedHash {
+  /** PBKDF2 iterations it was made with. */
   iterations: number;
+  /** The salt, as stored (text, used as UTF-8 bytes). */
   salt: string;
+  /** The derived key (32 bytes). */
   key: Buffer;
 }
 

@@ -6,8 +6,11 @@ import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import { sql } from "../engine/kysely.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 
+/** How a user class matches what is typed in a login form (its statics of the same names). */
 export interface UsernameModes {
+  /** Usernames compare folded (see foldUsername). */
   caseInsensitiveUsernames: boolean;
+  /** An identifier with `@` may be an email. */
   loginWithEmail: boolean;
 }
 

@@ -4,12 +4,19 @@ import type { NamedConnectionError } from "../connection-causes.js";
 
 /** What a driver error says, in the fields the three drivers use. */
 export interface DriverError {
+  /** SQLSTATE (pg), `ER_…` name (mysql2) or `SQLITE_…` code (better-sqlite3). */
   code?: string | number;
+  /** MySQL's numeric error. */
   errno?: number;
+  /** The constraint a PostgreSQL error names. */
   constraint?: string;
+  /** PostgreSQL's detail line. */
   detail?: string;
+  /** The driver's message. */
   message?: string;
+  /** MySQL's message without its prefix. */
   sqlMessage?: string;
+  /** The errors inside an AggregateError (a connection tried on several addresses). */
   errors?: DriverError[];
 }
 

@@ -6,9 +6,11 @@
 // Why one CommonJS file: resolving, reading and compiling ~40 ES modules was most of a command's
 // start-up, and Node 20 can reuse V8's compiled code only for scripts (vm.Script's cachedData), not
 // for ES modules. The command modules stay lazy: esbuild turns `import("./commands/x.js")` into an
-// initialiser that runs only when that command does. The drivers and the libraries only some commands
-// use (Hono and @hono/node-server for `admin`, @inquirer/password for hidden prompts, synckit for the
-// …Sync API) stay outside the file and are required when used, from node_modules as before.
+// initialiser that runs only when that command does. better-sqlite3's and pg's JavaScript is bundled
+// too (pg's ~30 files cost a PostgreSQL command more than the rest of it); mysql2 and the libraries only
+// some commands use (Hono and @hono/node-server for `admin`, @inquirer/password for hidden prompts,
+// synckit for the …Sync API) stay outside the file and are required when used, from node_modules.
+// The bin keeps one code cache per command and engine, so a SQLite run never loads pg's compiled code.
 //
 // dist/ keeps its modules (the library's API, the sync worker): every `import.meta.url` in the bundle
 // still names the dist/ file the code came from, so relative paths (package.json, worker files, the
@@ -27,7 +29,9 @@ const outfile = path.join(dist, "cli/piccolo.bundle.cjs");
 
 // Loaded from node_modules when (and only when) a command needs them.
 const external = [
-  "pg",
+  // pg's optional native binding and its Cloudflare Workers socket: never used on Node.
+  "pg-native",
+  "pg-cloudflare",
   "mysql2",
   "hono",
   "hono/*",
@@ -105,10 +109,11 @@ function installedSqlite(realRequire) {
   return realRequire("better-sqlite3");
 }
 
-/** createRequire, except that "better-sqlite3" may come from the bundle. */
+/** createRequire, except that "better-sqlite3" may come from the bundle and pg does. */
 exports.createRequire = (url) => {
   const realRequire = createRequire(url);
-  const bundledRequire = (name) => (name === "better-sqlite3" ? installedSqlite(realRequire) : realRequire(name));
+  const bundledRequire = (name) =>
+    name === "better-sqlite3" ? installedSqlite(realRequire) : name === "pg" ? require("pg") : realRequire(name);
   return Object.assign(bundledRequire, { resolve: realRequire.resolve, cache: realRequire.cache });
 };
 

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { tempDir } from "./support/engines.js";
+import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
 import { baseEnv, bin, root } from "./support/cli.js";
 
 const nodeCompileCache = typeof (createRequire(import.meta.url)("node:module") as { enableCompileCache?: unknown }).enableCompileCache === "function";
@@ -77,6 +77,45 @@ test("the bin keeps compiled code after a successful run, reuses it, and replace
   assert.notEqual(statSync(path.join(cacheDir, list)).size, 4096, "replaced");
   assert.ok(existsSync(path.join(pkg, "package.json")));
 });
+
+// pg is in the bundle (its ~30 files cost a PostgreSQL command more than all the rest); the copy has no
+// node_modules/pg. A PostgreSQL run keeps a cache of its own, so SQLite runs never load pg's compiled code.
+for (const engine of testEngines.filter((name) => name === "postgres")) {
+  test(`on ${engine}: the bin needs no installed pg, and keeps a cache per engine`, async () => {
+    const { pkg, entry, cacheDir, xdg } = installedCopy();
+    const env = { XDG_CACHE_HOME: xdg };
+    const cwd = tempDir();
+    assert.equal(existsSync(path.join(pkg, "node_modules/pg")), false);
+    const url = await freshDatabaseUrl(engine);
+    assert.equal(run(entry, ["migrations", "forwards", "user", "--db", url], cwd, env).code, 0);
+    for (let i = 0; i < 2; i++) {
+      const listed = run(entry, ["user", "list", "--db", url], cwd, env);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal(listed.stdout, "No data\n");
+    }
+    assert.equal(run(entry, ["user", "list"], cwd, { ...env, DATABASE_URL: url }).stdout, "No data\n");
+    if (nodeCompileCache) return;
+    const caches = files(cacheDir);
+    assert.ok(caches.some((file) => file.endsWith("-user-list-pg.v8cache")), caches.join(", "));
+    assert.ok(!caches.some((file) => file.endsWith("-user-list.v8cache")), `no SQLite cache from a PostgreSQL run: ${caches.join(", ")}`);
+  });
+
+  test(`on ${engine}: loading pg (which looks for a navigator) leaves the process's globals as they were`, async () => {
+    const url = await freshDatabaseUrl(engine);
+    const script = `
+      const had = "navigator" in globalThis;
+      const { BaseUser, migrateForwards, closeDatabases } = await import(${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)});
+      await migrateForwards("user", { database: ${JSON.stringify(url)} });
+      class U extends BaseUser { static database = ${JSON.stringify(url)}; }
+      console.log(JSON.stringify({ had, has: "navigator" in globalThis, users: await U.countUsers() }));
+      await closeDatabases();`;
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(child.status, 0, child.stderr);
+    const { had, has, users } = JSON.parse(child.stdout) as { had: boolean; has: boolean; users: number };
+    assert.equal(has, had);
+    assert.equal(users, 0);
+  });
+}
 
 test("the bin runs uncached when no cache directory can be written, when told not to, or after a failure", () => {
   const { entry, cacheDir, xdg } = installedCopy();

@@ -38,13 +38,24 @@ function cacheDirectories(): string[] {
   return dirs;
 }
 
-/** The command's first words (`user-list`): each command compiles different functions. */
+/** The server engine the command line or DATABASE_URL names, when it names one (else SQLite or a config file). */
+function serverEngine(): string {
+  const args = process.argv.slice(2);
+  const flag = args.findIndex((arg) => arg === "--db" || arg.startsWith("--db="));
+  const url = flag < 0 ? process.env.DATABASE_URL : args[flag]!.startsWith("--db=") ? args[flag]!.slice(5) : args[flag + 1];
+  return /^postgres(ql)?:/i.test(url ?? "") ? "-pg" : /^(mysql|mariadb):/i.test(url ?? "") ? "-mysql" : "";
+}
+
+/**
+ * The command's first words and its engine (`user-list`, `user-list-pg`): each compiles different
+ * functions, and a cache made by a PostgreSQL run holds pg's, which a SQLite run would only load.
+ */
 function commandKey(): string {
   const words = process.argv
     .slice(2)
     .filter((arg, index, args) => args[index - 1] !== "--db" && /^[a-z][a-z_-]{0,29}$/i.test(arg))
     .slice(0, 2);
-  return words.length > 0 ? words.join("-").toLowerCase() : "none";
+  return `${words.length > 0 ? words.join("-").toLowerCase() : "none"}${serverEngine()}`;
 }
 
 function readCache(file: string): Buffer | undefined {

@@ -176,7 +176,7 @@ export const COMMANDS: CommandSpec[] = [
     options: [
       { flags: "--host <host>", description: "address to listen on (default: 127.0.0.1)", example: "0.0.0.0" },
       { flags: "--port <n>", description: "port to listen on (default: 8000; 0 picks a free one)", type: "integer", example: "8000" },
-      { flags: "--trust-proxy <hops|addresses>", description: "behind a reverse proxy: its hop count, or its addresses (comma-separated)", example: "1" },
+      { flags: "--trust-proxy <hops|addresses>", description: "behind a reverse proxy: its hop count, or its addresses and subnets (comma-separated, e.g. 10.0.0.0/8)", example: "1" },
       { flags: "--secure", description: "always mark cookies Secure (served over HTTPS by a proxy)" },
       { flags: "--allowed-host <names>", description: "host names to answer besides the bound host, localhost and 127.0.0.1 (comma-separated)", example: "admin.example.com" },
     ],

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from "node:net";
 import type { Context } from "hono";
 
 /** How the app is deployed: what to believe about the client, the scheme and the host. */
@@ -5,8 +6,9 @@ export interface DeploymentOptions {
   /**
    * Behind reverse proxies, what to believe of `X-Forwarded-For`, `-Proto` and `-Host`: `true` or a
    * number of hops (each proxy appends the address it saw; the client is that many entries from the
-   * right), or the proxies' addresses (the headers count only when the socket's peer is one of them;
-   * entries that are listed proxies are skipped from the right). Default: none are believed.
+   * right), or the proxies' addresses and subnets (`"10.0.0.5"`, `"10.0.0.0/8"`, `"fd00::/8"`: the
+   * headers count only when the socket's peer is one of them; entries that are listed proxies are
+   * skipped from the right). Default: none are believed.
    */
   trustProxy?: boolean | number | readonly string[];
   /** `Secure` cookies: true (always; the CLI's `--secure`), false, or "auto" (default): when the request came over HTTPS. */
@@ -43,21 +45,47 @@ function listOf(value: string | undefined): string[] {
 
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1"];
 
+const familyOf = (address: string) => (isIP(address) === 4 ? "ipv4" : "ipv6");
+
+/**
+ * Trusted proxies as a set of addresses and subnets (`10.0.0.5`, `[::1]`, `10.0.0.0/8`, `fd00::/8`).
+ * A malformed entry is a RangeError naming it: a typo must not quietly trust nobody, or anybody.
+ */
+export function trustedProxyList(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
+    const match = /^([^/]+?)(?:\/(\d{1,3}))?$/.exec(entry.trim());
+    const address = match ? normaliseAddress(match[1]!) : "";
+    const bits = match?.[2] === undefined ? undefined : Number(match[2]);
+    const family = isIP(address);
+    if (family === 0 || (bits !== undefined && bits > (family === 4 ? 32 : 128))) {
+      throw new RangeError(`trustProxy: "${entry}" is not an IP address or subnet (such as 10.0.0.5 or 10.0.0.0/8).`);
+    }
+    if (bits === undefined) list.addAddress(address, familyOf(address));
+    else list.addSubnet(address, bits, familyOf(address));
+  }
+  return list;
+}
+
+function isListed(list: BlockList, address: string): boolean {
+  return isIP(address) !== 0 && list.check(address, familyOf(address));
+}
+
 /** The facts about a request that depend on the deployment, computed as the options say. */
 export class Deployment {
-  private readonly trustedProxies: Set<string> | null;
+  private readonly trustedProxies: BlockList | null;
   private readonly hops: number;
   private readonly allowedHosts: string[] | null;
 
   constructor(private readonly options: DeploymentOptions) {
     const trust = options.trustProxy;
     if (Array.isArray(trust)) {
-      this.trustedProxies = new Set(trust.map(normaliseAddress));
+      this.trustedProxies = trustedProxyList(trust);
       this.hops = 0;
     } else {
       this.trustedProxies = null;
       const hops = trust === true ? 1 : trust === false || trust === undefined ? 0 : Number(trust);
-      if (!Number.isSafeInteger(hops) || hops < 0) throw new RangeError("trustProxy must be true, false, a number of hops or a list of addresses.");
+      if (!Number.isSafeInteger(hops) || hops < 0) throw new RangeError("trustProxy must be true, false, a number of hops or a list of addresses and subnets.");
       this.hops = hops;
     }
     const hosts = options.allowedHosts;
@@ -68,10 +96,10 @@ export class Deployment {
   trustedHops(c: Context): number {
     if (!this.trustedProxies) return this.hops;
     const peer = normaliseAddress(socketOf(c)?.remoteAddress ?? "");
-    if (!this.trustedProxies.has(peer)) return 0;
+    if (!isListed(this.trustedProxies, peer)) return 0;
     const chain = listOf(c.req.header("x-forwarded-for")).map(normaliseAddress);
     let hops = 1;
-    while (hops <= chain.length && this.trustedProxies.has(chain[chain.length - hops]!)) hops++;
+    while (hops <= chain.length && isListed(this.trustedProxies, chain[chain.length - hops]!)) hops++;
     return hops;
   }
 

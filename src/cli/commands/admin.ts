@@ -1,7 +1,8 @@
 // `piccolo admin [--host 127.0.0.1] [--port 8000] [--trust-proxy 1|addresses] [--secure] [--allowed-host names]`:
 // serves the user admin until stopped (Ctrl-C).
 import { createServer, type Server } from "node:http";
-import { isIP, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
+import { trustedProxyList } from "../../session/deployment.js";
 import { CliError, print, warn } from "../output.js";
 import type { CommandInput } from "../types.js";
 import type { AdminOptions } from "../../admin/app.js";
@@ -36,13 +37,16 @@ function commaList(value: string | undefined): string[] {
   return (value ?? "").split(",").map((part) => part.trim()).filter((part) => part !== "");
 }
 
-/** `--trust-proxy 2` → 2 hops; `--trust-proxy 10.0.0.5,10.0.0.6` → those proxies' addresses. */
+/** `--trust-proxy 2` → 2 hops; `--trust-proxy 10.0.0.5,10.0.0.0/8` → those proxies' addresses and subnets. */
 export function parseTrustProxy(value: string | undefined): number | string[] | undefined {
   if (value === undefined) return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const addresses = commaList(value);
-  if (addresses.length === 0 || addresses.some((address) => !isIP(address.replace(/^\[|\]$/g, "")))) {
-    throw new CliError(`--trust-proxy takes a number of hops or proxy IP addresses, not "${value}".`, { exitCode: 2, code: "USAGE" });
+  try {
+    if (addresses.length === 0) throw new RangeError("no address");
+    trustedProxyList(addresses);
+  } catch {
+    throw new CliError(`--trust-proxy takes a number of hops or proxy IP addresses and subnets (10.0.0.0/8), not "${value}".`, { exitCode: 2, code: "USAGE" });
   }
   return addresses;
 }

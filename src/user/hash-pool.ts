@@ -32,7 +32,7 @@ export interface HashWorkerData {
 
 /** How passwords are hashed in this process and how busy the pool is (`hasherInfo()`, `piccolo doctor`). */
 export interface HasherInfo {
-  /** "native": the addon (native/); "node-crypto": Node's PBKDF2 (same hashes, about 2.5× the time). */
+  /** "native": the addon (native/); "node-crypto": Node's PBKDF2 (same hashes, 2.5–4× the time). */
   implementation: "native" | "node-crypto";
   /** The addon's iteration loop when it is in use: "sha-ni" (x86-64 SHA extensions) or "sha256-transform". */
   kernel?: NativeKernel;
@@ -287,12 +287,12 @@ export function admitLogin(): () => void {
   return current().admit();
 }
 
-/** PBKDF2-HMAC-SHA256 on the hash pool; rejects with BusyError at once when its queue is full. */
 /** The BusyError a hash asked for now would get, or undefined: lets a caller refuse before preparing one. */
 export function hashRefusal(): BusyError | undefined {
   return current().refusal();
 }
 
+/** PBKDF2-HMAC-SHA256 on the hash pool; rejects with BusyError at once when its queue is full. */
 export function deriveKey(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
   return current().derive(password, salt, iterations, keyLength);
 }

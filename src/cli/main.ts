@@ -20,6 +20,7 @@ import {
   printJson,
 } from "./output.js";
 import { COMMANDS, GROUPS, ROOT_HELP, type CommandSpec, type OptionSpec } from "./command-table.js";
+import { commanderOutput, writeText } from "./stdio.js";
 
 // Commander's CommonJS entry, not its ESM wrapper: the wrapper costs a parse of the whole library at
 // every start, and `piccolo --help` is mostly start-up.
@@ -197,7 +198,7 @@ function buildProgram(state: RunState): Command {
     .description("Piccolo's user system for TypeScript: migrations and user management on SQLite, PostgreSQL or MySQL.")
     .option("--db <url>", "database URL (postgres://…, mysql://…) or SQLite file")
     .version(version(), "-V, --version")
-    .configureOutput({ outputError: () => {} })
+    .configureOutput({ ...commanderOutput, outputError: () => {} })
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
     .addHelpText("after", ROOT_HELP);
@@ -340,10 +341,10 @@ function reportFailure(error: unknown, state: RunState): number {
     hint = "Set PICCOLO_DEBUG=1 to see the details, and please report it.";
     code = "UNEXPECTED";
     exitCode = EXIT_FAILED;
-    if (process.env.PICCOLO_DEBUG) process.stderr.write(`${(error as Error)?.stack ?? String(error)}\n`);
+    if (process.env.PICCOLO_DEBUG) writeText(2, `${(error as Error)?.stack ?? String(error)}\n`);
   }
   const line = failureLine(message, hint);
-  process.stderr.write(`${line}\n`);
+  writeText(2, `${line}\n`);
   if (state.json) printJson({ error: { code, message: line.replace(/^The command failed\.\s*/, "") } });
   return exitCode;
 }
@@ -372,8 +373,4 @@ async function main(argv: string[] = process.argv): Promise<number> {
 
 // This module is the `piccolo` binary: importing it runs the command line and exits with its code.
 process.on("SIGINT", () => process.exit(130));
-// `piccolo … | head` closes the pipe early: that ends the command quietly, not with a stack trace.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(EXIT_OK);
-});
 main().then((code) => process.exit(code));

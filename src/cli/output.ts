@@ -1,6 +1,7 @@
 // Everything the `piccolo` command prints goes through here: results on stdout, prompts, warnings and
 // the one-line failure messages on stderr. Nothing in this module loads a database library.
 import { createRequire } from "node:module";
+import { writeText } from "./stdio.js";
 
 const requireModule = createRequire(import.meta.url);
 
@@ -103,7 +104,7 @@ function oneLine(text: string): string {
 
 /** A result line on stdout. */
 export function print(line = ""): void {
-  process.stdout.write(`${scrub(line)}\n`);
+  writeText(1, `${scrub(line)}\n`);
 }
 
 /** A JSON document on stdout (one line, so scripts can read it line by line). */
@@ -114,12 +115,12 @@ export function printJson(value: unknown): void {
     JSON_UNESCAPED_CONTROL,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-  process.stdout.write(`${json}\n`);
+  writeText(1, `${json}\n`);
 }
 
 /** A notice on stderr (prompts' companions, warnings): never mixed into the results on stdout. */
 export function note(line: string): void {
-  process.stderr.write(`${scrub(line)}\n`);
+  writeText(2, `${scrub(line)}\n`);
 }
 
 export function warn(message: string): void {

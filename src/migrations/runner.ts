@@ -18,11 +18,9 @@ import type { Migration, MigrationApp } from "./types.js";
 import type {
   MigrationDirection,
   AppSelector,
-  MigrationEvent,
   ForwardsOptions,
   AppForwardsResult,
   ForwardsResult,
-  BackwardsPlan,
   BackwardsOptions,
   AppBackwardsResult,
   BackwardsResult,
@@ -32,22 +30,7 @@ import type {
   MigrationPreview,
 } from "./runner-types.js";
 
-export type {
-  MigrationDirection,
-  AppSelector,
-  MigrationEvent,
-  ForwardsOptions,
-  AppForwardsResult,
-  ForwardsResult,
-  BackwardsPlan,
-  BackwardsOptions,
-  AppBackwardsResult,
-  BackwardsResult,
-  MigrationStatusOptions,
-  MigrationStatus,
-  PreviewOptions,
-  MigrationPreview,
-} from "./runner-types.js";
+export type * from "./runner-types.js";
 
 
 function selectApps(app: AppSelector): MigrationApp[] {

@@ -42,13 +42,15 @@ export function parseTrustProxy(value: string | undefined): number | string[] | 
   if (value === undefined) return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const addresses = commaList(value);
-  try {
-    if (addresses.length === 0) throw new RangeError("no address");
-    trustedProxyList(addresses);
-  } catch {
-    throw new CliError(`--trust-proxy takes a number of hops or proxy IP addresses and subnets (10.0.0.0/8), not "${value}".`, { exitCode: 2, code: "USAGE" });
+  if (addresses.length > 0) {
+    try {
+      trustedProxyList(addresses); // the session layer's own check, so the flag accepts what the option does
+      return addresses;
+    } catch {
+      // named in the usage error below
+    }
   }
-  return addresses;
+  throw new CliError(`--trust-proxy takes a number of hops or proxy IP addresses and subnets (10.0.0.0/8), not "${value}".`, { exitCode: 2, code: "USAGE" });
 }
 
 /** The host names the admin answers to: the bound host, localhost, 127.0.0.1, ::1 and the extra ones. */

@@ -4,20 +4,16 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { BaseUser, LOGIN_FAILED_MESSAGE, adminHistoryApp, closeDatabases, sessionAuthApp } from "piccolo-ts";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
-import { tempDir, testEngines } from "./support/engines.js";
+import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
-import { chromiumForFile, chromiumSkip } from "./support/browser.js";
+import { chromiumForFile, chromiumSkip, screenshotDir } from "./support/browser.js";
 
 // `piccolo admin`'s server is a command, not public API: load it from the built package.
 const { startAdmin } = (await import(new URL("../../dist/cli/commands/admin.js", import.meta.url).href)) as typeof CommandModule;
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-// The README's screenshots are rewritten only on request, so test runs leave the checkout clean.
-const screenshotDir = process.env.PICCOLO_UPDATE_SCREENSHOTS === "1" ? path.join(root, "docs/screenshots") : tempDir();
 const skip = chromiumSkip;
 const chromium = chromiumForFile(closeDatabases);
 

@@ -3,8 +3,14 @@
 // expiry and deletion as RFC 6265 says, so a cookie scoped to /admin is not sent to /), and a real
 // Chromium driven by playwright-core.
 import { existsSync } from "node:fs";
+import path from "node:path";
 import { after, before } from "node:test";
 import { CookieJar } from "tough-cookie";
+import { root } from "./cli.js";
+import { tempDir } from "./engines.js";
+
+/** Where the browser tests save screenshots: the README's, only on request, so test runs leave the checkout clean. */
+export const screenshotDir = process.env.PICCOLO_UPDATE_SCREENSHOTS === "1" ? path.join(root, "docs/screenshots") : tempDir();
 
 type Fetcher = (url: string, init: RequestInit) => Response | Promise<Response>;
 

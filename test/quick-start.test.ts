@@ -28,6 +28,16 @@ function startAdmin(command: string, app: string): Promise<{ child: ChildProcess
   });
 }
 
+/** Waits for the page to reach `pattern`; on a timeout, says where it is and what it shows. */
+async function arriveAt(page: import("playwright-core").Page, pattern: RegExp): Promise<void> {
+  try {
+    await page.waitForURL(pattern, { timeout: 30_000 });
+  } catch (error) {
+    const shown = (await page.locator("main, body").first().innerText().catch(() => "")).slice(0, 600);
+    throw new Error(`expected ${pattern}, the browser is at ${page.url()}, showing:\n${shown}`, { cause: error });
+  }
+}
+
 describe("the README's Quick start, in an empty project, ends with its superuser in the admin (Chromium, SQLite)", { skip: chromiumSkip }, () => {
   let admin: ChildProcess | undefined;
   after(() => {
@@ -68,7 +78,7 @@ describe("the README's Quick start, in an empty project, ends with its superuser
       await page.getByLabel("Username", { exact: true }).fill(username);
       await page.getByLabel("Password", { exact: true }).fill(password);
       await page.getByRole("button", { name: "Log in" }).click();
-      await page.waitForURL(/\/users$/);
+      await arriveAt(page, /\/users$/);
       await page.getByRole("heading", { name: "Users" }).waitFor();
       assert.equal((await page.locator(".whoami").textContent())?.trim(), `Logged in as ${username} (superuser)`);
 
@@ -79,7 +89,8 @@ describe("the README's Quick start, in an empty project, ends with its superuser
       await page.getByLabel("Password", { exact: true }).fill("grace-s3cret");
       await page.getByLabel("Confirm the password").fill("grace-s3cret");
       await page.getByRole("button", { name: "Create user" }).click();
-      await page.waitForURL(/\/users\/\d+$/);
+      await arriveAt(page, /\/users\/\d+(\?|$)/);
+      await page.getByText("User created.").waitFor();
       await page.getByRole("button", { name: "Save details" }).waitFor();
       await page.getByRole("button", { name: "Save permissions" }).waitFor();
       assert.match((await page.locator("h1").textContent()) ?? "", /grace/);

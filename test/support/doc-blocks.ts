@@ -74,7 +74,10 @@ export function section(markdown: string, heading: string): { text: string; firs
   const start = lines.findIndex((line) => line === `## ${heading}`);
   assert.ok(start >= 0, `no "## ${heading}" section`);
   let end = start + 1;
-  while (end < lines.length && !/^#{1,2} /.test(lines[end]!)) end++;
+  for (let fenced = false; end < lines.length; end++) {
+    if (/^```/.test(lines[end]!)) fenced = !fenced;
+    else if (!fenced && /^#{1,2} /.test(lines[end]!)) break; // a shell comment in a block is no heading
+  }
   return { text: lines.slice(start, end).join("\n"), firstLine: start };
 }
 

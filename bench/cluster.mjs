@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's cluster figures, on the Galera cluster of scripts/galera.sh (start it first):
+// The cluster figures of docs/performance.md, on the Galera cluster of scripts/galera.sh (start it first):
 //   1. logins/s through one node vs through all three (multi-host URL), same concurrency, interleaved rounds;
 //   2. the failover gap: logins in a loop over the three nodes, one node kill -9'ed; the longest time
 //      without a successful login, and how many logins failed. The node is started again at the end.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A 3-node MariaDB Galera cluster on loopback, for the cluster tests, the cluster bench and the README.
+# A 3-node MariaDB Galera cluster on loopback, for the cluster tests, the cluster bench and docs/deployment.md.
 #
 #   scripts/galera.sh start    # start whatever is not running (bootstraps node 1 when none is), wait for size 3
 #   scripts/galera.sh stop     # stop every node (node 1 last, so it holds the newest state for the next bootstrap)

@@ -1,4 +1,4 @@
-// What a new user meets in their first hour with the `piccolo` command: every exit code in the README's
+// What a new user meets in their first hour with the `piccolo` command: every exit code in docs/cli.md's
 // table, read-only commands that never create a database, paging that says there is more, hints whose
 // examples fit the flag, tables aligned around emoji joined with zero-width joiners, and piped answers to
 // `user create` that stop at the first refused one (with its reason) instead of shifting into the next
@@ -29,17 +29,17 @@ async function migratedFolder(users: { username: string; email: string }[] = [])
   return { cwd, url };
 }
 
-/** The exit codes the README's table lists, in its order. */
+/** The exit codes the table of docs/cli.md lists, in its order. */
 function readmeExitCodes(): number[] {
-  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  const readme = readFileSync(path.join(root, "docs/cli.md"), "utf8");
   const table = readme.slice(readme.indexOf("| exit code | meaning |"));
   const lines = table.split("\n").slice(2);
   const rows = lines.slice(0, lines.findIndex((line) => !line.startsWith("|")));
   return rows.map((line) => Number(/^\|\s*(\d+)/.exec(line)?.[1]));
 }
 
-describe("exit codes: each one in the README's table, produced", () => {
-  test("the README lists 0, 1, 2 and 130", () => {
+describe("exit codes: each one in the table of docs/cli.md, produced", () => {
+  test("docs/cli.md lists 0, 1, 2 and 130", () => {
     assert.deepEqual(readmeExitCodes(), [0, 1, 2, 130]);
   });
 

@@ -192,7 +192,7 @@ for (const engine of testEngines) {
       assert.deepEqual(parsed.problems.filter((p) => p.problem === "weak").map((p) => p.username), ["one"]);
       for (const bad of ["0", "-5", "abc"]) {
         const refused = await piccolo(["--db", url, "user", "check", `--iterations=${bad}`]);
-        // A bad flag value is a wrong command line: exit 2 (README, "exit code"), like --iterations=abc.
+        // A bad flag value is a wrong command line: exit 2 (docs/cli.md, "exit code"), like --iterations=abc.
         assert.equal(refused.code, 2, `--iterations=${bad}: ${show(refused)}`);
         assert.match(refused.stderr.trimEnd().split("\n").at(-1)!, /^The command failed\. /);
       }

@@ -3,7 +3,7 @@ import { sqliteConnectionCause } from "../connection-causes.js";
 import { sql, SqliteDialect } from "../kysely.js";
 import { ConfigError, DatabaseConnectionError } from "../../errors.js";
 import { applySqliteOptions, reusePreparedStatements } from "../sqlite-options.js";
-import { currentRuntime } from "../runtime.js";
+import { currentRuntime, runtimeLabel } from "../runtime.js";
 import type { SqliteDatabase } from "../sqlite-adapter.js";
 import { openBunSqlite } from "../sqlite-bun.js";
 import { openNodeSqlite } from "../sqlite-node.js";
@@ -68,6 +68,13 @@ export const sqliteDialect: EngineDialect = {
           return reusePreparedStatements(db);
         } catch (error) {
           if (error instanceof ConfigError) throw error;
+          const runtime = currentRuntime();
+          if (driver === "better-sqlite3" && runtime.name !== "node") {
+            throw new ConfigError(
+              `better-sqlite3 does not load on ${runtimeLabel(runtime)}: unset ${SQLITE_DRIVER_VARIABLE} to use ${RUNTIME_DRIVER[runtime.name]}, this runtime's own SQLite.`,
+              { cause: error },
+            );
+          }
           // better-sqlite3 loads its native addon on first open, not on import.
           if (/bindings file|better_sqlite3\.node/.test((error as Error).message)) {
             throw new ConfigError(

@@ -134,7 +134,7 @@ test("`piccolo doctor` says which PBKDF2 is in use, in text and --json", async (
   const text = await piccolo(["doctor"]);
   assert.equal(text.code, 0, text.all);
   assert.match(text.stdout, addon.kernel === "sha-ni" ? /native PBKDF2 addon, on the CPU's SHA extensions/ : /native PBKDF2 addon, on its portable SHA-256/);
-  assert.match(text.stdout, /^Runtime: Node\.js \d+\.\d+\.\d+\.$/m);
+  assert.match(text.stdout, /^Runtime: Node\.js \d+\.\d+\.\d+; SQLite through better-sqlite3\.$/m);
   assert.match(text.stdout, /Hash threads: \d+/);
   assert.match(text.stdout, process.platform === "linux" ? /Hash threads run at nice \+10 \(PICCOLO_HASH_NICE\)/ : /at the process's priority/);
   const json = await piccolo(["doctor", "--json"], { env: { PICCOLO_NATIVE_HASH: "0", PICCOLO_HASH_THREADS: "3", PICCOLO_HASH_NICE: "5" } });

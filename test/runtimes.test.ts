@@ -110,6 +110,19 @@ before(() => {
   }
 });
 
+const SQLITE_DRIVER: Record<RuntimeName, string> = { node: "better-sqlite3", bun: "bun:sqlite", deno: "node:sqlite" };
+
+for (const name of RUNTIMES) {
+  test(`${name}: \`piccolo doctor\` names the runtime, its SQLite driver and the native addon (which links there)`, async () => {
+    const doctor = await run(runtimes[name], [bin, "doctor", "--json"]);
+    assert.equal(doctor.code, 0, show(doctor));
+    const report = JSON.parse(doctor.stdout) as { sqliteDriver: string; hasher: { implementation: string; runtime: string } };
+    assert.equal(report.sqliteDriver, SQLITE_DRIVER[name]);
+    assert.equal(report.hasher.implementation, "native");
+    assert.match(report.hasher.runtime, new RegExp(`^${LABEL[name]} ${runtimes[name].version.replace(/\./g, "\\.")}$`));
+  });
+}
+
 for (const engine of ENGINES) {
   describe(`Node, Bun and Deno on ${engine}`, () => {
     let url: string;

@@ -1,4 +1,5 @@
 // `piccolo doctor`: how this installation hashes passwords. Touches no database.
+import { dialects } from "../../engine/dialects/index.js";
 import { hasherInfo } from "../../user/hash-pool.js";
 import { print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
@@ -6,11 +7,12 @@ import type { CommandInput } from "../types.js";
 export async function run(input: CommandInput): Promise<void> {
   const info = hasherInfo();
   const { implementation, runtime, kernel, reason, threads, queueDepth, nice } = info;
+  const sqliteDriver = dialects.sqlite.driverName();
   if (input.json) {
-    printJson({ hasher: { implementation, runtime, ...(kernel ? { kernel } : {}), ...(reason ? { reason } : {}), threads, queueDepth, nice } });
+    printJson({ sqliteDriver, hasher: { implementation, runtime, ...(kernel ? { kernel } : {}), ...(reason ? { reason } : {}), threads, queueDepth, nice } });
     return;
   }
-  print(`Runtime: ${runtime}.`);
+  print(`Runtime: ${runtime}; SQLite through ${sqliteDriver}.`);
   print(
     implementation === "native"
       ? `Password hashing: native PBKDF2 addon, ${kernel === "sha-ni" ? "on the CPU's SHA extensions" : "on its portable SHA-256"} (same hashes as crypto.pbkdf2, in less time).`

@@ -22,6 +22,7 @@ import { peerThroughput } from "./lib/peer.mjs";
 import { awaitQuiet, between, measured, snapshot } from "./lib/load.mjs";
 import { plans } from "./lib/plans.mjs";
 import { Databases, bulkInsertUsers, serverAvailable } from "./lib/setup.mjs";
+import { runtimeFigures } from "./lib/runtimes.mjs";
 import { round } from "./lib/stats.mjs";
 import { startup } from "./lib/startup.mjs";
 
@@ -232,6 +233,17 @@ try {
     log(`${engine}: 5. loginSync/login ${fmt(perEngine[engine].sync.value)}`, ms(perEngine[engine].sync));
   }
 
+  // ---- 9. Runtimes: the same login on Node, Bun and Deno (child processes on the same database).
+  for (const engine of hashingOnly ? [] : available) {
+    const { smallUrl, creds } = env[engine];
+    const plan = smoke ? { rounds: 3, n: 8 } : { rounds: 9, n: 32 };
+    perEngine[engine].runtimes = await figure(engine, "runtimes", async () => runtimeFigures(smallUrl, creds, plan));
+    log(
+      `${engine}: 9. runtimes:`,
+      Object.entries(perEngine[engine].runtimes).map(([name, f]) => `${name} ${fmt(f.loginMs, 1)} ms, ${fmt(f.rate, 2)}/s`).join("; "),
+    );
+  }
+
   // ---- 7. Scale: pages of listUsers, login with 100 000 users, query plans.
   for (const engine of hashingOnly ? [] : available) {
     const { Small, Big, creds } = env[engine];
@@ -410,6 +422,9 @@ function buildTable(per) {
   row("flood", "", "  idle, peak RSS (MiB)", "", (r) => r.flood && list([r.flood.idleRssMiB, r.flood.peakRssMiB], 0));
   row("sync", "5", "loginSync / login (median)", "≤ 1.05", (r) => r.sync?.value, (v) => v <= 1.05);
   row("sync", "", "  paired (median of per-round ratios)", "", (r) => r.sync?.paired);
+  const perRuntime = (r, pick, digits) => r.runtimes && Object.entries(r.runtimes).map(([name, f]) => `${name} ${pick(f).toFixed(digits)}`).join(", ");
+  row("runtimes", "9", "login on each runtime (ms, median)", "", (r) => perRuntime(r, (f) => f.loginMs, 1));
+  row("runtimes", "", "  logins/s, 16 in flight, on each runtime", "", (r) => perRuntime(r, (f) => f.rate, 2));
   row("startup", "6", "`piccolo --help` (s, median)", "≤ 0.15", (r) => r.startup?.help, (v) => v <= 0.15);
   row("startup", "", "`piccolo user list`, 20 users (s, median)", "≤ 0.20", (r) => r.startup?.list, (v) => v <= 0.2);
   row("startup", "", "  bare `node -e 0` (s, median)", "", (r) => r.startup?.bare);

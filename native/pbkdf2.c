@@ -1,5 +1,7 @@
-// PBKDF2-HMAC-SHA256 for piccolo-ts, on the SHA-256 of the OpenSSL that Node itself links and exports
-// (SHA256_Transform already uses the CPU's SHA instructions where there are any).
+// PBKDF2-HMAC-SHA256 for piccolo-ts, on its own SHA-256 (sha256.c): the addon takes no symbol from the
+// program that loads it but N-API's, so it links the same under Node, Bun and Deno (Node exports
+// OpenSSL's SHA256_* functions, the others do not, and a lazily bound missing symbol ends the process at
+// the first hash). binding.gyp links it with -z now, so anything unresolved fails the load instead.
 //
 // Why it beats crypto.pbkdf2: HMAC's key-dependent first blocks (key ^ ipad, key ^ opad) are hashed
 // once, and every iteration after that is exactly one SHA-256 compression per HMAC half on a block
@@ -10,23 +12,10 @@
 #include <string.h>
 
 #include "sha256-x86.h"
+#include "sha256.h"
 
-// OpenSSL's SHA256_CTX (stable since 1.0). Declared here rather than taken from <openssl/sha.h> so the
-// build needs only Node's N-API headers; the functions are resolved against the running node binary.
-typedef struct {
-  unsigned int h[8];
-  unsigned int Nl, Nh;
-  unsigned int data[16];
-  unsigned int num, md_len;
-} sha256_ctx;
-
-extern int SHA256_Init(sha256_ctx *c);
-extern int SHA256_Update(sha256_ctx *c, const void *data, size_t len);
-extern int SHA256_Final(unsigned char *md, sha256_ctx *c);
-extern void SHA256_Transform(sha256_ctx *c, const unsigned char *data);
-
-#define BLOCK 64
-#define DIGEST 32
+#define BLOCK SHA256_BLOCK
+#define DIGEST SHA256_DIGEST
 // Limits of what a caller may ask for (far above Piccolo's 600 000 iterations and 32-byte keys).
 #define MAX_ITERATIONS 100000000u
 #define MAX_KEY_LENGTH 1024u
@@ -38,7 +27,7 @@ static void store_be32(unsigned char *out, uint32_t v) {
   out[3] = (unsigned char)v;
 }
 
-static void state_bytes(const sha256_ctx *c, unsigned char *out) {
+static void state_bytes(const sha256_state *c, unsigned char *out) {
   for (int i = 0; i < 8; i++) store_be32(out + 4 * i, c->h[i]);
 }
 
@@ -55,22 +44,22 @@ static void pbkdf2_sha256(const unsigned char *password, size_t password_len, co
                           size_t salt_len, uint32_t iterations, unsigned char *out, size_t out_len, int shani) {
   unsigned char key[BLOCK] = {0};
   unsigned char pad[BLOCK];
-  sha256_ctx inner, outer, ctx;
+  sha256_state inner, outer, ctx;
 
   // HMAC: a key longer than a block is replaced by its digest.
   if (password_len > BLOCK) {
-    SHA256_Init(&ctx);
-    SHA256_Update(&ctx, password, password_len);
-    SHA256_Final(key, &ctx);
+    sha256_init(&ctx);
+    sha256_update(&ctx, password, password_len);
+    sha256_final(&ctx, key);
   } else if (password_len > 0) {
     memcpy(key, password, password_len);
   }
   for (int i = 0; i < BLOCK; i++) pad[i] = key[i] ^ 0x36;
-  SHA256_Init(&inner);
-  SHA256_Update(&inner, pad, BLOCK);
+  sha256_init(&inner);
+  sha256_update(&inner, pad, BLOCK);
   for (int i = 0; i < BLOCK; i++) pad[i] = key[i] ^ 0x5c;
-  SHA256_Init(&outer);
-  SHA256_Update(&outer, pad, BLOCK);
+  sha256_init(&outer);
+  sha256_update(&outer, pad, BLOCK);
 
   // The padded second block of every HMAC half from iteration 2 on: a 32-byte message after one
   // 64-byte block, so 0x80, zeros, and the length 96 bytes = 768 bits.
@@ -83,23 +72,23 @@ static void pbkdf2_sha256(const unsigned char *password, size_t password_len, co
     // U1 = HMAC(password, salt || INT(index)), through the general update path.
     store_be32(counter, index);
     ctx = inner;
-    SHA256_Update(&ctx, salt, salt_len);
-    SHA256_Update(&ctx, counter, 4);
-    SHA256_Final(block, &ctx);
+    sha256_update(&ctx, salt, salt_len);
+    sha256_update(&ctx, counter, 4);
+    sha256_final(&ctx, block);
     ctx = outer;
-    SHA256_Update(&ctx, block, DIGEST);
-    SHA256_Final(block, &ctx);
-    // SHA256_Final leaves the padding bytes alone (block[32..63] untouched): the layout above stays.
+    sha256_update(&ctx, block, DIGEST);
+    sha256_final(&ctx, block);
+    // sha256_final leaves the padding bytes alone (block[32..63] untouched): the layout above stays.
     memcpy(t, block, DIGEST);
 #if PICCOLO_HAVE_SHANI_KERNEL
     if (shani) pbkdf2_iterate_shani(inner.h, outer.h, block, t, iterations - 1);
 #endif
     for (uint32_t j = 1; !shani && j < iterations; j++) {
       memcpy(ctx.h, inner.h, sizeof ctx.h);
-      SHA256_Transform(&ctx, block);
+      sha256_compress(ctx.h, block);
       state_bytes(&ctx, block);
       memcpy(ctx.h, outer.h, sizeof ctx.h);
-      SHA256_Transform(&ctx, block);
+      sha256_compress(ctx.h, block);
       state_bytes(&ctx, block);
       for (int k = 0; k < DIGEST; k++) t[k] ^= block[k];
     }
@@ -160,7 +149,7 @@ static napi_value pbkdf2_with(napi_env env, napi_callback_info info, int shani) 
 
 static napi_value pbkdf2_js(napi_env env, napi_callback_info info) { return pbkdf2_with(env, info, use_shani); }
 
-// The same on SHA256_Transform alone, whatever the CPU: what runs where SHA-NI does not, kept testable.
+// The same on the portable compression (sha256.c) whatever the CPU: what runs where SHA-NI does not, kept testable.
 static napi_value pbkdf2_transform_js(napi_env env, napi_callback_info info) { return pbkdf2_with(env, info, 0); }
 
 static int export_function(napi_env env, napi_value exports, const char *name, napi_callback callback) {
@@ -174,9 +163,15 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   use_shani = cpu_has_shani();
 #endif
   napi_value kernel;
-  // "sha-ni": the loop in sha256-x86.c; "sha256-transform": OpenSSL's compression function per half.
-  if (napi_create_string_utf8(env, use_shani ? "sha-ni" : "sha256-transform", NAPI_AUTO_LENGTH, &kernel) != napi_ok ||
+  // "sha-ni": the loop in sha256-x86.c; "portable": sha256.c's compression function per half.
+  if (napi_create_string_utf8(env, use_shani ? "sha-ni" : "portable", NAPI_AUTO_LENGTH, &kernel) != napi_ok ||
       napi_set_named_property(env, exports, "kernel", kernel) != napi_ok)
+    return NULL;
+  // Tells the loader this build takes nothing from its host (an older build took OpenSSL from Node's
+  // binary, and under Bun or Deno it ends the process at the first hash: the loader refuses one without).
+  napi_value self_contained;
+  if (napi_get_boolean(env, true, &self_contained) != napi_ok ||
+      napi_set_named_property(env, exports, "selfContained", self_contained) != napi_ok)
     return NULL;
   if (!export_function(env, exports, "pbkdf2Sha256", pbkdf2_js) ||
       !export_function(env, exports, "pbkdf2Sha256Transform", pbkdf2_transform_js))

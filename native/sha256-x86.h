@@ -9,7 +9,7 @@
 int cpu_has_shani(void);
 /**
  * `rounds` PBKDF2 iterations after U1: `inner`/`outer` are the HMAC halves' states after their key
- * block (OpenSSL's h[]), `u` is U1 and `t` the running XOR (updated in place).
+ * block (sha256_state.h), `u` is U1 and `t` the running XOR (updated in place).
  */
 void pbkdf2_iterate_shani(const uint32_t inner[8], const uint32_t outer[8], const unsigned char u[32], unsigned char t[32], uint32_t rounds);
 #else

@@ -39,6 +39,10 @@ const external = [
   "@inquirer/password",
   "synckit",
   "typescript",
+  // The SQLite drivers built into Bun and Deno (src/engine/sqlite-bun.ts, sqlite-node.ts): required at
+  // run time, on the runtime that has them.
+  "bun:sqlite",
+  "node:sqlite",
 ];
 
 // Node built-ins that cost milliseconds to load and that a command may never use (commander requires

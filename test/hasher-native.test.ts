@@ -34,14 +34,32 @@ const addon = createRequire(import.meta.url)(native.ADDON_PATH) as NativeModule.
 
 test("on a CPU with the SHA extensions the addon runs its SHA-NI loop", () => {
   const hasShaNi = process.arch === "x64" && /\bsha_ni\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
-  assert.equal(addon.kernel, hasShaNi ? "sha-ni" : "sha256-transform");
+  assert.equal(addon.kernel, hasShaNi ? "sha-ni" : "portable");
+});
+
+test("the addon declares itself self-contained, and links nothing from its host but N-API (so Bun and Deno can load it)", () => {
+  assert.equal(addon.selfContained, true);
+  if (process.platform !== "linux") return; // the ELF checks below (nm and readelf come with the compiler's binutils)
+  const symbols = spawnSync("nm", ["-D", "--undefined-only", native.ADDON_PATH], { encoding: "utf8" });
+  assert.equal(symbols.status, 0, symbols.stderr);
+  const undefinedNames = symbols.stdout.split("\n").map((line) => line.trim().split(/\s+/).pop() ?? "").filter(Boolean);
+  const foreign = undefinedNames.filter((name) => !/^napi_|@GLIBC_|^_ITM_|^__gmon_start__$|^__cxa_finalize/.test(name));
+  assert.deepEqual(foreign, [], "symbols the addon expects its host to provide");
+  const dynamic = spawnSync("readelf", ["-d", native.ADDON_PATH], { encoding: "utf8" });
+  assert.match(dynamic.stdout, /BIND_NOW|FLAGS_1\)\s+Flags: NOW/, "linked with -z now: an unresolved symbol fails the load, not the first call");
+});
+
+test("the loader's known answers are crypto.pbkdf2's", () => {
+  for (const [password, salt, iterations, keyHex] of native.KNOWN_ANSWERS) {
+    assert.equal(pbkdf2Sync(password, salt, iterations, keyHex.length / 2, "sha256").toString("hex"), keyHex);
+  }
 });
 
 // The addon itself, not through the loader (whose self-check would hide it on a few cases); both of its
 // iteration loops, since a CPU without SHA-NI runs the other one.
 for (const [loop, pbkdf2] of [
   ["the chosen loop", addon.pbkdf2Sha256],
-  ["the SHA256_Transform loop", addon.pbkdf2Sha256Transform],
+  ["the portable SHA-256 loop", addon.pbkdf2Sha256Transform],
 ] as const) {
   test(`${loop}: the addon's key equals crypto.pbkdf2Sync's on 10 000 random cases (any bytes, keys over 64 bytes, several blocks)`, () => {
     let longKeys = 0;
@@ -115,12 +133,14 @@ test("PICCOLO_NATIVE_HASH=0 (as if the addon were absent): the fallback is used 
 test("`piccolo doctor` says which PBKDF2 is in use, in text and --json", async () => {
   const text = await piccolo(["doctor"]);
   assert.equal(text.code, 0, text.all);
-  assert.match(text.stdout, addon.kernel === "sha-ni" ? /native PBKDF2 addon, on the CPU's SHA extensions/ : /native PBKDF2 addon, on OpenSSL's SHA-256/);
+  assert.match(text.stdout, addon.kernel === "sha-ni" ? /native PBKDF2 addon, on the CPU's SHA extensions/ : /native PBKDF2 addon, on its portable SHA-256/);
+  assert.match(text.stdout, /^Runtime: Node\.js \d+\.\d+\.\d+; SQLite through better-sqlite3\.$/m);
   assert.match(text.stdout, /Hash threads: \d+/);
   assert.match(text.stdout, process.platform === "linux" ? /Hash threads run at nice \+10 \(PICCOLO_HASH_NICE\)/ : /at the process's priority/);
   const json = await piccolo(["doctor", "--json"], { env: { PICCOLO_NATIVE_HASH: "0", PICCOLO_HASH_THREADS: "3", PICCOLO_HASH_NICE: "5" } });
   assert.equal(json.code, 0, json.all);
-  const { hasher } = JSON.parse(json.stdout) as { hasher: { implementation: string; reason: string; threads: number; queueDepth: number; nice: number } };
+  const { hasher } = JSON.parse(json.stdout) as { hasher: { implementation: string; runtime: string; reason: string; threads: number; queueDepth: number; nice: number } };
   assert.deepEqual([hasher.implementation, hasher.threads, hasher.queueDepth, hasher.nice], ["node-crypto", 3, 256, process.platform === "linux" ? 5 : 0]);
+  assert.equal(hasher.runtime, `Node.js ${process.versions.node}`);
   assert.match(hasher.reason, /PICCOLO_NATIVE_HASH=0/);
 });

@@ -8,7 +8,8 @@
 //   the functions the command compiled, not just the top level).
 // The cache lives in node_modules/.cache/piccolo-ts (else the user's cache directory); when neither
 // can be written the command runs uncached. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-// Without a bundle (a build that skipped it) the ES module main.js runs instead.
+// Without a bundle (a build that skipped it) the ES module main.js runs instead. Bun and Deno run the
+// bundle plainly: Bun keeps its own transpiler cache, and neither takes V8's cachedData through vm.Script.
 import Module = require("node:module");
 import fs = require("node:fs");
 import os = require("node:os");
@@ -134,7 +135,14 @@ function runCached(source: string): void {
 
 type EnableCompileCache = (dir?: string) => { status: number };
 
+/** Bun and Deno set process.versions.bun / .deno beside their Node compatibility's .node. */
+const otherRuntime = "bun" in process.versions || "deno" in process.versions;
+
 function main(): void {
+  if (otherRuntime && fs.existsSync(bundle)) {
+    require(bundle);
+    return;
+  }
   const enableCompileCache = (Module as { enableCompileCache?: EnableCompileCache }).enableCompileCache;
   if (enableCompileCache && fs.existsSync(bundle)) {
     const { ENABLED, ALREADY_ENABLED } = (Module as unknown as { constants: { compileCacheStatus: Record<string, number> } })

@@ -2,6 +2,7 @@
 // role as bare codes (PostgreSQL 3D000, 28P01, 28000; MariaDB ER_BAD_DB_ERROR, ER_ACCESS_DENIED_ERROR);
 // here each becomes a sentence that names the database or user from the URL and says what to do. When
 // the server answered (every cause below but `unreachable`), the advice never suggests starting it.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { DatabaseTarget } from "./config.js";
 import { DatabaseConnectionError } from "../errors.js";
@@ -166,13 +167,15 @@ export function sqliteConnectionCause(e: DriverError, target: DatabaseTarget): N
   const file = target.filename ?? target.url;
   const make = (detail: string, advice: string) =>
     new NamedConnectionError(target.displayUrl, detail, "sqlite-cannot-open", advice, { cause: e });
-  if (/directory does not exist/i.test(message)) {
+  // better-sqlite3 says so itself; bun:sqlite and node:sqlite report SQLITE_CANTOPEN alone.
+  const cannotOpen = code === "SQLITE_CANTOPEN" || /unable to open database file/i.test(message);
+  if (/directory does not exist/i.test(message) || (cannotOpen && !existsSync(path.dirname(file)))) {
     return make(
       `cannot open the SQLite file: the folder ${path.dirname(file)} does not exist`,
       "Create the folder, or point --db, DATABASE_URL or piccolo.config.* at an existing one",
     );
   }
-  if (code === "SQLITE_CANTOPEN" || /unable to open database file/i.test(message)) {
+  if (cannotOpen) {
     return make(
       "cannot open the SQLite file (no permission to read or create it, or the path is a folder)",
       "Check the file's path and permissions",

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { BusyError, PiccoloError } from "../errors.js";
+import { currentRuntime, runtimeLabel } from "../engine/runtime.js";
 import { loadNativePbkdf2, type NativeKernel } from "./hash-native.js";
 
 /**
@@ -32,9 +33,11 @@ export interface HashWorkerData {
 
 /** How passwords are hashed in this process and how busy the pool is (`hasherInfo()`, `piccolo doctor`). */
 export interface HasherInfo {
-  /** "native": the addon (native/); "node-crypto": Node's PBKDF2 (same hashes, 2.5–4× the time). */
+  /** "native": the addon (native/); "node-crypto": the runtime's `crypto.pbkdf2` (same hashes, 2.5–4× the time). */
   implementation: "native" | "node-crypto";
-  /** The addon's iteration loop when it is in use: "sha-ni" (x86-64 SHA extensions) or "sha256-transform". */
+  /** The runtime hashing, as "Node.js 20.20.0", "Bun 1.4.5" or "Deno 2.9.6" (its node:crypto is the fallback). */
+  runtime: string;
+  /** The addon's iteration loop when it is in use: "sha-ni" (x86-64 SHA extensions) or "portable" (its own C SHA-256). */
   kernel?: NativeKernel;
   /** Why the addon is not in use, when it is not. */
   reason?: string;
@@ -125,6 +128,7 @@ class HashPool {
   info(): HasherInfo {
     return {
       implementation: this.implementation,
+      runtime: runtimeLabel(currentRuntime()),
       ...(this.kernel ? { kernel: this.kernel } : {}),
       ...(this.reason ? { reason: this.reason } : {}),
       threads: this.threads,

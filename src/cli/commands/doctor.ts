@@ -1,19 +1,22 @@
 // `piccolo doctor`: how this installation hashes passwords. Touches no database.
+import { dialects } from "../../engine/dialects/index.js";
 import { hasherInfo } from "../../user/hash-pool.js";
 import { print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
 
 export async function run(input: CommandInput): Promise<void> {
   const info = hasherInfo();
-  const { implementation, kernel, reason, threads, queueDepth, nice } = info;
+  const { implementation, runtime, kernel, reason, threads, queueDepth, nice } = info;
+  const sqliteDriver = dialects.sqlite.driverName();
   if (input.json) {
-    printJson({ hasher: { implementation, ...(kernel ? { kernel } : {}), ...(reason ? { reason } : {}), threads, queueDepth, nice } });
+    printJson({ sqliteDriver, hasher: { implementation, runtime, ...(kernel ? { kernel } : {}), ...(reason ? { reason } : {}), threads, queueDepth, nice } });
     return;
   }
+  print(`Runtime: ${runtime}; SQLite through ${sqliteDriver}.`);
   print(
     implementation === "native"
-      ? `Password hashing: native PBKDF2 addon, ${kernel === "sha-ni" ? "on the CPU's SHA extensions" : "on OpenSSL's SHA-256"} (same hashes as Node's crypto.pbkdf2, in less time).`
-      : `Password hashing: Node's crypto.pbkdf2 (${reason ?? "the native addon is not in use"}).`,
+      ? `Password hashing: native PBKDF2 addon, ${kernel === "sha-ni" ? "on the CPU's SHA extensions" : "on its portable SHA-256"} (same hashes as crypto.pbkdf2, in less time).`
+      : `Password hashing: ${runtime.split(" ")[0]}'s crypto.pbkdf2 (${reason ?? "the native addon is not in use"}).`,
   );
   print(`Hash threads: ${threads} (PICCOLO_HASH_THREADS); queue depth: ${queueDepth} (PICCOLO_HASH_QUEUE); beyond it a login fails fast with BusyError.`);
   print(nice > 0 ? `Hash threads run at nice +${nice} (PICCOLO_HASH_NICE): the event loop gets a core first.` : "Hash threads run at the process's priority.");

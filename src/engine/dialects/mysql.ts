@@ -63,6 +63,7 @@ export function mysqlConnectionOptions(target: DatabaseTarget): Record<string, u
 
 export const mysqlDialect: EngineDialect = {
   name: "mysql",
+  driverName: () => "mysql2",
 
   createKyselyDialect(target) {
     const mysql = loadDriver<typeof import("mysql2")>("mysql2");

@@ -10,6 +10,7 @@ const MIGRATION_LOCK_KEY = "31641072982518895";
 
 export const postgresDialect: EngineDialect = {
   name: "postgres",
+  driverName: () => "pg",
 
   createKyselyDialect(target) {
     const pg = loadDriver<typeof import("pg")>("pg");

@@ -3,6 +3,10 @@ import { sqliteConnectionCause } from "../connection-causes.js";
 import { sql, SqliteDialect } from "../kysely.js";
 import { ConfigError, DatabaseConnectionError } from "../../errors.js";
 import { applySqliteOptions, reusePreparedStatements } from "../sqlite-options.js";
+import { currentRuntime, runtimeLabel } from "../runtime.js";
+import type { SqliteDatabase } from "../sqlite-adapter.js";
+import { openBunSqlite } from "../sqlite-bun.js";
+import { openNodeSqlite } from "../sqlite-node.js";
 import { loadDriver } from "./driver.js";
 import { inTransaction } from "./transaction.js";
 import { codeOf, type EngineDialect } from "./types.js";
@@ -17,21 +21,60 @@ function createPrivateFile(filename: string): void {
   }
 }
 
+/** The SQLite drivers piccolo-ts speaks: better-sqlite3 (an npm addon) and the runtimes' built-in ones. */
+export type SqliteDriverName = "better-sqlite3" | "bun:sqlite" | "node:sqlite";
+
+/** Chooses the SQLite driver: PICCOLO_SQLITE_DRIVER when set, else the one of this runtime. */
+export const SQLITE_DRIVER_VARIABLE = "PICCOLO_SQLITE_DRIVER";
+const DRIVERS: readonly SqliteDriverName[] = ["better-sqlite3", "bun:sqlite", "node:sqlite"];
+/** Each runtime's own: Bun and Deno cannot load better-sqlite3's addon; on Node it stays the default. */
+const RUNTIME_DRIVER = { node: "better-sqlite3", bun: "bun:sqlite", deno: "node:sqlite" } as const;
+
+/** The SQLite driver this process uses (the same file format, migrations and behaviour on each). */
+export function sqliteDriverName(): SqliteDriverName {
+  const chosen = process.env[SQLITE_DRIVER_VARIABLE];
+  if (!chosen) return RUNTIME_DRIVER[currentRuntime().name];
+  if (!(DRIVERS as readonly string[]).includes(chosen)) {
+    throw new ConfigError(`${SQLITE_DRIVER_VARIABLE} must be one of ${DRIVERS.join(", ")}, not "${chosen}".`);
+  }
+  return chosen as SqliteDriverName;
+}
+
+/** Opens the file with the chosen driver, its busy timeout set (15 s: a writer waits for another, not fails). */
+function openSqlite(driver: SqliteDriverName, filename: string): SqliteDatabase {
+  if (driver === "better-sqlite3") {
+    const BetterSqlite3 = loadDriver<typeof import("better-sqlite3")>("better-sqlite3");
+    return new BetterSqlite3(filename, { timeout: 15_000 }) as unknown as SqliteDatabase;
+  }
+  const db = driver === "bun:sqlite" ? openBunSqlite(filename) : openNodeSqlite(filename);
+  db.pragma("busy_timeout = 15000");
+  return db;
+}
+
 export const sqliteDialect: EngineDialect = {
   name: "sqlite",
+  driverName: sqliteDriverName,
 
   createKyselyDialect(target) {
-    const BetterSqlite3 = loadDriver<typeof import("better-sqlite3")>("better-sqlite3");
+    const driver = sqliteDriverName();
     const filename = target.filename ?? target.url;
     return new SqliteDialect({
       database: async () => {
         try {
           createPrivateFile(filename);
-          const db = new BetterSqlite3(filename, { timeout: 15_000 });
+          const db = openSqlite(driver, filename);
           db.pragma("foreign_keys = ON");
           applySqliteOptions(db, target.sqlite);
           return reusePreparedStatements(db);
         } catch (error) {
+          if (error instanceof ConfigError) throw error;
+          const runtime = currentRuntime();
+          if (driver === "better-sqlite3" && runtime.name !== "node") {
+            throw new ConfigError(
+              `better-sqlite3 does not load on ${runtimeLabel(runtime)}: unset ${SQLITE_DRIVER_VARIABLE} to use ${RUNTIME_DRIVER[runtime.name]}, this runtime's own SQLite.`,
+              { cause: error },
+            );
+          }
           // better-sqlite3 loads its native addon on first open, not on import.
           if (/bindings file|better_sqlite3\.node/.test((error as Error).message)) {
             throw new ConfigError(

@@ -4,7 +4,7 @@ import type { NamedConnectionError } from "../connection-causes.js";
 
 /** What a driver error says, in the fields the three drivers use. */
 export interface DriverError {
-  /** SQLSTATE (pg), `ER_…` name (mysql2) or `SQLITE_…` code (better-sqlite3). */
+  /** SQLSTATE (pg), `ER_…` name (mysql2) or `SQLITE_…` code (better-sqlite3; the other SQLite drivers are given the same). */
   code?: string | number;
   /** MySQL's numeric error. */
   errno?: number;
@@ -27,6 +27,8 @@ export interface DriverError {
 export interface EngineDialect {
   /** The engine this dialect speaks. */
   readonly name: EngineName;
+  /** The driver module this engine is reached through in this process ("pg", "mysql2", "bun:sqlite", …). */
+  driverName(): string;
   /** Opens the driver's pool for `target`; the driver is loaded only now. */
   createKyselyDialect(target: DatabaseTarget): Dialect;
 

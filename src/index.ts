@@ -100,6 +100,8 @@ export {
   MemoryAttemptStore,
   checkCurrentPassword,
   headAsGet,
+  bodyLimit,
+  BODY_TOO_LARGE_MESSAGE,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,

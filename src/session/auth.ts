@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { Database } from "../engine/connect.js";
 import { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
+import { DEFAULT_BODY_LIMIT } from "./body-limit.js";
 import { sessionTokens, writeSessionCookie } from "./cookies.js";
 import { CsrfProtection } from "./csrf.js";
 import { Deployment } from "./deployment.js";
@@ -57,6 +58,8 @@ export class SessionAuth {
   readonly csrfHeaderName: string;
   /** The form field forms send the CSRF token in (default `csrftoken`). */
   readonly csrfFieldName: string;
+  /** The most bytes of a request body the session layer reads (`bodyLimit`, default 64 KiB). */
+  readonly bodyLimit: number;
   /** What to believe about the client, scheme and host (from the deployment options). */
   readonly deployment: Deployment;
   /** The CSRF protection `middleware()` applies. */
@@ -80,6 +83,8 @@ export class SessionAuth {
     this.csrfCookieName = options.csrfCookieName ?? "csrftoken";
     this.csrfHeaderName = options.csrfHeaderName ?? "X-CSRFToken";
     this.csrfFieldName = options.csrfFieldName ?? "csrftoken";
+    this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    if (!Number.isSafeInteger(this.bodyLimit) || this.bodyLimit < 0) throw new RangeError("bodyLimit must be a whole number of bytes.");
     this.deployment = new Deployment(options);
     const trustedOrigins = (options.trustedOrigins ?? []).map((origin) => new URL(origin).origin);
     this.csrf = new CsrfProtection(

@@ -30,4 +30,5 @@ export {
   type SessionVariables,
   type SessionEnv,
 } from "./request-state.js";
+export { bodyLimit, readBodyWithin, DEFAULT_BODY_LIMIT, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 export { headAsGet, type Fetch, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";

@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import type { SessionAuth } from "./auth.js";
 import { loginFieldLabel } from "../user/username-lookup.js";
 import { bodyLimit, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
-import { loginPage } from "./login-page.js";
+import { loginPage, loginPageHeaders } from "./login-page.js";
 import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
 /** The request's fields (form or JSON object), or null when the body is not one (the body limit already held). */
@@ -26,7 +26,7 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
 export function loginRoutes(auth: SessionAuth): Hono {
   const app = new Hono();
   // Every body these routes get is bounded, a JSON login or a logout with the token in a header too.
-  app.use("*", auth.middleware(), bodyLimit(auth.bodyLimit, (c) => auth.refuse(c, 413, BODY_TOO_LARGE_MESSAGE, "too-large")));
+  app.use("*", loginPageHeaders, auth.middleware(), bodyLimit(auth.bodyLimit, (c) => auth.refuse(c, 413, BODY_TOO_LARGE_MESSAGE, "too-large")));
   app.get("/login", (c) => {
     const user = getSessionUser(c);
     return c.html(loginPage(c, auth.csrfFieldName, { next: text(c.req.query("next")), user, label: loginFieldLabel(auth.userClass) }).value);

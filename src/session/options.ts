@@ -27,8 +27,14 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   store?: SessionStore;
   /** The login rate limit, or false to turn it off. Default: `DEFAULT_LIMITS`, counted in the database's `login_attempts`. */
   rateLimiter?: LoginRateLimiter | false;
-  /** The session cookie's name (default `id`, as piccolo_api). */
+  /** The session cookie's base name (default `id`, as piccolo_api). */
   cookieName?: string;
+  /**
+   * Over HTTPS, name the session cookie `__Host-<cookieName>` (at `/`) or `__Secure-<cookieName>` (under a
+   * narrower `cookiePath`), so a sibling subdomain or a plain-HTTP page cannot plant one. Default true;
+   * false keeps the plain name, for a Python piccolo_api app that must read the same cookie.
+   */
+  cookiePrefix?: boolean;
   /** The cookies' path (default `/`), or a function of the request. */
   cookiePath?: string | ((c: Context) => string);
   /** The CSRF cookie (readable by scripts); `__Host-` is prefixed over HTTPS. Default `csrftoken`. */

@@ -19,7 +19,8 @@ const LOGIN_CSS = "body{font:16px/1.5 system-ui,sans-serif;max-width:24rem;margi
 /**
  * The login routes' headers: no framing (`X-Frame-Options: DENY`, CSP `frame-ancestors 'none'`, so no
  * page elsewhere can overlay the form), nothing loaded but the page's own style (allowed by its hash).
- * No `form-action`: a `redirectTo` on another origin must stay reachable after the login. HSTS is left to whoever terminates HTTPS, as in the admin.
+ * No `form-action`: a `redirectTo` on another origin must stay reachable after the login. HSTS is left
+ * to whoever terminates HTTPS, as in the admin.
  */
 export const loginPageHeaders: MiddlewareHandler = secureHeaders({
   contentSecurityPolicy: {

@@ -102,6 +102,8 @@ export {
   headAsGet,
   bodyLimit,
   BODY_TOO_LARGE_MESSAGE,
+  accountLimitKey,
+  rateLimitedAddress,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,

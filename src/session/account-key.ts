@@ -7,7 +7,13 @@ import { foldUsername } from "../user/username-folding.js";
 /**
  * `user:<id>` when the identifier names a user (whichever way: username in any case the class accepts,
  * email), else `name:<folded identifier>`, so an unknown name's spellings share one key too. The lookup
- * is one query whether or not the user exists, done before any hash.
+ * is one query whether or not the user exists, done before any hash. Pass it to `LoginRateLimiter.begin`
+ * around a login of your own, as the session layer does.
+ *
+ * @example
+ * ```ts
+ * const decision = await limiter.begin(await accountLimitKey(BaseUser, "Bob@Example.com"), clientAddress);
+ * ```
  */
 export async function accountLimitKey(userClass: typeof BaseUser, identifier: string): Promise<string> {
   const id = await findLoginUserId(userClass, identifier);

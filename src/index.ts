@@ -100,6 +100,10 @@ export {
   MemoryAttemptStore,
   checkCurrentPassword,
   headAsGet,
+  bodyLimit,
+  BODY_TOO_LARGE_MESSAGE,
+  accountLimitKey,
+  rateLimitedAddress,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,

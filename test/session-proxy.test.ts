@@ -137,8 +137,9 @@ for (const engine of testEngines) {
       await owner.open();
       const login = await owner.login("alice-pass1");
       assert.equal(login.status, 303);
-      assert.match(cookieOf(login, "id")!, /; Secure/i);
-      assert.match(cookieOf(login, "id")!, /; HttpOnly/i);
+      // The session cookie is __Host-id over HTTPS: a sibling subdomain cannot plant one.
+      assert.match(cookieOf(login, "__Host-id")!, /; Secure/i);
+      assert.match(cookieOf(login, "__Host-id")!, /; HttpOnly/i);
       // A page on http:// (another scheme) may not post.
       const wrongScheme = await owner.login("alice-pass1", { origin: "http://admin.example.test" });
       assert.equal(wrongScheme.status, 403);

@@ -316,7 +316,7 @@ for (const engine of testEngines) {
       const login = await browser.postForm("/auth/login", { username: "boss", password: "boss-pass1", next: "//evil.example/x" });
       assert.equal(login.status, 303);
       assert.equal(login.headers.get("location"), "/");
-      assert.match(browser.cookies.get("id")!.attributes, /Secure/i);
+      assert.match(browser.cookies.get("__Host-id")!.attributes, /Secure/i);
       const again = await browser.postForm("/auth/login", { username: "boss", password: "boss-pass1", next: "/su" });
       assert.equal(again.headers.get("location"), "/su");
       assert.equal(await (await browser.get("/su")).text(), "superuser area");

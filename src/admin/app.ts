@@ -1,9 +1,9 @@
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { UNKNOWN_HOST_MESSAGE } from "../session/request-state.js";
 import { secureHeaders } from "hono/secure-headers";
 import { PiccoloError, TableMissingError } from "../errors.js";
 import { SessionAuth, type SessionAuthOptions } from "../session/auth.js";
+import { bodyLimit } from "../session/body-limit.js";
 import { MINUTE } from "../session/store.js";
 import { BaseUser } from "../user/base-user.js";
 import { SUPERUSER_ONLY_MESSAGE, detectMount, normaliseMount, pageContext, type AdminKit } from "./context.js";
@@ -128,7 +128,8 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
   // The host check before the body is read: a Host that is no host (`a@b`) cannot even form the
   // request's URL, which reading the body needs.
   app.use("*", async (c, next) => (auth.deployment.hostAllowed(c) ? next() : c.text(UNKNOWN_HOST_MESSAGE, 421)));
-  app.use("*", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.text("The request is too large.", 413) }));
+  // Counted while it streams, chunked bodies included; the session middleware then reads the copy.
+  app.use("*", bodyLimit(auth.bodyLimit, (c) => c.text("The request is too large.", 413)));
   app.use("*", auth.middleware());
 
   app.onError((error, c) => {

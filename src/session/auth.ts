@@ -3,7 +3,8 @@ import type { Hono } from "hono";
 import type { Database } from "../engine/connect.js";
 import { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
-import { sessionTokens, writeSessionCookie } from "./cookies.js";
+import { DEFAULT_BODY_LIMIT } from "./body-limit.js";
+import { prefixedCookieName, sessionTokens, writeSessionCookie } from "./cookies.js";
 import { CsrfProtection } from "./csrf.js";
 import { Deployment } from "./deployment.js";
 import { authenticate, type LoginResult } from "./login.js";
@@ -49,7 +50,7 @@ export class SessionAuth {
   readonly rateLimiter: LoginRateLimiter | null;
   /** Who counts as logged in, with the defaults filled in. */
   readonly rules: Required<AccessRules>;
-  /** The session cookie's name (default `id`). */
+  /** The session cookie's base name (default `id`); over HTTPS it is prefixed, see `sessionCookieName`. */
   readonly cookieName: string;
   /** The CSRF cookie's name (default `csrftoken`; `__Host-` is prefixed over HTTPS). */
   readonly csrfCookieName: string;
@@ -57,6 +58,8 @@ export class SessionAuth {
   readonly csrfHeaderName: string;
   /** The form field forms send the CSRF token in (default `csrftoken`). */
   readonly csrfFieldName: string;
+  /** The most bytes of a request body the session layer reads (`bodyLimit`, default 64 KiB). */
+  readonly bodyLimit: number;
   /** What to believe about the client, scheme and host (from the deployment options). */
   readonly deployment: Deployment;
   /** The CSRF protection `middleware()` applies. */
@@ -80,6 +83,8 @@ export class SessionAuth {
     this.csrfCookieName = options.csrfCookieName ?? "csrftoken";
     this.csrfHeaderName = options.csrfHeaderName ?? "X-CSRFToken";
     this.csrfFieldName = options.csrfFieldName ?? "csrftoken";
+    this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+    if (!Number.isSafeInteger(this.bodyLimit) || this.bodyLimit < 0) throw new RangeError("bodyLimit must be a whole number of bytes.");
     this.deployment = new Deployment(options);
     const trustedOrigins = (options.trustedOrigins ?? []).map((origin) => new URL(origin).origin);
     this.csrf = new CsrfProtection(
@@ -170,7 +175,7 @@ export class SessionAuth {
    * ```
    */
   async resolveUser(c: Context): Promise<User | null> {
-    const session = await this.store.lookupFirst(sessionTokens(c, this.cookieName));
+    const session = await this.store.lookupFirst(sessionTokens(c, this.sessionCookieName(c)));
     if (!session) return null;
     const user = await this.userClass.getUser(session.userId);
     return this.allows(user) ? user : null;
@@ -284,7 +289,7 @@ export class SessionAuth {
    */
   async startSession(c: Context, userId: number): Promise<string> {
     const session = await this.store.create(userId);
-    writeSessionCookie(c, this.cookieName, session.token, this.sessionCookieOptions(c));
+    writeSessionCookie(c, this.sessionCookieName(c), session.token, this.sessionCookieOptions(c));
     c.set("csrfToken", this.csrf.newToken(c));
     return session.token;
   }
@@ -302,9 +307,14 @@ export class SessionAuth {
    */
   async logout(c: Context): Promise<void> {
     await this.endSession(c);
-    writeSessionCookie(c, this.cookieName, null, this.sessionCookieOptions(c));
+    writeSessionCookie(c, this.sessionCookieName(c), null, this.sessionCookieOptions(c));
     c.set("csrfToken", this.csrf.newToken(c));
     c.set("sessionUser", null);
+  }
+
+  /** The session cookie's name on this request: `__Host-id` over HTTPS at `/`, `__Secure-id` under a narrower path, else `id` (see `cookiePrefix`). */
+  sessionCookieName(c: Context): string {
+    return prefixedCookieName(this.cookieName, this.isSecure(c) && this.options.cookiePrefix !== false, this.cookiePath(c));
   }
 
   private sessionCookieOptions(c: Context) {
@@ -312,7 +322,7 @@ export class SessionAuth {
   }
 
   private async endSession(c: Context): Promise<void> {
-    for (const token of sessionTokens(c, this.cookieName)) await this.store.remove(token);
+    for (const token of sessionTokens(c, this.sessionCookieName(c))) await this.store.remove(token);
   }
 
   /**

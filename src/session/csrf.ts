@@ -63,6 +63,13 @@ export class CsrfProtection {
     return typeof token === "string" && sameText(token, held[0]!);
   }
 
+  /** Whether checking this request means reading its body: a form that carries no token header. */
+  readsBody(c: Context): boolean {
+    if (c.req.header(this.options.headerName) !== undefined) return false;
+    const parsed = parsedNodeBody(c);
+    return !(typeof parsed === "object" && parsed !== null) && isFormRequest(c);
+  }
+
   /** The token a request sent: the header, else a body Express already parsed, else the form field. */
   private async sentToken(c: Context): Promise<string | undefined> {
     const header = c.req.header(this.options.headerName);

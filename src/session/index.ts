@@ -30,4 +30,7 @@ export {
   type SessionVariables,
   type SessionEnv,
 } from "./request-state.js";
+export { rateLimitedAddress } from "./address-prefix.js";
+export { accountLimitKey } from "./account-key.js";
+export { bodyLimit, readBodyWithin, DEFAULT_BODY_LIMIT, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 export { headAsGet, type Fetch, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";

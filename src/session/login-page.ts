@@ -1,6 +1,8 @@
-import type { Context } from "hono";
+import { createHash } from "node:crypto";
+import type { Context, MiddlewareHandler } from "hono";
 import type { User } from "../user/user-row.js";
-import { html, type SafeHtml } from "./html.js";
+import { secureHeaders } from "hono/secure-headers";
+import { html, raw, type SafeHtml } from "./html.js";
 import { getCsrfToken } from "./request-state.js";
 
 export interface LoginPageState {
@@ -12,12 +14,32 @@ export interface LoginPageState {
   label?: string;
 }
 
+const LOGIN_CSS = "body{font:16px/1.5 system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}label,input,button{display:block;width:100%;box-sizing:border-box}input{margin:.25rem 0 1rem;padding:.5rem;font:inherit}button{padding:.6rem;font:inherit}[role=alert]{color:#a00000}:focus-visible{outline:3px solid #1a56db;outline-offset:2px}";
+
+/**
+ * The login routes' headers: no framing (`X-Frame-Options: DENY`, CSP `frame-ancestors 'none'`, so no
+ * page elsewhere can overlay the form), nothing loaded but the page's own style (allowed by its hash).
+ * No `form-action`: a `redirectTo` on another origin must stay reachable after the login. HSTS is left
+ * to whoever terminates HTTPS, as in the admin.
+ */
+export const loginPageHeaders: MiddlewareHandler = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    styleSrc: [`'sha256-${createHash("sha256").update(LOGIN_CSS).digest("base64")}'`],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+  xFrameOptions: "DENY",
+  referrerPolicy: "same-origin",
+  strictTransportSecurity: false,
+});
+
 /** The plain, accessible login form of `routes()`. */
 export function loginPage(c: Context, csrfFieldName: string, state: LoginPageState): SafeHtml {
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Log in</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}label,input,button{display:block;width:100%;box-sizing:border-box}input{margin:.25rem 0 1rem;padding:.5rem;font:inherit}button{padding:.6rem;font:inherit}[role=alert]{color:#a00000}:focus-visible{outline:3px solid #1a56db;outline-offset:2px}</style>
+<style>${raw(LOGIN_CSS)}</style>
 </head>
 <body><main>
 <h1>Log in</h1>

@@ -1,15 +1,12 @@
 import { Hono, type Context } from "hono";
 import type { SessionAuth } from "./auth.js";
 import { loginFieldLabel } from "../user/username-lookup.js";
-import { loginPage } from "./login-page.js";
+import { bodyLimit, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
+import { loginPage, loginPageHeaders } from "./login-page.js";
 import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
-const MAX_BODY = 64 * 1024;
-
-/** The request's fields (form or JSON object), or null when the body is not one. */
+/** The request's fields (form or JSON object), or null when the body is not one (the body limit already held). */
 async function readFields(c: Context, json: boolean): Promise<Record<string, unknown> | null> {
-  const length = Number(c.req.header("content-length") ?? 0);
-  if (length > MAX_BODY) return null;
   try {
     const body: unknown = json ? await c.req.json() : await c.req.parseBody();
     if (typeof body !== "object" || body === null || Array.isArray(body)) return json ? null : {};
@@ -28,7 +25,8 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
  */
 export function loginRoutes(auth: SessionAuth): Hono {
   const app = new Hono();
-  app.use("*", auth.middleware());
+  // Every body these routes get is bounded, a JSON login or a logout with the token in a header too.
+  app.use("*", loginPageHeaders, auth.middleware(), bodyLimit(auth.bodyLimit, (c) => auth.refuse(c, 413, BODY_TOO_LARGE_MESSAGE, "too-large")));
   app.get("/login", (c) => {
     const user = getSessionUser(c);
     return c.html(loginPage(c, auth.csrfFieldName, { next: text(c.req.query("next")), user, label: loginFieldLabel(auth.userClass) }).value);

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { accountLimitKey } from "./account-key.js";
 import type { User } from "../user/user-row.js";
 import type { SessionAuth } from "./auth.js";
 import type { AttemptTicket } from "./rate-limit.js";
@@ -25,7 +26,8 @@ export async function authenticate(auth: SessionAuth, c: Context, username: unkn
   const secret = typeof password === "string" ? password : "";
   let ticket: AttemptTicket | undefined;
   if (auth.rateLimiter) {
-    const decision = await auth.rateLimiter.begin(name, auth.clientAddress(c));
+    // Counted per account, not per spelling: "Bob", "BOB" and bob's email share one limit.
+    const decision = await auth.rateLimiter.begin(await accountLimitKey(auth.userClass, name), auth.clientAddress(c));
     if (!decision.allowed) {
       return { ok: false, status: 429, message: rateLimitedMessage(decision.retryAfter), retryAfter: decision.retryAfter };
     }

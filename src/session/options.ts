@@ -15,9 +15,9 @@ export interface AccessRules {
 }
 
 /** Why a request was refused, as the `deny` option receives it. */
-export type DenyReason = "unauthenticated" | "forbidden" | "csrf" | "rate-limited" | "login-failed" | "busy";
+export type DenyReason = "unauthenticated" | "forbidden" | "csrf" | "rate-limited" | "login-failed" | "busy" | "too-large";
 /** The status of a refusal, as the `deny` option receives it. */
-export type DenyStatus = 401 | 403 | 429 | 503;
+export type DenyStatus = 401 | 403 | 413 | 429 | 503;
 
 /** Options of `createSessionAuth`: the store's, the access rules, the deployment's, and the auth's own. */
 export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, DeploymentOptions {
@@ -27,8 +27,14 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   store?: SessionStore;
   /** The login rate limit, or false to turn it off. Default: `DEFAULT_LIMITS`, counted in the database's `login_attempts`. */
   rateLimiter?: LoginRateLimiter | false;
-  /** The session cookie's name (default `id`, as piccolo_api). */
+  /** The session cookie's base name (default `id`, as piccolo_api). */
   cookieName?: string;
+  /**
+   * Over HTTPS, name the session cookie `__Host-<cookieName>` (at `/`) or `__Secure-<cookieName>` (under a
+   * narrower `cookiePath`), so a sibling subdomain or a plain-HTTP page cannot plant one. Default true;
+   * false keeps the plain name, for a Python piccolo_api app that must read the same cookie.
+   */
+  cookiePrefix?: boolean;
   /** The cookies' path (default `/`), or a function of the request. */
   cookiePath?: string | ((c: Context) => string);
   /** The CSRF cookie (readable by scripts); `__Host-` is prefixed over HTTPS. Default `csrftoken`. */
@@ -37,6 +43,13 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   csrfHeaderName?: string;
   /** The form field carrying the CSRF token (default `csrftoken`). */
   csrfFieldName?: string;
+  /**
+   * The most bytes of a request body the session layer reads (default 64 KiB): everything its routes
+   * receive, and a form's body when `middleware()` looks for the CSRF field. Past it: 413 at once, chunked
+   * bodies included. Forms that post more (uploads) send the token in the `X-CSRFToken` header instead:
+   * the middleware then reads none of the body.
+   */
+  bodyLimit?: number;
   /** Other origins (`https://app.example.com`) allowed to send state-changing requests. */
   trustedOrigins?: readonly string[];
   /** Where the guard sends browsers that are not logged in (GET requests asking for HTML); unset → 401. */
@@ -45,6 +58,6 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   redirectTo?: string;
   /** Where a form logout goes (default: `loginUrl`, else `/`). */
   logoutRedirectTo?: string;
-  /** Builds the response for a refusal (401, 403, 429, 503); default plain text or JSON. */
+  /** Builds the response for a refusal (401, 403, 413, 429, 503); default plain text or JSON. */
   deny?: (c: Context, status: DenyStatus, message: string, reason: DenyReason) => Response | Promise<Response>;
 }

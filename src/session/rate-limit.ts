@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Database } from "../engine/connect.js";
 import { MemoryAttemptStore, type AttemptRule, type AttemptStore, type LimitedBucket } from "./attempt-store.js";
 import { DatabaseAttemptStore } from "./attempt-store-db.js";
+import { rateLimitedAddress } from "./address-prefix.js";
 
 const MINUTE = 60_000;
 
@@ -123,7 +124,8 @@ export class LoginRateLimiter {
   }
 
   /**
-   * The key (a digest) counting a client address's attempts, whatever the username.
+   * The key (a digest) counting a client address's attempts, whatever the username: an IPv6 client is
+   * counted by its /64, an IPv4-mapped one as IPv4 (see `rateLimitedAddress`).
    *
    * @example
    * ```ts
@@ -131,11 +133,12 @@ export class LoginRateLimiter {
    * ```
    */
   static addressKey(address: string): string {
-    return `a:${digest(address.slice(0, 200))}`;
+    return `a:${digest(rateLimitedAddress(address.slice(0, 200)))}`;
   }
 
   /**
-   * The key (a digest) counting one username's attempts from one address: the one that locks out.
+   * The key (a digest) counting one account's attempts from one address (an IPv6 address by its /64):
+   * the one that locks out.
    *
    * @example
    * ```ts
@@ -143,12 +146,14 @@ export class LoginRateLimiter {
    * ```
    */
   static pairKey(username: string, address: string): string {
-    return `p:${digest(`${address.slice(0, 200)}\0${username}`)}`;
+    return `p:${digest(`${rateLimitedAddress(address.slice(0, 200))}\0${username}`)}`;
   }
 
   /**
    * Counts one attempt for `username` from `address`, or refuses it (nothing counted) with the seconds
-   * to wait. The pair is counted first, so a refused attempt never uses up the address's or the
+   * to wait. `username` is whatever names the account: the session layer passes its account key
+   * (`user:<id>`, or `name:<folded identifier>` for a name nobody has), so that every spelling and
+   * identifier of one account is counted together. The pair is counted first, so a refused attempt never uses up the address's or the
    * username's allowance; a key that refuses gives back what the keys before it took. Call
    * `ticket.succeeded()` after a right password so a successful login costs nothing.
    *

@@ -2,6 +2,7 @@
 // session's user. The middleware and the guards share it through `prepareRequest`.
 import type { Context } from "hono";
 import type { SessionAuth } from "./auth.js";
+import { BODY_TOO_LARGE_MESSAGE, readBodyWithin } from "./body-limit.js";
 import { CSRF_FAILED_MESSAGE, UNKNOWN_HOST_MESSAGE } from "./request-state.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
@@ -19,9 +20,16 @@ export async function prepareRequest(auth: SessionAuth, c: Context): Promise<Res
     return state.response;
   }
   c.set("csrfToken", auth.csrf.ensureToken(c));
-  if (!SAFE_METHODS.has(c.req.method.toUpperCase()) && !(await auth.csrf.passes(c))) {
-    state.response = await auth.refuse(c, 403, CSRF_FAILED_MESSAGE, "csrf");
-    return state.response;
+  if (!SAFE_METHODS.has(c.req.method.toUpperCase())) {
+    // The form is read for its CSRF field only within the body limit, before anything is checked in it.
+    if (auth.csrf.readsBody(c) && !(await readBodyWithin(c, auth.bodyLimit))) {
+      state.response = await auth.refuse(c, 413, BODY_TOO_LARGE_MESSAGE, "too-large");
+      return state.response;
+    }
+    if (!(await auth.csrf.passes(c))) {
+      state.response = await auth.refuse(c, 403, CSRF_FAILED_MESSAGE, "csrf");
+      return state.response;
+    }
   }
   c.set("sessionUser", await auth.resolveUser(c));
   return undefined;

@@ -75,21 +75,31 @@ export function rateLimitedMessage(retryAfter: number): string {
   return `Too many login attempts. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
 }
 
-/** A path on this site (`/x`, not `//host` or `/\host`), percent-encoded, else the fallback: no open redirects. */
-export function safeRedirect(target: unknown, fallback: string): string {
-  if (typeof target !== "string" || target.length > 2048) return fallback;
-  if (!target.startsWith("/") || target.startsWith("//") || target.startsWith("/\\")) return fallback;
-  if (/[\u0000-\u001f\u007f\\]/.test(target)) return fallback;
-  const base = "http://piccolo.invalid";
-  let url: URL;
+const REDIRECT_BASE = "http://piccolo.invalid";
+
+/** A path a browser reads as this site's: `/` then not `/` or `\`, and nothing a URL parser drops or misreads. */
+function isSitePath(path: string): boolean {
+  if (!path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")) return false;
+  if (/[\u0000-\u001f\u007f\\]/.test(path)) return false;
   try {
-    url = new URL(target, base);
+    return new URL(path, REDIRECT_BASE).origin === REDIRECT_BASE;
   } catch {
-    return fallback;
+    return false;
   }
-  if (url.origin !== base) return fallback;
-  // URL serialisation percent-encodes everything a Location header cannot carry.
-  return url.pathname + url.search + url.hash;
+}
+
+/**
+ * A path on this site (`/x`), percent-encoded as a `Location` header carries it, else the fallback: no
+ * open redirects. The value returned is the one checked: dot segments and encodings are resolved first
+ * (`/.//evil.example`, `/%2e//evil.example` and `/a/..//evil.example` all normalise to `//evil.example`),
+ * then the result must still be a path on this site, or the fallback is returned.
+ */
+export function safeRedirect(target: unknown, fallback: string): string {
+  if (typeof target !== "string" || target.length > 2048 || !isSitePath(target)) return fallback;
+  // URL serialisation resolves dot segments and percent-encodes everything a Location header cannot carry.
+  const url = new URL(target, REDIRECT_BASE);
+  const normalised = url.pathname + url.search + url.hash;
+  return isSitePath(normalised) ? normalised : fallback;
 }
 
 /** A `BUSY` refusal from the hashing pool (too many hashes queued): the login is answered 503. */

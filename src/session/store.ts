@@ -4,6 +4,7 @@ import { runTranslated } from "../engine/database-errors.js";
 import { toStoredTimestamp, parseTimestamp } from "../engine/values.js";
 import { ValidationError } from "../errors.js";
 import { SESSIONS_TABLE } from "./migrations/index.js";
+import { bindingHolds, extendBound, findBoundRows, passwordOf, userBinding } from "./user-binding.js";
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -22,6 +23,12 @@ export interface SessionStoreOptions {
    * left, its expiry moves this much later, capped at its max expiry. 0 turns extension off.
    */
   extension?: number;
+  /**
+   * The user table sessions belong to, in the same database (default `piccolo_user`; `createSessionAuth`
+   * passes its `userClass.tableName`). A session is valid only while the user row it was made for exists
+   * with the same stored password hash (see `create`).
+   */
+  userTable?: string;
   /** The clock (tests pass a fake one). */
   now?: () => Date;
 }
@@ -110,6 +117,8 @@ export class SessionStore {
   readonly maxExpiry: number;
   /** How much later a session's expiry moves when used near its end, in milliseconds (0: never). */
   readonly extension: number;
+  /** The user table sessions are bound to. */
+  readonly userTable: string;
   private readonly databaseOption: string | Database | undefined;
   private readonly now: () => Date;
 
@@ -122,6 +131,7 @@ export class SessionStore {
       throw new ValidationError("The session maxExpiry must not be shorter than its expiry.", "maxExpiry");
     }
     this.now = options.now ?? (() => new Date());
+    this.userTable = options.userTable ?? "piccolo_user";
   }
 
   /**
@@ -137,7 +147,10 @@ export class SessionStore {
   }
 
   /**
-   * Starts a session for a user id and returns its token (only its digest is stored).
+   * Starts a session for a user id and returns its token (only its digest is stored). The row is bound to
+   * the user row as it is now: deleting the user, or changing their stored password hash (a new password,
+   * or the upgrade of an old hash at a login), ends the session, even when a later user gets the same id.
+   * `UserNotFoundError` when no user has the id.
    *
    * @example
    * ```ts
@@ -151,23 +164,27 @@ export class SessionStore {
     const expiryDate = new Date(now + this.expiry);
     const maxExpiryDate = new Date(now + this.maxExpiry);
     const db = await this.database();
-    await this.run(db, () =>
-      db.kysely
+    await this.run(db, async () => {
+      // A user deleted after this read leaves a row bound to a hash no later user can have.
+      const password = await passwordOf(db.kysely, this.userTable, userId);
+      await db.kysely
         .insertInto(SESSIONS_TABLE)
         .values({
           token: digestSessionToken(token),
           user_id: userId,
           expiry_date: toStoredTimestamp(expiryDate),
           max_expiry_date: toStoredTimestamp(maxExpiryDate),
+          user_binding: userBinding(token, userId, password),
         })
-        .execute(),
-    );
+        .execute();
+    });
     return { token, userId, expiryDate, maxExpiryDate };
   }
 
   /**
    * The user id of a live session, or null. A session is live while now is before both its expiry and its
-   * max expiry; a dead one found here is deleted. A live one with less than `extension` left is extended by
+   * max expiry and its user row is the one it was made for (same id, same stored password hash); a dead one
+   * found here is deleted. A live one with less than `extension` left is extended by
    * `extension`, never past its max expiry. Anything that is not a well-formed token answers null, no query.
    *
    * @example
@@ -206,43 +223,39 @@ export class SessionStore {
   async lookupFirst(tokens: readonly unknown[]): Promise<SessionInfo | null> {
     const wellFormed = tokens.filter((token): token is string => typeof token === "string" && TOKEN_PATTERN.test(token));
     if (wellFormed.length === 0) return null;
-    const digests = [...new Set(wellFormed.map(digestSessionToken))];
+    const tokenOf = new Map(wellFormed.map((token) => [digestSessionToken(token), token]));
+    const digests = [...tokenOf.keys()];
     const db = await this.database();
     return this.run(db, async () => {
-      const rows = await db.kysely
-        .selectFrom(SESSIONS_TABLE)
-        .select(["id", "token", "user_id", "expiry_date", "max_expiry_date"])
-        .where("token", "in", digests)
-        .execute();
+      const rows = await findBoundRows(db.kysely, this.userTable, digests);
       const now = this.now().getTime();
       const dead: number[] = [];
-      let found: SessionInfo | null = null;
+      let found: { info: SessionInfo; row: (typeof rows)[number] } | null = null;
       for (const digest of digests) {
         const row = rows.find((candidate) => candidate.token === digest);
         if (!row || found) continue;
         const id = Number(row.id);
         const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
         const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
-        if (!(now < expiry && now < maxExpiry)) {
+        // Checked before anything is extended: a session of a deleted or replaced user is dead.
+        if (!bindingHolds(tokenOf.get(digest)!, row) || !(now < expiry && now < maxExpiry)) {
           dead.push(id);
           continue;
         }
-        found = { id, userId: Number(row.user_id), expiryDate: new Date(expiry), maxExpiryDate: new Date(maxExpiry) };
+        found = { info: { id, userId: Number(row.user_id), expiryDate: new Date(expiry), maxExpiryDate: new Date(maxExpiry) }, row };
       }
       if (dead.length > 0) await db.kysely.deleteFrom(SESSIONS_TABLE).where("id", "in", dead).execute();
-      if (found && this.extension > 0 && found.expiryDate.getTime() - now < this.extension) {
-        const expiry = found.expiryDate.getTime();
-        const extended = Math.min(expiry + this.extension, found.maxExpiryDate.getTime());
+      if (!found) return null;
+      const { info, row } = found;
+      if (this.extension > 0 && info.expiryDate.getTime() - now < this.extension) {
+        const expiry = info.expiryDate.getTime();
+        const extended = Math.min(expiry + this.extension, info.maxExpiryDate.getTime());
         if (extended > expiry) {
-          found.expiryDate = new Date(extended);
-          await db.kysely
-            .updateTable(SESSIONS_TABLE)
-            .set({ expiry_date: toStoredTimestamp(found.expiryDate) })
-            .where("id", "=", found.id)
-            .execute();
+          info.expiryDate = new Date(extended);
+          await extendBound(db.kysely, this.userTable, row, toStoredTimestamp(info.expiryDate));
         }
       }
-      return found;
+      return info;
     });
   }
 

@@ -5,7 +5,7 @@
 import type { Database } from "../engine/connect.js";
 import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
 import { UserExistsError, ValidationError } from "../errors.js";
-import { FIELD_NAMES, detectFormat, parseCsv, parseJsonLines, type ImportFormat, type ImportProblem, type RawRecord } from "./import-file.js";
+import { decodeImportFile, detectFormat, fieldOf, parseCsv, parseJsonLines, type ImportFormat, type ImportProblem, type RawRecord } from "./import-file.js";
 import { isSupportedStoredPassword } from "./stored-password.js";
 import type { User } from "./user-row.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
@@ -60,11 +60,12 @@ const LOOKUP_CHUNK = 500;
  * Brings users over from another system (Django, better-auth, bcrypt apps) with their stored hashes,
  * so nobody has to reset a password: each is replaced by a Piccolo hash at the user's first login.
  * Checks every row, then (unless `dryRun` or a row is bad) inserts them all, by batches of one
- * transaction each. No hashing happens.
+ * transaction each. No hashing happens. Give the file's bytes to have them decoded as strict UTF-8 (a
+ * file in another encoding is refused, naming its lines), or its text.
  *
  * @example
  * ```ts
- * const text = await readFile("users.csv", "utf8"); // username,password,email,…
+ * const text = await readFile("users.csv"); // the bytes: username,password,email,…
  * const result = await importUsers(BaseUser, text, "csv", { dryRun: true });
  * for (const { line, reason } of result.problems) console.log(`line ${line}: ${reason}`);
  * if (result.problems.length === 0) await importUsers(BaseUser, text, "csv");
@@ -72,7 +73,7 @@ const LOOKUP_CHUNK = 500;
  */
 export async function importUsers(
   target: ImportTarget,
-  text: string,
+  text: string | Uint8Array,
   format: ImportFormat,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
@@ -81,7 +82,10 @@ export async function importUsers(
     throw new ValidationError("The batch size must be a whole number > 0.", "batchSize");
   }
   const dryRun = options.dryRun ?? false;
-  const parsed = format === "csv" ? parseCsv(text) : parseJsonLines(text);
+  // Bytes (a file as read) are decoded as strict UTF-8; a file in another encoding is refused by line.
+  const decoded = typeof text === "string" ? { text, problems: [] } : decodeImportFile(text);
+  const parsed = format === "csv" ? parseCsv(decoded.text) : parseJsonLines(decoded.text);
+  if (decoded.problems.length > 0) return { total: parsed.records.length, imported: 0, dryRun: options.dryRun ?? false, problems: decoded.problems };
   const problems: ImportProblem[] = [...parsed.problems];
   const rows: ImportRow[] = [];
   for (const record of parsed.records) {
@@ -150,7 +154,12 @@ function checkRecord(record: RawRecord, target: ImportTarget, problems: ImportPr
     return null;
   }
   const fields: Partial<Record<keyof Omit<ImportRow, "line">, unknown>> = {};
-  for (const [name, value] of Object.entries(record.fields)) fields[FIELD_NAMES[name]!] = value;
+  for (const [name, value] of Object.entries(record.fields)) fields[fieldOf(name)!] = value;
+  // U+FFFD is what a lossy decoding leaves where a letter was: the file was not UTF-8.
+  if (Object.values(fields).some((value) => typeof value === "string" && value.includes("\uFFFD"))) {
+    problems.push({ line: record.line, reason: "the row has U+FFFD (\"�\") where a character could not be decoded: save the file as UTF-8" });
+    return null;
+  }
   const username = check(() => {
     validateUsername(fields.username, target);
     return fields.username;

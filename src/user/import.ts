@@ -10,6 +10,7 @@ import { isSupportedStoredPassword } from "./stored-password.js";
 import type { User } from "./user-row.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 import { foldedUsernameValues } from "./username-lookup.js";
+import { findCrossIdentifierConflicts } from "./import-identifiers.js";
 import { booleanFromWord, validateEmail, validateName, validateUsername, type UserLimits } from "./validation.js";
 
 export { detectFormat, type ImportFormat, type ImportProblem };
@@ -20,6 +21,8 @@ export interface ImportTarget extends UserLimits {
   tableName: string;
   /** Whether names that differ only in case count as duplicates (and get `username_folded`). */
   caseInsensitiveUsernames: boolean;
+  /** Whether logins take an email too: then no row's email may be another user's username, or the reverse. */
+  loginWithEmail?: boolean;
   /** The database to write to. */
   getDatabase(): Promise<Database>;
 }
@@ -97,6 +100,7 @@ export async function importUsers(
   const db = await target.getDatabase();
   return runTranslated(db, async () => {
     await findConflictsInTable(db, target, rows, problems);
+    await findCrossIdentifierConflicts(db, target, rows, problems);
     problems.sort((a, b) => a.line - b.line);
     if (problems.length > 0 || dryRun) return { total, imported: 0, dryRun, problems };
 

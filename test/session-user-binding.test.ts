@@ -170,6 +170,42 @@ for (const engine of testEngines) {
       await TestUser.deleteUser(user.id);
     });
 
+    test("a delete landing between the session's user read and its insert leaves only a dead row", async () => {
+      const user = await staffAdmin("between");
+      const base = await connect(parseDatabaseUrl(url));
+      const events: string[] = [];
+      // The store's own connection, with the delete run (on another connection) right after the store has
+      // read the user row and before it writes the session.
+      const database = {
+        ...base,
+        kysely: base.kysely.withPlugin({
+          transformQuery: (args) => args.node,
+          transformResult: async (args) => {
+            const from = JSON.stringify(args.result.rows ?? []);
+            if (events.length === 0 && from.includes("pbkdf2_sha256$")) {
+              events.push("user read");
+              await deleteOutside(user.id);
+              events.push("user deleted");
+            }
+            return args.result;
+          },
+        }),
+      } as Database;
+      try {
+        const store = new SessionStore({ database, userTable: TestUser.tableName });
+        const { token } = await store.create(user.id);
+        events.push("session written");
+        assert.deepEqual(events, ["user read", "user deleted", "session written"], "the delete came between the read and the write");
+        assert.equal((await sessionRows(user.id)).length, 1, "the orphan row is there");
+        await newSuperuserAt(user.id, "betweennew");
+        assert.equal(await store.resolve(token), null);
+        assert.deepEqual(await sessionRows(user.id), []);
+      } finally {
+        await base.close();
+      }
+      await TestUser.deleteUser(user.id);
+    });
+
     test("a login racing a delete leaves no session that a later user at the id could use", async () => {
       const { browser } = site();
       const user = await staffAdmin("racer");

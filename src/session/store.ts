@@ -1,97 +1,14 @@
-import { createHash, randomBytes } from "node:crypto";
 import { useDatabase, type Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
-import { toStoredTimestamp, parseTimestamp } from "../engine/values.js";
+import { toStoredTimestamp } from "../engine/values.js";
 import { ValidationError } from "../errors.js";
 import { SESSIONS_TABLE } from "./migrations/index.js";
-import { bindingHolds, extendBound, findBoundRows, passwordOf, userBinding } from "./user-binding.js";
+import { extendBound, findBoundRows, firstLiveRow, passwordOf, userBinding } from "./user-binding.js";
+import { DAY, HOUR, MINUTE, TOKEN_PATTERN, digestSessionToken, generateSessionToken, sessionDuration } from "./store-types.js";
+import type { NewSession, SessionInfo, SessionStoreOptions } from "./store-types.js";
 
-export const MINUTE = 60_000;
-export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
-
-/** Options of `SessionStore` (durations in milliseconds); `createSessionAuth` takes them too. */
-export interface SessionStoreOptions {
-  /** The database holding `sessions`: an open `Database`, a URL/path, or unset for the resolution order. */
-  database?: string | Database;
-  /** How long a new session lives without use, in milliseconds (piccolo_api: 1 hour). */
-  expiry?: number;
-  /** The hard limit after creation, in milliseconds; use never extends a session past it (piccolo_api: 7 days). */
-  maxExpiry?: number;
-  /**
-   * Sliding expiry, in milliseconds (Piccolo Admin: 20 minutes). When a session is used with less than this
-   * left, its expiry moves this much later, capped at its max expiry. 0 turns extension off.
-   */
-  extension?: number;
-  /**
-   * The user table sessions belong to, in the same database (default `piccolo_user`; `createSessionAuth`
-   * passes its `userClass.tableName`). A session is valid only while the user row it was made for exists
-   * with the same stored password hash (see `create`).
-   */
-  userTable?: string;
-  /** The clock (tests pass a fake one). */
-  now?: () => Date;
-}
-
-/** A newly created session. `token` is the only copy of the secret: it goes into the cookie and nowhere else. */
-export interface NewSession {
-  /** The secret for the cookie: 43 URL-safe characters. */
-  token: string;
-  /** Whose session it is. */
-  userId: number;
-  /** When it ends unless used. */
-  expiryDate: Date;
-  /** When it ends however much it is used. */
-  maxExpiryDate: Date;
-}
-
-/** A stored session as `resolve` sees it (the token itself is never stored). */
-export interface SessionInfo {
-  /** The session row's id. */
-  id: number;
-  /** Whose session it is. */
-  userId: number;
-  /** When it ends unless used (after any extension by this lookup). */
-  expiryDate: Date;
-  /** When it ends however much it is used. */
-  maxExpiryDate: Date;
-}
-
-/**
- * 32 random bytes, URL-safe base64 without padding (43 characters), like Python's `secrets.token_urlsafe(32)`.
- * `SessionStore.create` makes one for you; use this for other secrets of the same strength.
- *
- * @example
- * ```ts
- * const token = generateSessionToken(); // e.g. "Jx3…" (43 characters)
- * ```
- */
-export function generateSessionToken(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-/**
- * What the `token` column holds: the SHA-256 digest of the token, 64 lowercase hex characters. To find a
- * session row by its token in queries of your own (the table never holds the token itself).
- *
- * @example
- * ```ts
- * const row = await db.kysely.selectFrom("sessions").selectAll().where("token", "=", digestSessionToken(token)).executeTakeFirst();
- * ```
- */
-export function digestSessionToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-function positiveDuration(value: number | undefined, fallback: number, name: string, allowZero = false): number {
-  const duration = value ?? fallback;
-  if (!Number.isFinite(duration) || duration < 0 || (!allowZero && duration === 0)) {
-    throw new ValidationError(`The session ${name} must be a positive number of milliseconds.`, name);
-  }
-  return duration;
-}
+export { DAY, HOUR, MINUTE, digestSessionToken, generateSessionToken } from "./store-types.js";
+export type { NewSession, SessionInfo, SessionStoreOptions } from "./store-types.js";
 
 /**
  * Sessions in piccolo_api's `sessions` table, keyed by a SHA-256 digest of the token: a leaked table holds
@@ -124,9 +41,9 @@ export class SessionStore {
 
   constructor(options: SessionStoreOptions = {}) {
     this.databaseOption = options.database;
-    this.expiry = positiveDuration(options.expiry, HOUR, "expiry");
-    this.maxExpiry = positiveDuration(options.maxExpiry, 7 * DAY, "maxExpiry");
-    this.extension = positiveDuration(options.extension, 20 * MINUTE, "extension", true);
+    this.expiry = sessionDuration(options.expiry, HOUR, "expiry");
+    this.maxExpiry = sessionDuration(options.maxExpiry, 7 * DAY, "maxExpiry");
+    this.extension = sessionDuration(options.extension, 20 * MINUTE, "extension", true);
     if (this.maxExpiry < this.expiry) {
       throw new ValidationError("The session maxExpiry must not be shorter than its expiry.", "maxExpiry");
     }
@@ -229,21 +146,7 @@ export class SessionStore {
     return this.run(db, async () => {
       const rows = await findBoundRows(db.kysely, this.userTable, digests);
       const now = this.now().getTime();
-      const dead: number[] = [];
-      let found: { info: SessionInfo; row: (typeof rows)[number] } | null = null;
-      for (const digest of digests) {
-        const row = rows.find((candidate) => candidate.token === digest);
-        if (!row || found) continue;
-        const id = Number(row.id);
-        const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
-        const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
-        // Checked before anything is extended: a session of a deleted or replaced user is dead.
-        if (!bindingHolds(tokenOf.get(digest)!, row) || !(now < expiry && now < maxExpiry)) {
-          dead.push(id);
-          continue;
-        }
-        found = { info: { id, userId: Number(row.user_id), expiryDate: new Date(expiry), maxExpiryDate: new Date(maxExpiry) }, row };
-      }
+      const { found, dead } = firstLiveRow(rows, tokenOf, now);
       if (dead.length > 0) await db.kysely.deleteFrom(SESSIONS_TABLE).where("id", "in", dead).execute();
       if (!found) return null;
       const { info, row } = found;

@@ -7,9 +7,11 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import { sql } from "../engine/kysely.js";
+import { parseTimestamp } from "../engine/values.js";
 import { UserNotFoundError } from "../errors.js";
 import { USER_BINDING_COLUMN } from "./migrations/2026-12-06T17-30-00.js";
 import { SESSIONS_TABLE } from "../user/sessions-table.js";
+import type { SessionInfo } from "./store-types.js";
 
 /** The `user_binding` value of a session with this token for this user row (64 hex characters). */
 export function userBinding(token: string, userId: number, storedPassword: string): string {
@@ -71,4 +73,30 @@ export async function extendBound(db: Kysely<any>, userTable: string, row: Bound
       ),
     )
     .execute();
+}
+
+/**
+ * Of the rows found for `tokenOf`'s digests (in its order), the first live one (its binding holds, now is
+ * before both its dates) with its dates, and the ids of the dead rows met before it (to delete).
+ */
+export function firstLiveRow(
+  rows: readonly BoundSessionRow[],
+  tokenOf: ReadonlyMap<string, string>,
+  now: number,
+): { found: { info: SessionInfo; row: BoundSessionRow } | null; dead: number[] } {
+  const dead: number[] = [];
+  for (const [digest, token] of tokenOf) {
+    const row = rows.find((candidate) => candidate.token === digest);
+    if (!row) continue;
+    const id = Number(row.id);
+    const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
+    const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
+    // Checked before anything is extended: a session of a deleted or replaced user is dead.
+    if (!bindingHolds(token, row) || !(now < expiry && now < maxExpiry)) {
+      dead.push(id);
+      continue;
+    }
+    return { found: { info: { id, userId: Number(row.user_id), expiryDate: new Date(expiry), maxExpiryDate: new Date(maxExpiry) }, row }, dead };
+  }
+  return { found: null, dead };
 }

@@ -145,6 +145,45 @@ for (const engine of testEngines) {
       assert.deepEqual(rows, []);
     });
 
+    test("a delete landing between the session lookup and its extension leaves the expiry as it was", async () => {
+      let clock = Date.UTC(2031, 0, 1, 12, 0, 0);
+      const user = await staffAdmin("midextend");
+      const base = await connect(parseDatabaseUrl(url));
+      let armed = false;
+      const events: string[] = [];
+      const database = {
+        ...base,
+        kysely: base.kysely.withPlugin({
+          transformQuery: (args) => args.node,
+          transformResult: async (args) => {
+            // The lookup's rows carry the user's hash (bound_password): delete the user right after them.
+            if (armed && (args.result.rows ?? []).some((row) => "bound_password" in (row as object))) {
+              armed = false;
+              events.push("session looked up");
+              await deleteOutside(user.id);
+              events.push("user deleted");
+            }
+            return args.result;
+          },
+        }),
+      } as Database;
+      try {
+        const store = new SessionStore({ database, userTable: TestUser.tableName, now: () => new Date(clock), expiry: 60 * MINUTE, extension: 20 * MINUTE });
+        const { token, expiryDate } = await store.create(user.id);
+        clock += 50 * MINUTE; // 10 minutes left: the lookup wants to extend it
+        armed = true;
+        await store.lookup(token);
+        events.push("lookup done");
+        assert.deepEqual(events, ["session looked up", "user deleted", "lookup done"]);
+        const [row] = await sessionRows(user.id);
+        assert.ok(row, "the session row is still there (it was live when looked up)");
+        assert.equal(new Date(`${String(row.expiry_date).replace(" ", "T")}Z`).getTime(), expiryDate.getTime(), "the orphan was extended");
+        assert.equal(await store.lookup(token), null);
+      } finally {
+        await base.close();
+      }
+    });
+
     test("a password hash replaced outside piccolo-ts (as Python's update_password does) ends the sessions", async () => {
       const store = new SessionStore({ database: url, userTable: TestUser.tableName });
       const user = await staffAdmin("rehashed");

@@ -40,7 +40,7 @@ export { loginFieldLabel } from "./user/username-lookup.js";
 export type { UsernameModes } from "./user/username-lookup.js";
 export type { SyncSettings } from "./user/sync.js";
 export { foldUsername } from "./user/username-folding.js";
-export { identifyLegacyHash, verifyLegacyHash, LEGACY_FORMAT_NAMES } from "./user/legacy-hashes.js";
+export { identifyLegacyHash, verifyLegacyHash, LEGACY_FORMAT_NAMES, LEGACY_COST_CAPS } from "./user/legacy-hashes.js";
 export type { LegacyHashFormat } from "./user/legacy-hashes.js";
 export { importUsers, detectFormat as detectImportFormat } from "./user/import.js";
 export type { ImportFormat, ImportOptions, ImportProblem, ImportResult, ImportTarget } from "./user/import.js";

@@ -16,6 +16,19 @@ import {
 import { piccolo } from "./support/cli.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 
+test("folding is NFKC plus case folding, and folding a folded name changes nothing", () => {
+  assert.equal(foldUsername("ａｄｍｉｎ"), "admin"); // fullwidth
+  assert.equal(foldUsername("ＡＤＭＩＮ"), "admin");
+  assert.equal(foldUsername("ﬁle"), "file"); // ligature
+  assert.equal(foldUsername("Ⅸ"), "ix"); // roman numeral
+  assert.equal(foldUsername("ẞ"), foldUsername("ss")); // capital sharp s → ß → ss
+  for (let point = 0; point < 0x30000; point++) {
+    if (point >= 0xd800 && point < 0xe000) continue;
+    const folded = foldUsername(String.fromCodePoint(point));
+    assert.equal(foldUsername(folded), folded, `U+${point.toString(16)}`);
+  }
+});
+
 test("folding: case, accents composed or not, ß/SS and final sigma compare equal; İ stays apart from i", () => {
   assert.equal(foldUsername("ÉLODIE"), foldUsername("élodie"));
   assert.equal(foldUsername("E\u0301lodie"), foldUsername("Élodie")); // decomposed é
@@ -161,8 +174,24 @@ for (const engine of testEngines) {
       assert.match(create.stderr, /already taken/);
     });
 
+    test("fullwidth and other compatibility forms are one name: ＡＤＭＩＮ is refused beside admin", async () => {
+      await FoldedUser.createUser({ username: "admin", password: "abc123", email: "admin@example.com" });
+      for (const [lookAlike, index] of [["ａｄｍｉｎ", 1], ["ＡＤＭＩＮ", 2], ["ａdmin", 3]] as const) {
+        await assert.rejects(FoldedUser.createUser({ username: lookAlike, password: "abc123", email: `look${index}@example.com` }), (error: unknown) => {
+          assert.ok(error instanceof UserExistsError, String(error));
+          assert.equal(error.field, "username");
+          return true;
+        });
+      }
+      assert.equal((await FoldedUser.getUser("ＡＤＭＩＮ"))?.username, "admin");
+      assert.equal(typeof (await FoldedUser.login("ａｄｍｉｎ", "abc123")), "number");
+      // A rename to a look-alike is refused too.
+      const other = await FoldedUser.createUser({ username: "other", password: "abc123", email: "other@example.com" });
+      await assert.rejects(FoldedUser.updateProfile(other.id, { username: "ａｄｍｉｎ" }), UserExistsError);
+    });
+
     test("backwards removes the column and its index", async () => {
-      await migrateBackwards("user_case_insensitive", { database: url });
+      await migrateBackwards("user_case_insensitive", { database: url, migrationId: "all" });
       assert.ok(!(await columns()).includes("username_folded"));
       // Names are exact again: BOB can be created beside bob.
       class ExactUser extends BaseUser {
@@ -170,6 +199,60 @@ for (const engine of testEngines) {
       }
       ExactUser.database = url;
       await ExactUser.createUser({ username: "BOB", password: "abc123", email: "upper@example.com" });
+    });
+  });
+}
+
+for (const engine of testEngines) {
+  describe(`the NFKC refold of user_case_insensitive on ${engine}`, () => {
+    let url: string;
+    let db: Database;
+    /** The fold of the first migration, before NFKC: what a database that ran it holds. */
+    const oldFold = (name: string) => name.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
+    const folded = async () =>
+      Object.fromEntries(
+        (await db.kysely.selectFrom("piccolo_user").select(["username", "username_folded"]).orderBy("id").execute()).map((row) => [row.username, row.username_folded]),
+      );
+
+    before(async () => {
+      url = await freshDatabaseUrl(engine);
+      await migrateForwards("user", { database: url });
+      await migrateForwards("user_case_insensitive", { database: url });
+      db = await connect(parseDatabaseUrl(url));
+      // Back to how a database folded by the first migration alone looks: old folds, no refold row; then
+      // a look-alike that the old fold let in, and a row written by Python (NULL folded name).
+      await db.kysely.deleteFrom("migration").where("app_name", "=", "user_case_insensitive").where("name", "=", "2026-12-06T17:50:00").execute();
+      for (const [username, email] of [["admin", "a@example.com"], ["ﬁnance", "f@example.com"], ["ａｄｍｉｎ", "fw@example.com"]]) {
+        await db.kysely.insertInto("piccolo_user").values({ username, email, password: "x", first_name: "", last_name: "", username_folded: oldFold(username) }).execute();
+      }
+      await db.kysely.insertInto("piccolo_user").values({ username: "Python", email: "p@example.com", password: "x", first_name: "", last_name: "" }).execute();
+    });
+    after(async () => {
+      await db.close();
+    });
+
+    test("it refuses while two names are equal once NFKC-folded, and changes nothing", async () => {
+      const before = await folded();
+      await assert.rejects(migrateForwards("user_case_insensitive", { database: url }), (error: Error) => {
+        assert.match(error.message, /"admin" \(id \d+\), "ａｄｍｉｎ" \(id \d+\)/);
+        return true;
+      });
+      assert.deepEqual(await folded(), before);
+      const ran = await db.kysely.selectFrom("migration").select("name").where("app_name", "=", "user_case_insensitive").execute();
+      assert.deepEqual(ran.map((row) => row.name), ["2026-12-01T14:30:00"]);
+    });
+
+    test("after the rename it recomputes every folded name, Python's rows included", async () => {
+      await db.kysely.updateTable("piccolo_user").set({ username: "admin_fullwidth", username_folded: "admin_fullwidth" }).where("username", "=", "ａｄｍｉｎ").execute();
+      await migrateForwards("user_case_insensitive", { database: url });
+      assert.deepEqual(await folded(), { admin: "admin", ﬁnance: "finance", admin_fullwidth: "admin_fullwidth", Python: "python" });
+      class FoldedUser extends BaseUser {
+        static override iterations = 1000;
+        static override caseInsensitiveUsernames = true;
+      }
+      FoldedUser.database = url;
+      await assert.rejects(FoldedUser.createUser({ username: "ＡＤＭＩＮ", password: "abc123", email: "new@example.com" }), UserExistsError);
+      await assert.rejects(FoldedUser.createUser({ username: "finance", password: "abc123", email: "new@example.com" }), UserExistsError);
     });
   });
 }

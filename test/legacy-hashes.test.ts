@@ -106,12 +106,26 @@ test("only well-shaped values with bounded costs count as an imported format", (
     "pbkdf2_sha256$600000$seasalt$OAXyhAQ/4ZDA9V5RMExt3C1OwQdUpLZ99vm1McFlLRA", // digest cut
     "pbkdf2_sha256$99999999$seasalt$OAXyhAQ/4ZDA9V5RMExt3C1OwQdUpLZ99vm1McFlLRA=", // too many iterations
     "$2a$31$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW", // cost 31
+    // Just past the caps of the source systems (LEGACY_COST_CAPS).
+    "pbkdf2_sha256$1200001$seasalt$OAXyhAQ/4ZDA9V5RMExt3C1OwQdUpLZ99vm1McFlLRA=",
+    "$2b$13$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
+    "bcrypt_sha256$$2b$13$abcdefghijklmnopqrstuuaQz6CVhbgRiZmnmiNLc9bv5cauhFkti",
+    "argon2$argon2id$v=19$m=102401,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+    "argon2$argon2id$v=19$m=65536,t=5,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+    "argon2$argon2id$v=19$m=65536,t=2,p=9$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
     "argon2$argon2id$v=19$m=4194304,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc", // 4 GiB
     "0123456789abcdef0123456789abcdef:e8b2", // key cut
     "plaintext-password",
     "",
   ];
   for (const value of notLegacy) assert.equal(identifyLegacyHash(value), null, value.slice(0, 30));
+  // At the caps they are recognised.
+  const atCaps = [
+    "pbkdf2_sha256$1200000$seasalt$OAXyhAQ/4ZDA9V5RMExt3C1OwQdUpLZ99vm1McFlLRA=",
+    "$2b$12$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
+    "argon2$argon2id$v=19$m=102400,t=4,p=8$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc",
+  ];
+  for (const value of atCaps) assert.notEqual(identifyLegacyHash(value), null, value.slice(0, 30));
 });
 
 after(async () => {
@@ -166,6 +180,28 @@ for (const engine of testEngines) {
         assert.equal(await storedPassword(username), upgraded, "a second login re-hashed again");
       }
       assert.deepEqual(warnings, [], "a supported format was reported as malformed");
+    });
+
+    test("a bcrypt password longer than 72 bytes: a same-prefix variant is accepted as bcrypt did, and the hash is never upgraded from it", async () => {
+      const { default: bcrypt } = await import("bcryptjs");
+      const real = `${"long-passphrase-".repeat(5)}-real-end`; // 89 bytes: bcrypt reads the first 72
+      const variant = `${real.slice(0, 72)}-attacker`;
+      const stored = bcrypt.hashSync(real, 4);
+      await plant("longpass", stored);
+      warnings.length = 0;
+      const id = await ImportedUser.login("longpass", variant);
+      assert.equal(typeof id, "number", "bcrypt accepts any password with the same first 72 bytes");
+      assert.equal(await storedPassword("longpass"), stored, "the hash was replaced from the variant bcrypt truncated");
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /^User \d+ logged in with a password longer than bcrypt's 72 bytes/);
+      // The owner still gets in with the real password, and the hash stays bcrypt for them too.
+      assert.equal(await ImportedUser.login("longpass", real), id);
+      assert.equal(await storedPassword("longpass"), stored);
+      // Exactly 72 bytes is read whole: upgraded as usual.
+      const exact = "x".repeat(72);
+      await plant("exactly72", bcrypt.hashSync(exact, 4));
+      assert.equal(typeof (await ImportedUser.login("exactly72", exact)), "number");
+      assert.equal(parseStoredHash(await storedPassword("exactly72"))?.iterations, 1000);
     });
 
     test("a value that only looks like an imported format is refused and reported by id", async () => {

@@ -138,11 +138,18 @@ for (const engine of testEngines) {
         .values({ expiry_date: "2031-01-01 00:00:00", max_expiry_date: "2031-01-02 00:00:00" })
         .execute();
       const row = (await rows()).at(-1)!;
-      assert.deepEqual(Object.keys(row).sort(), ["expiry_date", "id", "max_expiry_date", "token", "user_id"]);
+      // piccolo_api's columns, and piccolo-ts's nullable user_binding, NULL in a row written as Python writes one.
+      assert.deepEqual(Object.keys(row).sort(), ["expiry_date", "id", "max_expiry_date", "token", "user_binding", "user_id"]);
       assert.equal(row.token, "");
       assert.equal(Number(row.user_id), 0);
+      assert.equal(row.user_binding, null);
       await db.kysely.deleteFrom("sessions").execute();
-      // piccolo-ts's own migration goes first: the rate-limit table and the token index, not the sessions.
+      // piccolo-ts's own migrations go first: the user binding, then the rate-limit table and the token index.
+      const binding = await migrateBackwards(sessionAuthApp, { database: url });
+      assert.deepEqual(binding.apps[0]!.reversed, ["2026-12-06T17:30:00"]);
+      await db.kysely.insertInto("sessions").values({ expiry_date: "2031-01-01 00:00:00", max_expiry_date: "2031-01-02 00:00:00" }).execute();
+      assert.deepEqual(Object.keys((await rows()).at(-1)!).sort(), ["expiry_date", "id", "max_expiry_date", "token", "user_id"]);
+      await db.kysely.deleteFrom("sessions").execute();
       const own = await migrateBackwards(sessionAuthApp, { database: url });
       assert.deepEqual(own.apps[0]!.reversed, ["2026-12-01T14:40:00"]);
       await assert.rejects(db.kysely.selectFrom("login_attempts").selectAll().execute());

@@ -146,12 +146,13 @@ for (const engine of testEngines) {
       const progress: number[] = [];
       const failure = await importUsers(ImportedUser, rows.map((row) => JSON.stringify(row)).join("\n"), "jsonl", {
         batchSize: 2,
-        // After the first batch, a concurrent writer takes b3 (every row had passed the checks).
+        // After the first batch, a concurrent writer takes b4, the LAST row of the second batch (every row
+        // had passed the checks): b3, inserted before it, must go down with the batch.
         onProgress: async (imported) => {
           progress.push(imported);
           await db.kysely
             .insertInto("piccolo_user")
-            .values({ username: "b3", email: "other@example.com", password: "x", first_name: "", last_name: "" })
+            .values({ username: "b4", email: "other@example.com", password: "x", first_name: "", last_name: "" })
             .execute();
         },
       }).then(
@@ -162,12 +163,49 @@ for (const engine of testEngines) {
       assert.match(failure.message, /^2 of 4 users were imported; the batch of lines 3-4 was not/);
       assert.deepEqual(progress, [2]);
       const names = await db.kysely.selectFrom("piccolo_user").select(["username", "email"]).where("username", "like", "b_").orderBy("username").execute();
-      // b1 and b2 committed; b3 is the concurrent writer's; b4 went down with its batch.
+      // b1 and b2 committed; b3 went down with its batch; b4 is the concurrent writer's.
       assert.deepEqual(names, [
         { username: "b1", email: "b1@example.com" },
         { username: "b2", email: "b2@example.com" },
-        { username: "b3", email: "other@example.com" },
+        { username: "b4", email: "other@example.com" },
       ]);
+    });
+
+    test("constructor, __proto__, toString and other inherited names are unknown columns, in CSV and JSON Lines", async () => {
+      for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+        const csv = await importUsers(ImportedUser, `username,password,email,${name}\nproto1,${BCRYPT},p1@example.org,x\n`, "csv");
+        assert.deepEqual(csv.problems.map((problem) => problem.line), [1], name);
+        assert.match(csv.problems[0]!.reason, new RegExp(`unknown column\\(s\\) "${name}"`), name);
+        const jsonl = await importUsers(ImportedUser, `{"username":"proto2","email":"p2@example.org","password":${JSON.stringify(BCRYPT)},${JSON.stringify(name)}:"x"}`, "jsonl");
+        assert.deepEqual(jsonl.problems.map((problem) => problem.line), [1], name);
+        assert.match(jsonl.problems[0]!.reason, new RegExp(`unknown field\\(s\\) ${name}`), name);
+      }
+      assert.equal((await db.kysely.selectFrom("piccolo_user").select("id").where("username", "in", ["proto1", "proto2"]).execute()).length, 0);
+    });
+
+    test("a file that is not UTF-8 (Latin-1) is refused, naming its lines; nothing is stored with U+FFFD", async () => {
+      const latin1 = Buffer.from(
+        `username,password,email,first_name\nplainrow,${BCRYPT},p@example.org,Ann\njose,${BCRYPT},j@example.org,Jos\xe9\nzoe,${BCRYPT},z@example.org,Zo\xeb\n`,
+        "latin1",
+      );
+      const result = await importUsers(ImportedUser, latin1, "csv");
+      assert.deepEqual(result.problems.map((problem) => problem.line), [3, 4]);
+      assert.match(result.problems[0]!.reason, /not valid UTF-8/);
+      assert.equal(result.imported, 0);
+      // The same file through the command, and the same text already decoded with U+FFFD in it.
+      writeFileSync(path.join(dir, "latin1.csv"), latin1);
+      const run = await piccolo(["--db", url, "user", "import", path.join(dir, "latin1.csv")]);
+      assert.equal(run.code, 1, run.all);
+      assert.match(run.stdout, /3 +is not valid UTF-8/);
+      const lossy = await importUsers(ImportedUser, latin1.toString("utf8"), "csv");
+      assert.deepEqual(lossy.problems.map((problem) => problem.line), [3, 4]);
+      assert.match(lossy.problems[0]!.reason, /U\+FFFD/);
+      assert.equal((await db.kysely.selectFrom("piccolo_user").select("id").where("username", "in", ["plainrow", "jose", "zoe"]).execute()).length, 0);
+      // UTF-8 bytes are fine, with a byte order mark too.
+      const utf8 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`username,password,email,first_name\njose,${BCRYPT},j@example.org,José\n`, "utf8")]);
+      const good = await importUsers(ImportedUser, utf8, "csv");
+      assert.deepEqual(good.problems, []);
+      assert.equal((await ImportedUser.getUser("jose"))?.firstName, "José");
     });
 
     test("an unreadable file and a bad header fail with exit 1, a wrong flag with exit 2", async () => {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Hono } from "hono";
 import type { Database } from "../engine/connect.js";
+import { UserNotFoundError } from "../errors.js";
 import { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
 import { DEFAULT_BODY_LIMIT } from "./body-limit.js";
@@ -12,7 +13,7 @@ import { loginRoutes } from "./login-routes.js";
 import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
 import { LoginRateLimiter } from "./rate-limit.js";
 import { prepareRequest } from "./request-pipeline.js";
-import { AUTH_REQUIRED_MESSAGE, FORBIDDEN_MESSAGE, getSessionUser, wantsJson } from "./request-state.js";
+import { AUTH_REQUIRED_MESSAGE, FORBIDDEN_MESSAGE, getSessionUser, LOGIN_FAILED_MESSAGE, wantsJson } from "./request-state.js";
 import { SessionStore } from "./store.js";
 import type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
 
@@ -71,7 +72,7 @@ export class SessionAuth {
     this.options = options;
     this.userClass = options.userClass ?? BaseUser;
     const database: string | Database | undefined = options.database ?? this.userClass.database;
-    this.store = options.store ?? new SessionStore({ ...options, database });
+    this.store = options.store ?? new SessionStore({ ...options, database, userTable: this.userClass.tableName });
     this.rateLimiter =
       options.rateLimiter === false ? null : (options.rateLimiter ?? new LoginRateLimiter({ store: "database", database }));
     this.rules = {
@@ -272,7 +273,13 @@ export class SessionAuth {
     const result = await authenticate(this, c, username, password);
     if (!result.ok) return result;
     await this.endSession(c);
-    await this.startSession(c, result.user.id);
+    try {
+      await this.startSession(c, result.user.id);
+    } catch (error) {
+      // Deleted between its password check and its session: a failed login, no session.
+      if (error instanceof UserNotFoundError) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
+      throw error;
+    }
     c.set("sessionUser", result.user);
     return result;
   }

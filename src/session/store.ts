@@ -1,90 +1,14 @@
-import { createHash, randomBytes } from "node:crypto";
 import { useDatabase, type Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
-import { toStoredTimestamp, parseTimestamp } from "../engine/values.js";
+import { toStoredTimestamp } from "../engine/values.js";
 import { ValidationError } from "../errors.js";
 import { SESSIONS_TABLE } from "./migrations/index.js";
+import { extendBound, findBoundRows, firstLiveRow, passwordOf, userBinding } from "./user-binding.js";
+import { DAY, HOUR, MINUTE, TOKEN_PATTERN, digestSessionToken, generateSessionToken, sessionDuration } from "./store-types.js";
+import type { NewSession, SessionInfo, SessionStoreOptions } from "./store-types.js";
 
-export const MINUTE = 60_000;
-export const HOUR = 60 * MINUTE;
-export const DAY = 24 * HOUR;
-
-/** Options of `SessionStore` (durations in milliseconds); `createSessionAuth` takes them too. */
-export interface SessionStoreOptions {
-  /** The database holding `sessions`: an open `Database`, a URL/path, or unset for the resolution order. */
-  database?: string | Database;
-  /** How long a new session lives without use, in milliseconds (piccolo_api: 1 hour). */
-  expiry?: number;
-  /** The hard limit after creation, in milliseconds; use never extends a session past it (piccolo_api: 7 days). */
-  maxExpiry?: number;
-  /**
-   * Sliding expiry, in milliseconds (Piccolo Admin: 20 minutes). When a session is used with less than this
-   * left, its expiry moves this much later, capped at its max expiry. 0 turns extension off.
-   */
-  extension?: number;
-  /** The clock (tests pass a fake one). */
-  now?: () => Date;
-}
-
-/** A newly created session. `token` is the only copy of the secret: it goes into the cookie and nowhere else. */
-export interface NewSession {
-  /** The secret for the cookie: 43 URL-safe characters. */
-  token: string;
-  /** Whose session it is. */
-  userId: number;
-  /** When it ends unless used. */
-  expiryDate: Date;
-  /** When it ends however much it is used. */
-  maxExpiryDate: Date;
-}
-
-/** A stored session as `resolve` sees it (the token itself is never stored). */
-export interface SessionInfo {
-  /** The session row's id. */
-  id: number;
-  /** Whose session it is. */
-  userId: number;
-  /** When it ends unless used (after any extension by this lookup). */
-  expiryDate: Date;
-  /** When it ends however much it is used. */
-  maxExpiryDate: Date;
-}
-
-/**
- * 32 random bytes, URL-safe base64 without padding (43 characters), like Python's `secrets.token_urlsafe(32)`.
- * `SessionStore.create` makes one for you; use this for other secrets of the same strength.
- *
- * @example
- * ```ts
- * const token = generateSessionToken(); // e.g. "Jx3…" (43 characters)
- * ```
- */
-export function generateSessionToken(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-/**
- * What the `token` column holds: the SHA-256 digest of the token, 64 lowercase hex characters. To find a
- * session row by its token in queries of your own (the table never holds the token itself).
- *
- * @example
- * ```ts
- * const row = await db.kysely.selectFrom("sessions").selectAll().where("token", "=", digestSessionToken(token)).executeTakeFirst();
- * ```
- */
-export function digestSessionToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-function positiveDuration(value: number | undefined, fallback: number, name: string, allowZero = false): number {
-  const duration = value ?? fallback;
-  if (!Number.isFinite(duration) || duration < 0 || (!allowZero && duration === 0)) {
-    throw new ValidationError(`The session ${name} must be a positive number of milliseconds.`, name);
-  }
-  return duration;
-}
+export { DAY, HOUR, MINUTE, digestSessionToken, generateSessionToken } from "./store-types.js";
+export type { NewSession, SessionInfo, SessionStoreOptions } from "./store-types.js";
 
 /**
  * Sessions in piccolo_api's `sessions` table, keyed by a SHA-256 digest of the token: a leaked table holds
@@ -110,18 +34,21 @@ export class SessionStore {
   readonly maxExpiry: number;
   /** How much later a session's expiry moves when used near its end, in milliseconds (0: never). */
   readonly extension: number;
+  /** The user table sessions are bound to. */
+  readonly userTable: string;
   private readonly databaseOption: string | Database | undefined;
   private readonly now: () => Date;
 
   constructor(options: SessionStoreOptions = {}) {
     this.databaseOption = options.database;
-    this.expiry = positiveDuration(options.expiry, HOUR, "expiry");
-    this.maxExpiry = positiveDuration(options.maxExpiry, 7 * DAY, "maxExpiry");
-    this.extension = positiveDuration(options.extension, 20 * MINUTE, "extension", true);
+    this.expiry = sessionDuration(options.expiry, HOUR, "expiry");
+    this.maxExpiry = sessionDuration(options.maxExpiry, 7 * DAY, "maxExpiry");
+    this.extension = sessionDuration(options.extension, 20 * MINUTE, "extension", true);
     if (this.maxExpiry < this.expiry) {
       throw new ValidationError("The session maxExpiry must not be shorter than its expiry.", "maxExpiry");
     }
     this.now = options.now ?? (() => new Date());
+    this.userTable = options.userTable ?? "piccolo_user";
   }
 
   /**
@@ -137,7 +64,10 @@ export class SessionStore {
   }
 
   /**
-   * Starts a session for a user id and returns its token (only its digest is stored).
+   * Starts a session for a user id and returns its token (only its digest is stored). The row is bound to
+   * the user row as it is now: deleting the user, or changing their stored password hash (a new password,
+   * or the upgrade of an old hash at a login), ends the session, even when a later user gets the same id.
+   * `UserNotFoundError` when no user has the id.
    *
    * @example
    * ```ts
@@ -151,23 +81,27 @@ export class SessionStore {
     const expiryDate = new Date(now + this.expiry);
     const maxExpiryDate = new Date(now + this.maxExpiry);
     const db = await this.database();
-    await this.run(db, () =>
-      db.kysely
+    await this.run(db, async () => {
+      // A user deleted after this read leaves a row bound to a hash no later user can have.
+      const password = await passwordOf(db.kysely, this.userTable, userId);
+      await db.kysely
         .insertInto(SESSIONS_TABLE)
         .values({
           token: digestSessionToken(token),
           user_id: userId,
           expiry_date: toStoredTimestamp(expiryDate),
           max_expiry_date: toStoredTimestamp(maxExpiryDate),
+          user_binding: userBinding(token, userId, password),
         })
-        .execute(),
-    );
+        .execute();
+    });
     return { token, userId, expiryDate, maxExpiryDate };
   }
 
   /**
    * The user id of a live session, or null. A session is live while now is before both its expiry and its
-   * max expiry; a dead one found here is deleted. A live one with less than `extension` left is extended by
+   * max expiry and its user row is the one it was made for (same id, same stored password hash); a dead one
+   * found here is deleted. A live one with less than `extension` left is extended by
    * `extension`, never past its max expiry. Anything that is not a well-formed token answers null, no query.
    *
    * @example
@@ -206,43 +140,25 @@ export class SessionStore {
   async lookupFirst(tokens: readonly unknown[]): Promise<SessionInfo | null> {
     const wellFormed = tokens.filter((token): token is string => typeof token === "string" && TOKEN_PATTERN.test(token));
     if (wellFormed.length === 0) return null;
-    const digests = [...new Set(wellFormed.map(digestSessionToken))];
+    const tokenOf = new Map(wellFormed.map((token) => [digestSessionToken(token), token]));
+    const digests = [...tokenOf.keys()];
     const db = await this.database();
     return this.run(db, async () => {
-      const rows = await db.kysely
-        .selectFrom(SESSIONS_TABLE)
-        .select(["id", "token", "user_id", "expiry_date", "max_expiry_date"])
-        .where("token", "in", digests)
-        .execute();
+      const rows = await findBoundRows(db.kysely, this.userTable, digests);
       const now = this.now().getTime();
-      const dead: number[] = [];
-      let found: SessionInfo | null = null;
-      for (const digest of digests) {
-        const row = rows.find((candidate) => candidate.token === digest);
-        if (!row || found) continue;
-        const id = Number(row.id);
-        const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
-        const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
-        if (!(now < expiry && now < maxExpiry)) {
-          dead.push(id);
-          continue;
-        }
-        found = { id, userId: Number(row.user_id), expiryDate: new Date(expiry), maxExpiryDate: new Date(maxExpiry) };
-      }
+      const { found, dead } = firstLiveRow(rows, tokenOf, now);
       if (dead.length > 0) await db.kysely.deleteFrom(SESSIONS_TABLE).where("id", "in", dead).execute();
-      if (found && this.extension > 0 && found.expiryDate.getTime() - now < this.extension) {
-        const expiry = found.expiryDate.getTime();
-        const extended = Math.min(expiry + this.extension, found.maxExpiryDate.getTime());
+      if (!found) return null;
+      const { info, row } = found;
+      if (this.extension > 0 && info.expiryDate.getTime() - now < this.extension) {
+        const expiry = info.expiryDate.getTime();
+        const extended = Math.min(expiry + this.extension, info.maxExpiryDate.getTime());
         if (extended > expiry) {
-          found.expiryDate = new Date(extended);
-          await db.kysely
-            .updateTable(SESSIONS_TABLE)
-            .set({ expiry_date: toStoredTimestamp(found.expiryDate) })
-            .where("id", "=", found.id)
-            .execute();
+          info.expiryDate = new Date(extended);
+          await extendBound(db.kysely, this.userTable, row, toStoredTimestamp(info.expiryDate));
         }
       }
-      return found;
+      return info;
     });
   }
 

@@ -8,6 +8,7 @@ import type { UserKysely } from "./table.js";
 import type { User } from "./user-row.js";
 import { isFoldedUsernameColumn } from "./username-folding.js";
 import { foldedUsernameValues, isSameUsername, usernameFilter } from "./username-lookup.js";
+import { crossIdentifierError, crossIdentifierFilter } from "./identifier-collisions.js";
 import { validateEmail, validateFlag, validateName, validatePassword, validateUsername } from "./validation.js";
 
 export async function createUser(cls: typeof BaseUser, input: CreateUserInput): Promise<User> {
@@ -62,6 +63,8 @@ export async function assertAvailable(
 ): Promise<void> {
   const { username, email } = wanted;
   if (username === undefined && email === undefined) return;
+  // With login by email, also a username that is another user's email, or the reverse.
+  const across = crossIdentifierFilter(cls, wanted);
   let query = db
     .selectFrom(cls.tableName)
     .select(["id", "username", "email"])
@@ -69,14 +72,17 @@ export async function assertAvailable(
       eb.or([
         ...(username === undefined ? [] : [usernameFilter(cls, username)(eb)]),
         ...(email === undefined ? [] : [eb("email", "=", email)]),
+        ...(across ? [across(eb)] : []),
       ]),
     );
   if (exceptId !== undefined) query = query.where("id", "<>", exceptId);
-  const rows = await query.limit(3).execute();
+  const rows = await query.limit(10).execute();
   if (username !== undefined && rows.some((row) => isSameUsername(cls, row.username, username))) {
     throw existsError("username", username, email ?? "");
   }
   if (email !== undefined && rows.some((row) => row.email === email)) throw existsError("email", username ?? "", email);
+  const collision = crossIdentifierError(cls, rows, wanted);
+  if (collision) throw collision;
 }
 
 export function existsError(field: "username" | "email", username: string, email: string): UserExistsError {

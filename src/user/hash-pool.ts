@@ -62,12 +62,14 @@ export interface HashJobMessage {
   salt: Uint8Array;
   iterations: number;
   keyLength: number;
+  /** A stored value of another system's format (legacy-hashes.ts) to check the password against, instead of PBKDF2. */
+  legacy?: string;
 }
 
-export type HashReplyMessage = { key: Uint8Array; native: boolean } | { error: string };
+export type HashReplyMessage = { key: Uint8Array; native: boolean } | { matches: boolean } | { error: string };
 
 interface Job extends HashJobMessage {
-  resolve(key: Buffer): void;
+  resolve(answer: Buffer | boolean): void;
   reject(error: Error): void;
 }
 
@@ -176,10 +178,19 @@ class HashPool {
   }
 
   derive(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
+    return this.enqueue({ password, salt, iterations, keyLength }) as Promise<Buffer>;
+  }
+
+  /** An imported hash's check, queued and bounded like a PBKDF2 one and run on the same threads. */
+  verifyLegacy(password: Uint8Array, stored: string): Promise<boolean> {
+    return this.enqueue({ password, salt: new Uint8Array(0), iterations: 0, keyLength: 0, legacy: stored }) as Promise<boolean>;
+  }
+
+  private enqueue(message: HashJobMessage): Promise<Buffer | boolean> {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
-    return new Promise<Buffer>((resolve, reject) => {
-      this.queue.push({ password, salt, iterations, keyLength, resolve, reject });
+    return new Promise<Buffer | boolean>((resolve, reject) => {
+      this.queue.push({ ...message, resolve, reject });
       this.dispatch();
     });
   }
@@ -205,11 +216,13 @@ class HashPool {
         this.iterationsCompleted += job.iterations;
         this.release(worker);
         if ("error" in reply) job.reject(new PiccoloError(`Password hashing failed: ${reply.error}`, "HASH_FAILED"));
+        else if ("matches" in reply) job.resolve(reply.matches);
         else job.resolve(Buffer.from(reply.key.buffer, reply.key.byteOffset, reply.key.byteLength));
       });
       // Copies with buffers of their own, moved to the thread: a view of Node's shared Buffer pool would
       // send the whole pool (other strings' bytes too) by structured clone.
       const message: HashJobMessage = { password: new Uint8Array(job.password), salt: new Uint8Array(job.salt), iterations: job.iterations, keyLength: job.keyLength };
+      if (job.legacy !== undefined) message.legacy = job.legacy;
       worker.postMessage(message, [message.password.buffer as ArrayBuffer, message.salt.buffer as ArrayBuffer]);
     }
     if (this.closing && this.queue.length === 0) for (const worker of this.idle.splice(0)) void worker.terminate();
@@ -299,6 +312,14 @@ export function hashRefusal(): BusyError | undefined {
 /** PBKDF2-HMAC-SHA256 on the hash pool; rejects with BusyError at once when its queue is full. */
 export function deriveKey(password: Uint8Array, salt: Uint8Array, iterations: number, keyLength: number): Promise<Buffer> {
   return current().derive(password, salt, iterations, keyLength);
+}
+
+/**
+ * Checks a password against an imported hash (legacy-hashes.ts) on the hash pool's threads: queued and
+ * bounded like PBKDF2 (BusyError at once past the queue), never on libuv's pool or a thread of its own.
+ */
+export function verifyLegacyOnPool(password: Uint8Array, stored: string): Promise<boolean> {
+  return current().verifyLegacy(password, stored);
 }
 
 /** The same key on the calling thread (for the …Sync API), with the addon when it is in use. */

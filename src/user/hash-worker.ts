@@ -5,6 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { getPriority, setPriority } from "node:os";
 import { loadNativePbkdf2 } from "./hash-native.js";
 import type { HashJobMessage, HashReplyMessage, HashWorkerData } from "./hash-pool.js";
+import { verifyLegacySync } from "./legacy-verify.js";
 
 const settings = workerData as HashWorkerData;
 const native = settings.native ? loadNativePbkdf2().pbkdf2 : undefined;
@@ -19,14 +20,19 @@ if (settings.nice > 0 && process.platform === "linux") {
   }
 }
 
-parentPort!.on("message", ({ password, salt, iterations, keyLength }: HashJobMessage) => {
+parentPort!.on("message", ({ password, salt, iterations, keyLength, legacy }: HashJobMessage) => {
   let reply: HashReplyMessage;
   try {
-    const key = native
-      ? native(password, salt, iterations, keyLength)
-      : pbkdf2Sync(password, salt, iterations, keyLength, "sha256");
-    const own = new Uint8Array(key); // a buffer of its own, moved (not cloned) to the pool
-    reply = { key: own, native: native !== undefined };
+    if (legacy !== undefined) {
+      // An imported hash (legacy-hashes.ts): checked here, so it waits in the same bounded queue.
+      reply = { matches: verifyLegacySync(password, legacy, native) };
+    } else {
+      const key = native
+        ? native(password, salt, iterations, keyLength)
+        : pbkdf2Sync(password, salt, iterations, keyLength, "sha256");
+      const own = new Uint8Array(key); // a buffer of its own, moved (not cloned) to the pool
+      reply = { key: own, native: native !== undefined };
+    }
   } catch (error) {
     reply = { error: String((error as Error)?.message ?? error) };
   } finally {

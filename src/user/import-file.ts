@@ -33,6 +33,11 @@ export const FIELD_NAMES: Record<string, ImportField> = {
   password_hash: "password",
 };
 
+/** The field a column name stands for; only the names above (never `constructor`, `__proto__`, `toString`). */
+export function fieldOf(name: string): ImportField | undefined {
+  return Object.hasOwn(FIELD_NAMES, name) ? FIELD_NAMES[name] : undefined;
+}
+
 export interface RawRecord {
   line: number;
   fields: Record<string, unknown>;
@@ -48,10 +53,40 @@ export interface RawRecord {
  * const format = detectImportFormat("users.jsonl", text); // "jsonl"
  * ```
  */
-export function detectFormat(fileName: string, text: string): ImportFormat {
+export function detectFormat(fileName: string, text: string | Uint8Array): ImportFormat {
   if (/\.csv$/i.test(fileName)) return "csv";
   if (/\.(jsonl|ndjson)$/i.test(fileName)) return "jsonl";
-  return text.replace(/^\uFEFF/, "").trimStart().startsWith("{") ? "jsonl" : "csv";
+  const start = typeof text === "string" ? text.slice(0, 1024) : new TextDecoder().decode(text.subarray(0, 1024));
+  return start.replace(/^\uFEFF/, "").trimStart().startsWith("{") ? "jsonl" : "csv";
+}
+
+/** Lines reported at most when a file is not UTF-8 (one is enough to know; a few help find them). */
+const MAX_ENCODING_PROBLEMS = 10;
+
+/**
+ * The file's text, decoded as strict UTF-8: a file saved in another encoding (Latin-1, Windows-1252) is
+ * refused with the lines that are not UTF-8, rather than stored with U+FFFD in place of its letters.
+ */
+export function decodeImportFile(bytes: Uint8Array): { text: string; problems: ImportProblem[] } {
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes), problems: [] };
+  } catch {
+    const problems: ImportProblem[] = [];
+    const strict = new TextDecoder("utf-8", { fatal: true });
+    let line = 1;
+    for (let start = 0; start <= bytes.length && problems.length < MAX_ENCODING_PROBLEMS; line++) {
+      const end = bytes.indexOf(0x0a, start);
+      const stop = end < 0 ? bytes.length : end;
+      try {
+        strict.decode(bytes.subarray(start, stop));
+      } catch {
+        problems.push({ line, reason: "is not valid UTF-8: save the file as UTF-8 (it looks like another encoding, e.g. Latin-1)" });
+      }
+      if (end < 0) break;
+      start = end + 1;
+    }
+    return { text: new TextDecoder().decode(bytes), problems };
+  }
 }
 
 // ---- reading the file ---------------------------------------------------------------------------------
@@ -111,6 +146,7 @@ export function parseCsv(text: string): ParsedFile {
     if (values.length !== names.length) {
       return { line: recordAt, fields: { __problem: `has ${values.length} fields, the header has ${names.length}` } };
     }
+    // Own properties only, from the header's known names (checkHeader refused any other).
     return { line: recordAt, fields: Object.fromEntries(names.map((name, index) => [name, values[index]])) };
   });
   if (unreadable !== undefined) {
@@ -144,7 +180,7 @@ export function parseJsonLines(text: string): ParsedFile {
       records.push({ line, fields: { __problem: "is not a JSON object" } });
       return;
     }
-    const unknown = Object.keys(value).filter((key) => !(key in FIELD_NAMES));
+    const unknown = Object.keys(value).filter((key) => fieldOf(key) === undefined);
     if (unknown.length > 0) {
       records.push({ line, fields: { __problem: `has unknown field(s) ${unknown.join(", ")}; ${knownFields()}` } });
       return;
@@ -159,9 +195,9 @@ function knownFields(): string {
 }
 
 function checkHeader(names: string[]): string | null {
-  const unknown = names.filter((name) => !(name in FIELD_NAMES));
+  const unknown = names.filter((name) => fieldOf(name) === undefined);
   if (unknown.length > 0) return `the header has unknown column(s) ${unknown.map((name) => JSON.stringify(name)).join(", ")}; ${knownFields()}`;
-  const fields = names.map((name) => FIELD_NAMES[name]);
+  const fields = names.map((name) => fieldOf(name));
   const repeated = fields.filter((field, index) => fields.indexOf(field) !== index);
   if (repeated.length > 0) return `the header names the field ${repeated[0]} twice`;
   for (const required of ["username", "password"] as const) {

@@ -5,11 +5,12 @@
 import type { Database } from "../engine/connect.js";
 import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
 import { UserExistsError, ValidationError } from "../errors.js";
-import { FIELD_NAMES, detectFormat, parseCsv, parseJsonLines, type ImportFormat, type ImportProblem, type RawRecord } from "./import-file.js";
+import { decodeImportFile, detectFormat, fieldOf, parseCsv, parseJsonLines, type ImportFormat, type ImportProblem, type RawRecord } from "./import-file.js";
 import { isSupportedStoredPassword } from "./stored-password.js";
 import type { User } from "./user-row.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 import { foldedUsernameValues } from "./username-lookup.js";
+import { findCrossIdentifierConflicts } from "./import-identifiers.js";
 import { booleanFromWord, validateEmail, validateName, validateUsername, type UserLimits } from "./validation.js";
 
 export { detectFormat, type ImportFormat, type ImportProblem };
@@ -20,6 +21,8 @@ export interface ImportTarget extends UserLimits {
   tableName: string;
   /** Whether names that differ only in case count as duplicates (and get `username_folded`). */
   caseInsensitiveUsernames: boolean;
+  /** Whether logins take an email too: then no row's email may be another user's username, or the reverse. */
+  loginWithEmail?: boolean;
   /** The database to write to. */
   getDatabase(): Promise<Database>;
 }
@@ -60,11 +63,12 @@ const LOOKUP_CHUNK = 500;
  * Brings users over from another system (Django, better-auth, bcrypt apps) with their stored hashes,
  * so nobody has to reset a password: each is replaced by a Piccolo hash at the user's first login.
  * Checks every row, then (unless `dryRun` or a row is bad) inserts them all, by batches of one
- * transaction each. No hashing happens.
+ * transaction each. No hashing happens. Give the file's bytes to have them decoded as strict UTF-8 (a
+ * file in another encoding is refused, naming its lines), or its text.
  *
  * @example
  * ```ts
- * const text = await readFile("users.csv", "utf8"); // username,password,email,…
+ * const text = await readFile("users.csv"); // the bytes: username,password,email,…
  * const result = await importUsers(BaseUser, text, "csv", { dryRun: true });
  * for (const { line, reason } of result.problems) console.log(`line ${line}: ${reason}`);
  * if (result.problems.length === 0) await importUsers(BaseUser, text, "csv");
@@ -72,7 +76,7 @@ const LOOKUP_CHUNK = 500;
  */
 export async function importUsers(
   target: ImportTarget,
-  text: string,
+  text: string | Uint8Array,
   format: ImportFormat,
   options: ImportOptions = {},
 ): Promise<ImportResult> {
@@ -81,7 +85,10 @@ export async function importUsers(
     throw new ValidationError("The batch size must be a whole number > 0.", "batchSize");
   }
   const dryRun = options.dryRun ?? false;
-  const parsed = format === "csv" ? parseCsv(text) : parseJsonLines(text);
+  // Bytes (a file as read) are decoded as strict UTF-8; a file in another encoding is refused by line.
+  const decoded = typeof text === "string" ? { text, problems: [] } : decodeImportFile(text);
+  const parsed = format === "csv" ? parseCsv(decoded.text) : parseJsonLines(decoded.text);
+  if (decoded.problems.length > 0) return { total: parsed.records.length, imported: 0, dryRun: options.dryRun ?? false, problems: decoded.problems };
   const problems: ImportProblem[] = [...parsed.problems];
   const rows: ImportRow[] = [];
   for (const record of parsed.records) {
@@ -93,6 +100,7 @@ export async function importUsers(
   const db = await target.getDatabase();
   return runTranslated(db, async () => {
     await findConflictsInTable(db, target, rows, problems);
+    await findCrossIdentifierConflicts(db, target, rows, problems);
     problems.sort((a, b) => a.line - b.line);
     if (problems.length > 0 || dryRun) return { total, imported: 0, dryRun, problems };
 
@@ -150,7 +158,12 @@ function checkRecord(record: RawRecord, target: ImportTarget, problems: ImportPr
     return null;
   }
   const fields: Partial<Record<keyof Omit<ImportRow, "line">, unknown>> = {};
-  for (const [name, value] of Object.entries(record.fields)) fields[FIELD_NAMES[name]!] = value;
+  for (const [name, value] of Object.entries(record.fields)) fields[fieldOf(name)!] = value;
+  // U+FFFD is what a lossy decoding leaves where a letter was: the file was not UTF-8.
+  if (Object.values(fields).some((value) => typeof value === "string" && value.includes("\uFFFD"))) {
+    problems.push({ line: record.line, reason: "the row has U+FFFD (\"�\") where a character could not be decoded: save the file as UTF-8" });
+    return null;
+  }
   const username = check(() => {
     validateUsername(fields.username, target);
     return fields.username;

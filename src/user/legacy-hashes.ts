@@ -1,11 +1,11 @@
-import { createHash, pbkdf2, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
-import { promisify } from "node:util";
-import { compareBcrypt } from "./bcrypt-thread.js";
+import { createHash } from "node:crypto";
+import { verifyLegacyOnPool } from "./hash-pool.js";
 
 /**
  * Password formats of other systems that a login verifies once, then replaces with a Piccolo hash.
  * Each is told apart by its shape before any work is done; anything else is not one of them.
- * Cost parameters are bounded: a planted row must not make one login burn minutes of CPU or gigabytes.
+ * Cost parameters are bounded by what the source systems use: a planted row must not make one login
+ * burn seconds of CPU or hundreds of megabytes.
  */
 export type LegacyHashFormat =
   | "django_pbkdf2_sha256"
@@ -33,11 +33,27 @@ export const LEGACY_FORMAT_NAMES: Record<LegacyHashFormat, string> = {
   better_auth_scrypt: "better-auth scrypt",
 };
 
-const MAX_PBKDF2_ITERATIONS = 10_000_000;
-const MAX_BCRYPT_COST = 15;
-const MAX_ARGON2_MEMORY_KIB = 262_144; // 256 MiB (Django's default is 100 MiB)
-const MAX_ARGON2_TIME = 16;
-const MAX_ARGON2_LANES = 16;
+/**
+ * The highest costs an imported hash may have; a stored value above them is not recognised (the user
+ * cannot log in until given a new password, and `piccolo user check` reports the row as malformed).
+ * They are the source systems' own defaults: Django 6.0's PBKDF2 count (1 200 000), Django's
+ * Argon2PasswordHasher (memory 102 400 KiB, time 2, parallelism 8) with time up to 4, and bcrypt cost 12
+ * (Django's BCryptSHA256PasswordHasher, Laravel, Devise). Each check runs on one hash pool thread.
+ */
+export const LEGACY_COST_CAPS = {
+  pbkdf2Iterations: 1_200_000,
+  bcryptCost: 12,
+  argon2MemoryKiB: 102_400,
+  argon2Time: 4,
+  argon2Lanes: 8,
+} as const;
+const MAX_PBKDF2_ITERATIONS = LEGACY_COST_CAPS.pbkdf2Iterations;
+const MAX_BCRYPT_COST = LEGACY_COST_CAPS.bcryptCost;
+const MAX_ARGON2_MEMORY_KIB = LEGACY_COST_CAPS.argon2MemoryKiB;
+const MAX_ARGON2_TIME = LEGACY_COST_CAPS.argon2Time;
+const MAX_ARGON2_LANES = LEGACY_COST_CAPS.argon2Lanes;
+/** bcrypt reads at most this many bytes of a password and ignores the rest. */
+export const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 // Django: PBKDF2 digest in standard base64 (32 bytes → 44 chars, 20 bytes → 28 chars), where Piccolo's is hex.
 const DJANGO_PBKDF2 = /^pbkdf2_(sha256|sha1)\$([1-9][0-9]{0,7})\$([^$\s]{1,128})\$([A-Za-z0-9+/]{43}=|[A-Za-z0-9+/]{27}=)$/;
@@ -48,18 +64,7 @@ const BCRYPT = /^\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53}$/;
 // Django: bcrypt over the hex text of SHA-256(password).
 const DJANGO_BCRYPT_SHA256 = /^bcrypt_sha256\$(\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53})$/;
 // better-auth: `<salt>:<key>`, both lowercase hex; the salt's hex TEXT is scrypt's salt.
-const BETTER_AUTH_SCRYPT = /^([0-9a-f]{32}):([0-9a-f]{128})$/;
-
-const BETTER_AUTH_SCRYPT_PARAMS: ScryptOptions = { N: 16384, r: 16, p: 1, maxmem: 64 * 1024 * 1024 };
-const BETTER_AUTH_KEY_LENGTH = 64;
-
-const pbkdf2Async = promisify(pbkdf2);
-const scryptAsync = promisify(scrypt) as (
-  password: string | Buffer,
-  salt: string | Buffer,
-  keylen: number,
-  options: ScryptOptions,
-) => Promise<Buffer>;
+export const BETTER_AUTH_SCRYPT = /^([0-9a-f]{32}):([0-9a-f]{128})$/;
 
 /**
  * The legacy format `stored` has, or null when it is not one (a Piccolo hash is not a legacy one).
@@ -100,10 +105,10 @@ function bcryptCostAllowed(cost: string): boolean {
 
 /**
  * True when `password` matches a stored value of a legacy format, false when it does not, null when
- * `stored` is no legacy format at all. Every comparison is constant-time: node:crypto's timingSafeEqual
- * here, the argon2 crate's and bcryptjs' own constant-time comparisons for those two. All the hashing
- * runs off the event loop (libuv's thread pool, or a worker thread for bcrypt). `BaseUser.login` calls
- * it for imported users and then stores a Piccolo hash.
+ * `stored` is no legacy format at all. Every comparison is constant-time (node:crypto's timingSafeEqual,
+ * the argon2 crate's and bcryptjs' own). The check runs on the hash pool (hash-pool.ts), queued and
+ * bounded like a Piccolo hash: it rejects with BusyError at once when the queue is full, and never takes
+ * a thread of libuv's pool. `BaseUser.login` calls it for imported users and then stores a Piccolo hash.
  *
  * @example
  * ```ts
@@ -113,34 +118,21 @@ function bcryptCostAllowed(cost: string): boolean {
 export async function verifyLegacyHash(password: string, stored: unknown): Promise<boolean | null> {
   const format = identifyLegacyHash(stored);
   if (format === null) return null;
-  const value = stored as string;
-  switch (format) {
-    case "django_pbkdf2_sha256":
-    case "django_pbkdf2_sha1": {
-      const [algorithm, iterations, salt, digest] = value.split("$") as [string, string, string, string];
-      const expected = Buffer.from(digest, "base64");
-      const hash = algorithm === "pbkdf2_sha256" ? "sha256" : "sha1";
-      const key = await pbkdf2Async(Buffer.from(password, "utf8"), Buffer.from(salt, "utf8"), Number(iterations), expected.length, hash);
-      return timingSafeEqual(key, expected);
-    }
-    case "django_argon2": {
-      const { verify } = await import("@node-rs/argon2");
-      try {
-        return await verify(value.slice("argon2".length), password);
-      } catch {
-        return false; // a value of the right shape that the library still cannot decode
-      }
-    }
-    case "django_bcrypt_sha256": {
-      const digestHex = createHash("sha256").update(password, "utf8").digest("hex");
-      return compareBcrypt(digestHex, value.slice("bcrypt_sha256$".length));
-    }
-    case "bcrypt":
-      return compareBcrypt(password, value);
-    case "better_auth_scrypt": {
-      const [salt, keyHex] = value.split(":") as [string, string];
-      const key = await scryptAsync(password.normalize("NFKC"), salt, BETTER_AUTH_KEY_LENGTH, BETTER_AUTH_SCRYPT_PARAMS);
-      return timingSafeEqual(key, Buffer.from(keyHex, "hex"));
-    }
-  }
+  // What each format feeds its hash: Django's bcrypt_sha256 the SHA-256 hex, better-auth the NFKC form.
+  const input =
+    format === "django_bcrypt_sha256"
+      ? createHash("sha256").update(password, "utf8").digest("hex")
+      : format === "better_auth_scrypt"
+        ? password.normalize("NFKC")
+        : password;
+  return verifyLegacyOnPool(Buffer.from(input, "utf8"), stored as string);
+}
+
+/**
+ * True when a login with `password` against `stored` cannot tell the password typed from others: a plain
+ * bcrypt hash reads only the first 72 bytes, so any password sharing them matches. Such a login is
+ * accepted (as the old system accepted it) but its hash is never replaced from that input.
+ */
+export function isTruncatedByBcrypt(password: string, stored: unknown): boolean {
+  return identifyLegacyHash(stored) === "bcrypt" && Buffer.byteLength(password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES;
 }

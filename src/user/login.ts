@@ -5,7 +5,7 @@ import type { BaseUser, LoginOptions } from "./base-user.js";
 import { usersOf } from "./find-user.js";
 import { admitLogin } from "./hash-pool.js";
 import { burnOneHash, hashPassword, parseStoredHash, verifyPassword } from "./hasher.js";
-import { identifyLegacyHash, verifyLegacyHash } from "./legacy-hashes.js";
+import { identifyLegacyHash, isTruncatedByBcrypt, verifyLegacyHash } from "./legacy-hashes.js";
 import { userFromRow, PUBLIC_COLUMNS } from "./user-row.js";
 import { LOOKUP_ROW_LIMIT, isEmailIdentifier, loginFilter, pickLoginRow } from "./username-lookup.js";
 import { MAX_EMAIL_LENGTH, exceedsLength, isComparableText } from "./validation.js";
@@ -75,8 +75,14 @@ async function lookUpAndVerify(cls: typeof BaseUser, username: string, password:
       await touchNobody(cls, database);
       return null;
     }
-    // An imported format has no iteration count: 0 makes the upgrade below always happen.
-    await recordLogin(cls, database, row!.id, row!.password, password, parsed ? parsed.iterations : 0);
+    // An imported format has no iteration count: 0 makes the upgrade below happen, unless bcrypt read only
+    // part of the password: any password with the same first 72 bytes matched, so the hash is kept.
+    let storedIterations = parsed ? parsed.iterations : 0;
+    if (legacy && isTruncatedByBcrypt(password, row!.password)) {
+      cls.logger.warn(`User ${row!.id} logged in with a password longer than bcrypt's 72 bytes: the bcrypt hash is kept (not upgraded); give them a new password.`);
+      storedIterations = cls.iterations;
+    }
+    await recordLogin(cls, database, row!.id, row!.password, password, storedIterations);
     return row!.id;
   });
 }

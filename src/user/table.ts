@@ -45,6 +45,11 @@ export interface SessionsTable {
   expiry_date: StoredTimestamp;
   /** When the session ends however much it is used. */
   max_expiry_date: StoredTimestamp;
+  /**
+   * piccolo-ts's keyed digest of the token and the user row the session was made for (null in rows Python
+   * writes, which piccolo-ts refuses). Added by piccolo-ts's `session_auth` migration of 2026-12-06.
+   */
+  user_binding: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /**

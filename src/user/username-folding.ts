@@ -2,23 +2,36 @@
  * Case-insensitive usernames (`static caseInsensitiveUsernames = true`): what "the same name" means.
  * Use it to compare names the way piccolo-ts does, e.g. to warn about look-alike names in a sign-up form.
  *
- * fold(name) = NFC(toLowerCase(toUpperCase(NFC(name)))), with JavaScript's locale-independent, full
- * Unicode case mappings. Upper-casing first makes the pairs that lower-casing alone keeps apart equal
- * (`ß`/`SS`/`ss`, `ﬁ`/`FI`, `ς`/`σ`) and NFC makes composed and decomposed accents equal (`É` = `É`),
- * so `ÉLODIE`, `élodie` and `Élodie` are one name. It is computed here, in JavaScript, and stored in
- * the `username_folded` column, so the unique index compares the same bytes on SQLite, PostgreSQL and
- * MySQL/MariaDB: no database's own lower()/collation (ASCII-only on SQLite, locale-dependent on
- * PostgreSQL, collation-dependent on MySQL) takes part. Turkish dotted/dotless i follow the default
- * (not the Turkish) mapping: `I` = `i`, `İ` ≠ `i`.
+ * fold(name) = NFKC(toLowerCase(toUpperCase(NFKC(name)))), with JavaScript's locale-independent, full
+ * Unicode case mappings, repeated until it no longer changes (`ẞ` → `ß` → `ss`). NFKC first, as Django's
+ * `normalize_username` does, makes compatibility forms one name: fullwidth `ａｄｍｉｎ` is `admin`, `ﬁ` is
+ * `fi`, `Ⅸ` is `IX`, composed and decomposed accents are equal (`É` = `É`). Upper-casing then makes the
+ * pairs that lower-casing alone keeps apart equal (`ß`/`SS`/`ss`, `ς`/`σ`), as Python's `casefold` does.
+ * It is computed here, in JavaScript, and stored in the `username_folded` column, so the unique index
+ * compares the same bytes on SQLite, PostgreSQL and MySQL/MariaDB: no database's own lower()/collation
+ * (ASCII-only on SQLite, locale-dependent on PostgreSQL, collation-dependent on MySQL) takes part. Turkish
+ * dotted/dotless i follow the default (not the Turkish) mapping: `I` = `i`, `İ` ≠ `i`.
  *
  * @example
  * ```ts
  * foldUsername("STRASSE") === foldUsername("straße"); // true
+ * foldUsername("ＡＤＭＩＮ");                           // "admin"
  * foldUsername("ÉLODIE");                             // "élodie"
  * ```
  */
 export function foldUsername(username: string): string {
-  return username.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
+  let folded = foldOnce(username);
+  // At most a few rounds: only a handful of characters fold to something that folds again.
+  for (let round = 0; round < 4; round++) {
+    const again = foldOnce(folded);
+    if (again === folded) return folded;
+    folded = again;
+  }
+  return folded;
+}
+
+function foldOnce(text: string): string {
+  return text.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
 }
 
 export const FOLDED_USERNAME_COLUMN = "username_folded";
@@ -27,7 +40,7 @@ export const FOLDED_USERNAME_COLUMN = "username_folded";
 export function isFoldedUsernameColumn(column: string | null): boolean {
   return column !== null && column.endsWith(FOLDED_USERNAME_COLUMN);
 }
-/** Folding can lengthen a name up to three times (`ﬃ` → `ffi`): 100 characters fold to at most 300. */
+/** Folding can lengthen a name (`ﬃ` → `ffi`, NFKC's `㎒` → `mhz`, `ﷺ` → 18 characters); longer folds are refused. */
 export const FOLDED_USERNAME_LENGTH = 400;
 
 export interface UsernameRow {

@@ -4,7 +4,8 @@
 // superset that the functions here narrow in JavaScript, so every engine gives the same answer.
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import { sql } from "../engine/kysely.js";
-import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
+import { ValidationError } from "../errors.js";
+import { FOLDED_USERNAME_COLUMN, FOLDED_USERNAME_LENGTH, foldUsername } from "./username-folding.js";
 
 /** How a user class matches what is typed in a login form (its statics of the same names). */
 export interface UsernameModes {
@@ -48,7 +49,12 @@ export function foldedUsernameValues(
   modes: Pick<UsernameModes, "caseInsensitiveUsernames">,
   username: string,
 ): Record<string, string> {
-  return modes.caseInsensitiveUsernames ? { [FOLDED_USERNAME_COLUMN]: foldUsername(username) } : {};
+  if (!modes.caseInsensitiveUsernames) return {};
+  const folded = foldUsername(username);
+  if (folded.length > FOLDED_USERNAME_LENGTH) {
+    throw new ValidationError(`The username is too long once normalised (max ${FOLDED_USERNAME_LENGTH} characters).`, "username");
+  }
+  return { [FOLDED_USERNAME_COLUMN]: folded };
 }
 
 /** Whether a login identifier is tried as an email (it has `@` and the class logs in by email). */

@@ -20,9 +20,9 @@ export async function run(input: CommandInput): Promise<number> {
   const batchSize = input.options.batch_size as number | undefined;
   if (batchSize !== undefined && batchSize < 1) throw new UsageError("The batch size must be > 0.");
 
-  let text: string;
+  let text: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    text = await readFile(file); // bytes: importUsers decodes them as strict UTF-8
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
     throw new CliError(`Cannot read ${file} (${code}).`, { code: "FILE_UNREADABLE", hint: "Give the path of a CSV or JSON Lines file." });

@@ -3,8 +3,10 @@ import { createdByEarlierRun, dropTable } from "../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../migrations/types.js";
 import { SESSIONS_TABLE } from "../../user/sessions-table.js";
 import { addLoginAttemptsAndTokenIndex } from "./2026-12-01T14-40-00.js";
+import { addSessionUserBinding } from "./2026-12-06T17-30-00.js";
 
 export { LOGIN_ATTEMPTS_TABLE } from "./2026-12-01T14-40-00.js";
+export { USER_BINDING_COLUMN } from "./2026-12-06T17-30-00.js";
 
 export { SESSIONS_TABLE };
 const COLUMNS = ["id", "token", "user_id", "expiry_date", "max_expiry_date"];
@@ -44,5 +46,5 @@ const createSessions: Migration = {
  */
 export const sessionAuthApp: MigrationApp = {
   name: "session_auth",
-  migrations: [createSessions, addLoginAttemptsAndTokenIndex],
+  migrations: [createSessions, addLoginAttemptsAndTokenIndex, addSessionUserBinding],
 };

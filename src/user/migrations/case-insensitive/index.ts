@@ -7,46 +7,11 @@ import { sql } from "../../../engine/kysely.js";
 import { MigrationError } from "../../../errors.js";
 import { addColumns, dropColumns } from "../../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../../migrations/types.js";
-import {
-  FOLDED_USERNAME_COLUMN,
-  FOLDED_USERNAME_LENGTH,
-  describeCollisions,
-  findCollisions,
-  foldUsername,
-  type UsernameRow,
-} from "../../username-folding.js";
+import { FOLDED_USERNAME_COLUMN, FOLDED_USERNAME_LENGTH, foldUsername } from "../../username-folding.js";
+import { refoldUsernames } from "./refold.js";
+import { collisionMessage, readUsernames, scanUsernameCollisions } from "./scan.js";
 
-const BATCH = 500;
-
-/** Every user, read in id order and in batches (any table size). */
-async function* readUsernames(db: Kysely<any>, table: string): AsyncGenerator<UsernameRow[]> {
-  let lastId: number | undefined;
-  for (;;) {
-    let query = db.selectFrom(table).select(["id", "username"]);
-    if (lastId !== undefined) query = query.where("id", ">", lastId);
-    const rows = await query.orderBy("id").limit(BATCH).execute();
-    if (rows.length > 0) yield rows.map((row) => ({ id: Number(row.id), username: String(row.username) }));
-    if (rows.length < BATCH) return;
-    lastId = Number(rows[rows.length - 1]!.id);
-  }
-}
-
-/** The users whose names are equal once case is ignored: what blocks this migration. */
-export async function scanUsernameCollisions(db: Kysely<any>, table = "piccolo_user"): Promise<UsernameRow[][]> {
-  const all: UsernameRow[] = [];
-  for await (const batch of readUsernames(db, table)) all.push(...batch);
-  return findCollisions(all);
-}
-
-/** The message the migration refuses with; the same list `piccolo user check` prints. */
-export function collisionMessage(groups: readonly UsernameRow[][]): string {
-  const count = groups.length === 1 ? "1 group of users has" : `${groups.length} groups of users have`;
-  return (
-    `${count} usernames that differ only in case, so usernames cannot become case-insensitive: ` +
-    `${describeCollisions(groups).join("; ")}. Rename all but one of each group ` +
-    `(e.g. "piccolo user check" lists them), then run the migration again.`
-  );
-}
+export { collisionMessage, scanUsernameCollisions };
 
 /** Where DDL is not transactional (MySQL): whether an interrupted earlier run already made the index. */
 async function mysqlIndexExists(db: Kysely<any>, table: string): Promise<boolean> {
@@ -105,7 +70,8 @@ export function addFoldedUsernames(table: string): Migration {
 /**
  * The opt-in app: `piccolo migrations forwards user_case_insensitive` (after the `user` app), for a
  * user table of the given name. It adds and fills `username_folded` with a unique index, and refuses
- * while two users' names differ only in case. Needed by `caseInsensitiveUsernames`.
+ * while two users' names differ only in case; its second migration folds with NFKC too (`ａｄｍｉｎ` =
+ * `admin`) and refuses while two names are then equal. Needed by `caseInsensitiveUsernames`.
  *
  * @example
  * ```ts
@@ -113,7 +79,7 @@ export function addFoldedUsernames(table: string): Migration {
  * ```
  */
 export function createUserCaseInsensitiveApp(table = "piccolo_user"): MigrationApp {
-  return { name: "user_case_insensitive", migrations: [addFoldedUsernames(table)], optIn: true };
+  return { name: "user_case_insensitive", migrations: [addFoldedUsernames(table), refoldUsernames(table)], optIn: true };
 }
 
 /**

@@ -154,13 +154,18 @@ export class TableMissingError extends PiccoloError {
   /** The missing table's name. */
   readonly table: string;
 
-  constructor(table: string, app = "user", options?: { cause?: unknown }) {
+  /** Where it was looked for: the SQLite file or the server URL with its password masked (when known). */
+  readonly database: string | undefined;
+
+  constructor(table: string, app = "user", options?: { cause?: unknown; database?: string }) {
+    const where = options?.database ? ` in ${options.database}` : "";
     super(
-      `The table ${table} does not exist: run \`piccolo migrations forwards ${app}\` first.`,
+      `The table ${table} does not exist${where}: run \`piccolo migrations forwards ${app}\` first.`,
       "TABLE_MISSING",
-      options,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.table = table;
+    this.database = options?.database;
   }
 }
 

@@ -10,6 +10,7 @@ import type * as Commander from "commander";
 import { PiccoloError, ValidationError } from "../errors.js";
 import { parseBoolean, parseInteger } from "./flag-values.js";
 import {
+  CancelledError,
   CliError,
   EXIT_FAILED,
   EXIT_OK,
@@ -123,6 +124,45 @@ function normalise(values: Record<string, unknown>, keys: Map<string, string>): 
     if (!(key in result)) result[key] = value;
   }
   return result;
+}
+
+// ---- a flag written without its value ------------------------------------------------------------
+
+/** `--is_admin` → `--is_admin=t`: every long flag that takes a value (all spellings), with an example. */
+function flagsTakingValues(): Map<string, string> {
+  const flags = new Map<string, string>([["--db", "--db=piccolo.sqlite"]]);
+  for (const spec of COMMANDS) {
+    for (const option of spec.options ?? []) {
+      for (const spelling of [option.flags, ...(option.also ?? [])]) {
+        if (!/[<[]/.test(spelling)) continue;
+        const name = /--([\w-]+)/.exec(spelling)?.[1];
+        if (!name) continue;
+        for (const each of [name, twin(name)]) if (each) flags.set(`--${each}`, `--${each}=${exampleValue(option)}`);
+      }
+    }
+  }
+  return flags;
+}
+
+/**
+ * Commander gives a flag that takes a value the next word even when that word is itself a flag:
+ * `--is_admin --is_superuser=t` would read "--is_superuser=t" as --is_admin's value. A value that
+ * starts with `--` is never taken: give it as `--flag=--value` when it truly starts that way.
+ */
+function refuseFlagAsValue(argv: readonly string[]): void {
+  const flags = flagsTakingValues();
+  for (let i = 2; i < argv.length - 1; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") return;
+    const next = argv[i + 1]!;
+    const example = flags.get(arg);
+    if (example !== undefined && next.startsWith("--")) {
+      throw new UsageError(
+        `${arg} was given without its value (the next word, ${JSON.stringify(next)}, is another flag).`,
+        `Give it a value, for example ${example} (write ${arg}=VALUE when the value itself starts with --).`,
+      );
+    }
+  }
 }
 
 // ---- unknown commands: the closest one ------------------------------------------------------------
@@ -320,6 +360,12 @@ function reportFailure(error: unknown, state: RunState): number {
     if (commander.code === "commander.help") return commander.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     error = new UsageError(commanderMessage(commander, error.command), helpHint(error.commandName));
   }
+  if (error instanceof CancelledError) {
+    // The person chose to stop: nothing failed, so no failure phrase and no advice.
+    writeText(2, `${error.message}\n`);
+    if (state.json) printJson({ error: { code: error.code, message: error.message } });
+    return error.exitCode;
+  }
   let message: string;
   let hint: string | undefined;
   let code: string;
@@ -355,6 +401,7 @@ async function main(argv: string[] = process.argv): Promise<number> {
   const state: RunState = { command: "", json: false, ran: false, exitCode: EXIT_OK };
   let exitCode: number;
   try {
+    refuseFlagAsValue(argv);
     const program = buildProgram(state);
     await program.parseAsync(argv);
     exitCode = state.exitCode;

@@ -4,12 +4,14 @@ import { CliError, UsageError, print } from "../output.js";
 import { InputEndedError, prompter } from "../prompts.js";
 import { existingOrEmptyDatabase } from "../database-check.js";
 import type { CommandInput } from "../types.js";
+import { requireKnownApp } from "../migration-apps.js";
 
 const plural = (n: number) => (n === 1 ? "1 migration" : `${n} migrations`);
 
 export async function run(input: CommandInput): Promise<void> {
   const runner: typeof import("../../migrations/runner.js") = await import("../../migrations/runner.js");
   const app = input.args[0] ?? "";
+  requireKnownApp(app, "backwards");
   const positional = input.args[1];
   const flag = input.options.migration_id as string | undefined;
   if (positional !== undefined && flag !== undefined && positional !== flag) {

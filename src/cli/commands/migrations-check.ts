@@ -4,14 +4,21 @@
 import { formatTable, formatTimestamp, print, printJson } from "../output.js";
 import { existingOrEmptyDatabase } from "../database-check.js";
 import { requireKnownApp } from "../migration-apps.js";
+import { registeredMigrationApps } from "../../migrations/registry.js";
 import type { CommandInput } from "../types.js";
+
+/** One command for several apps (`forwards all`), unless one of them is opt-in (which `all` leaves out). */
+function forwardsCommands(apps: string[]): string {
+  const optIn = apps.some((name) => registeredMigrationApps().find((each) => each.name === name)?.optIn);
+  const names = apps.length === 1 || optIn ? apps : ["all"];
+  return names.map((name) => `"piccolo migrations forwards ${name}"`).join(", ");
+}
 
 export async function run(input: CommandInput): Promise<void> {
   const app = input.args[0] ?? "all";
   requireKnownApp(app, "check");
   const database = await existingOrEmptyDatabase(input.db);
   const runner: typeof import("../../migrations/runner.js") = await import("../../migrations/runner.js");
-  const { registeredMigrationApps } = await import("../../migrations/registry.js");
   const rows = await runner.migrationStatus({ app, database });
   if (input.json) {
     printJson(rows);
@@ -34,6 +41,6 @@ export async function run(input: CommandInput): Promise<void> {
   print(
     pending.length === 0
       ? `Every migration ${unused.length === 0 ? "" : "in use "}has run.${optInNote}`
-      : `${pending.length} not yet run: run ${apps.map((each) => `"piccolo migrations forwards ${each}"`).join(", ")}.${optInNote}`,
+      : `${pending.length} not yet run: run ${forwardsCommands(apps)}.${optInNote}`,
   );
 }

@@ -21,9 +21,11 @@ export async function requireAdminTables(database: Database, userClass: typeof B
   if (missing.length === 0) return;
   const count = missing.reduce((sum, name) => sum + pending.get(name)!.length, 0);
   const command = `piccolo migrations forwards ${missing.length === 1 ? missing[0] : "all"}`;
+  // The advice in the message itself: startAdmin is API too, where no hint is printed.
   throw new CliError(
-    `The admin needs the tables of ${missing.join(", ")}, and ${count === 1 ? "1 migration has" : `${count} migrations have`} not run there.`,
-    { code: "TABLE_MISSING", hint: `Run "${command}", then start the admin again.` },
+    `The admin needs the tables of ${missing.join(", ")}, and ${count === 1 ? "1 migration has" : `${count} migrations have`} not run there: ` +
+      `run "${command}", then start the admin again.`,
+    { code: "TABLE_MISSING" },
   );
 }
 

@@ -32,7 +32,7 @@ export async function run(input: CommandInput): Promise<void> {
   );
   // Opt-in apps none of whose migrations ran are off, not behind (unless named on the command line).
   const unused = registeredMigrationApps()
-    .filter((each) => each.optIn && each.name !== app && !rows.some((row) => row.app === each.name && row.ran))
+    .filter((each) => each.optIn && each.name !== app && rows.some((row) => row.app === each.name) && !rows.some((row) => row.app === each.name && row.ran))
     .map((each) => each.name);
   const pending = rows.filter((row) => !row.ran && !unused.includes(row.app));
   const apps = [...new Set(pending.map((row) => row.app))];

@@ -60,8 +60,8 @@ export async function run(input: CommandInput): Promise<number> {
   }
   if (inactive > 0) {
     note(
-      `${inactive === 1 ? "1 row has" : `${inactive} rows have`} no active value, so ${inactive === 1 ? "that user is" : "those users are"} ` +
-        `${result.dryRun ? "would be " : ""}inactive (false, Piccolo's default for the column) and cannot log in: ` +
+      `${inactive === 1 ? "1 row has" : `${inactive} rows have`} no active value, so ${inactive === 1 ? "that user" : "those users"} ` +
+        `${result.dryRun ? "would be" : inactive === 1 ? "is" : "are"} inactive (false, Piccolo's default for the column) and cannot log in: ` +
         'add an active column (t/f) to the file, or activate them later ("piccolo user change_permissions <username> --active=t", or the admin\'s bulk Activate).',
     );
   }

@@ -160,3 +160,22 @@ test("usage mistakes: a flag without its value never takes the next flag; user c
   assert.match(check.stdout, /--strict/);
   assert.match(check.stdout, /Hashes imported by "piccolo user import" are listed but do not fail the check/);
 });
+
+test("the Hono example prints /admin/ as the admin's address, and /admin/ answers with the admin (a redirect)", async () => {
+  const example = (await import(pathToFileURL(path.join(root, "examples/hono-app.mjs")).href)) as {
+    createApp(): { request(path: string): Response | Promise<Response> };
+  };
+  assert.match(readFileSync(path.join(root, "examples/hono-app.mjs"), "utf8"), /\(admin: \/admin\/\)/);
+  const response = await example.createApp().request("/admin/");
+  assert.equal(response.status, 302);
+  assert.equal(response.headers.get("location"), "/admin/users");
+  assert.match(readFileSync(path.join(root, "examples/README.md"), "utf8"), /Run them from a checkout of piccolo-ts/);
+});
+
+test("package.json's dependencies are in npm's order, so an `npm install` in the checkout does not re-sort them", () => {
+  const manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as Record<string, Record<string, string>>;
+  for (const field of ["dependencies", "devDependencies"]) {
+    const names = Object.keys(manifest[field]!);
+    assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b, "en")), `${field} is not sorted as npm writes it`);
+  }
+});

@@ -132,7 +132,9 @@ export class DatabaseConnectionError extends PiccoloError {
   readonly url: string;
 
   constructor(url: string, detail: string, options?: { cause?: unknown }) {
-    super(`Cannot connect to the database at ${url}: ${detail}`, "DB_UNREACHABLE", options);
+    // A driver's detail rarely ends its sentence ("(connection refused)"): the message always does.
+    const sentence = /[.!?]["')\]]*$/.test(detail) ? detail : `${detail}.`;
+    super(`Cannot connect to the database at ${url}: ${sentence}`, "DB_UNREACHABLE", options);
     this.url = url;
   }
 }

@@ -179,3 +179,15 @@ test("package.json's dependencies are in npm's order, so an `npm install` in the
     assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b, "en")), `${field} is not sorted as npm writes it`);
   }
 });
+
+test("failure lines end each sentence with a full stop, the driver's words included; Ctrl-C is no failure", async () => {
+  const cwd = tempDir();
+  const down = await piccolo(["--db", "postgres://someone@127.0.0.1:1/app", "user", "list"], { cwd });
+  assert.equal(down.code, 1, show(down));
+  assert.match(down.stderr, /\(connection refused\)\. Check that the database server is running/);
+  const short = await piccolo(["--db", path.join(cwd, "none.sqlite"), "user", "create", "--username=x", "--password=abc"], { cwd });
+  assert.match(short.stderr, /The password is too short\. \(min 6\)\. Choose another password\.$/m);
+  const missing = await piccolo(["user", "list"], { cwd });
+  assert.match(missing.stderr, /at your database\.$/m);
+  for (const result of [down, short, missing]) assert.match(result.stderr.trimEnd(), /[.!?]["')]*$/, result.stderr);
+});

@@ -50,6 +50,14 @@ test("npm pack after a source change packs a new build of it (no stale dist/), a
   assert.ok(first.files.includes("dist/index.js"));
   assert.ok(!first.files.includes("dist/.build-inputs"), "the build's record of its inputs is not shipped");
 
+  // The README's `npm pack --loglevel=warn`: the tarball's name, not a notice line per packed file.
+  const quiet = run("npm", ["pack", "--dry-run", "--loglevel=warn"], checkout);
+  assert.equal(quiet.code, 0, show(quiet));
+  const lines = `${quiet.stdout}${quiet.stderr}`.trim().split("\n");
+  assert.ok(lines.length <= 5, `npm pack printed ${lines.length} lines:\n${lines.slice(0, 10).join("\n")}`);
+  assert.match(quiet.stdout, /piccolo-ts-[\d.]+\.tgz/);
+  assert.match(readFileSync(path.join(root, "README.md"), "utf8"), /npm ci && npm pack --loglevel=warn/);
+
   // A change to a source, and a module left in dist/ by a source since deleted.
   const probe = `pack-probe-${randomBytes(4).toString("hex")}`;
   appendFileSync(path.join(checkout, "src/index.ts"), `\nexport const PACK_PROBE = "${probe}";\n`);

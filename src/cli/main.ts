@@ -348,7 +348,7 @@ function commanderMessage(error: CommanderError, command: Command): string {
   const example = option ? optionExamples.get(option) : undefined;
   if (example) text += `: give it a value, for example ${example}`;
   const sentence = text.charAt(0).toUpperCase() + text.slice(1);
-  return /[.?)]$/.test(sentence) ? sentence : `${sentence}.`;
+  return /[.!?]["'`)\]]*$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 /** Prints one line on stderr (and a JSON error on stdout with --json); returns the exit code. */

@@ -177,7 +177,8 @@ export async function resolveDatabase(
       config = await loadConfigModule(file);
     } catch (error) {
       if (error instanceof ConfigError) throw error;
-      throw new ConfigError(`Cannot read ${name}: ${(error as Error).message}`);
+      const reason = (error as Error).message.replace(/\s+$/, "");
+      throw new ConfigError(`Cannot read ${name}: ${/[.!?]["')\]]*$/.test(reason) ? reason : `${reason}.`}`);
     }
     return parseDatabaseUrl(databaseFromConfig(config, file), "config file", path.dirname(file));
   }

@@ -94,6 +94,7 @@ footer{color:var(--muted);font-size:.85rem;text-align:center;padding:1rem}
   table.stacking caption{padding:0 0 .5rem}
   table.stacking thead tr{display:flex;flex-wrap:wrap;gap:.25rem .75rem;padding:0 0 .5rem}
   table.stacking thead th{background:none;padding:0;border:0}
+  table.history.stacking thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
   table.stacking tbody,table.stacking td{display:block}
   table.stacking tbody tr{display:flex;flex-direction:column;background:var(--bg);border:1px solid var(--line);border-radius:.5rem;margin:0 0 .75rem;padding:.5rem .75rem}
   table.stacking td{border:0;padding:.15rem 0;white-space:normal;overflow-wrap:anywhere;min-width:0}

@@ -1,7 +1,8 @@
 // An Express app with piccolo-ts sessions: the same site as hono-app.mjs. The login routes and the admin
 // are Hono apps, mounted as Node request listeners; Express routes are protected with nodeGuard().
 //
-//   npm install express                     # not a dependency of piccolo-ts
+//   (from a checkout of piccolo-ts, after npm ci: Express is one of its dev dependencies; in your own
+//   project, npm install piccolo-ts express)
 //   npx piccolo migrations forwards all
 //   npx piccolo user create
 //   node examples/express-app.mjs           # then open http://127.0.0.1:3000/

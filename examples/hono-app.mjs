@@ -1,7 +1,8 @@
 // A Hono app with piccolo-ts sessions: a public home page, a login form, pages and an API that need a
 // login, and the user admin under /admin.
 //
-//   npx piccolo migrations forwards all     # the piccolo_user and sessions tables
+//   (from a checkout of piccolo-ts, after npm ci; see examples/README.md)
+//   npx piccolo migrations forwards all     # the piccolo_user, sessions and admin_history tables
 //   npx piccolo user create                 # an active user (admin too, to use /admin)
 //   node examples/hono-app.mjs              # then open http://127.0.0.1:3000/
 //

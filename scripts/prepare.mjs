@@ -1,13 +1,47 @@
 #!/usr/bin/env node
-// npm's `prepare` step. An install from a git URL (`npm install git+https://…/piccolo-ts.git`) gets the
-// sources without dist/, so it builds them here. In a checkout that has built already it does nothing:
-// `npm ci` and `npm pack` then leave dist/ as it is (tests may be reading it meanwhile).
-import { existsSync } from "node:fs";
+// npm's `prepare` step (it runs before `npm pack` and `npm publish`, and after `npm ci` and an install
+// from a git URL): dist/ must be a build of the sources being packed. `npm run build` ends by writing
+// dist/.build-inputs, a hash of everything the build reads (src/, tsconfig.json, the bundling scripts,
+// package.json and the lock file); here the build runs again whenever dist/ is missing or that hash no
+// longer matches the sources. So a source changed since the last build is built before it is packed,
+// and a checkout built from the same sources is left alone (tests may be reading dist/ meanwhile).
+//
+//   node scripts/prepare.mjs           build when stale (npm runs this)
+//   node scripts/prepare.mjs --stamp   record the current inputs (the last step of `npm run build`)
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-if (!existsSync(path.join(root, "dist/index.js"))) {
-  const result = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+const stampFile = path.join(root, "dist/.build-inputs");
+const INPUT_FILES = ["tsconfig.json", "package.json", "package-lock.json", "scripts/bundle-kysely.mjs", "scripts/bundle-cli.mjs"];
+
+function filesUnder(dir) {
+  return readdirSync(path.join(root, dir), { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(root, path.join(entry.parentPath ?? entry.path, entry.name)));
+}
+
+/** One hash of the build's inputs: file names and contents, in a fixed order. */
+function inputsHash() {
+  const hash = createHash("sha256");
+  for (const file of [...filesUnder("src"), ...INPUT_FILES.filter((f) => existsSync(path.join(root, f)))].sort()) {
+    hash.update(`${file.split(path.sep).join("/")}\0`).update(readFileSync(path.join(root, file))).update("\0");
+  }
+  return hash.digest("hex");
+}
+
+if (process.argv.includes("--stamp")) {
+  writeFileSync(stampFile, `${inputsHash()}\n`);
+  process.exit(0);
+}
+
+const recorded = existsSync(stampFile) ? readFileSync(stampFile, "utf8").trim() : "";
+if (!existsSync(path.join(root, "dist/index.js")) || recorded !== inputsHash()) {
+  // From scratch: a module whose source was deleted must not stay in dist/ (and so in the tarball).
+  rmSync(path.join(root, "dist"), { recursive: true, force: true });
+  // The build's own output goes to stderr: `npm pack --json` prints its JSON on stdout.
+  const result = spawnSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: ["ignore", 2, 2] });
   process.exit(result.status ?? 1);
 }

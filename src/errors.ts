@@ -132,7 +132,9 @@ export class DatabaseConnectionError extends PiccoloError {
   readonly url: string;
 
   constructor(url: string, detail: string, options?: { cause?: unknown }) {
-    super(`Cannot connect to the database at ${url}: ${detail}`, "DB_UNREACHABLE", options);
+    // A driver's detail rarely ends its sentence ("(connection refused)"): the message always does.
+    const sentence = /[.!?]["')\]]*$/.test(detail) ? detail : `${detail}.`;
+    super(`Cannot connect to the database at ${url}: ${sentence}`, "DB_UNREACHABLE", options);
     this.url = url;
   }
 }
@@ -154,13 +156,18 @@ export class TableMissingError extends PiccoloError {
   /** The missing table's name. */
   readonly table: string;
 
-  constructor(table: string, app = "user", options?: { cause?: unknown }) {
+  /** Where it was looked for: the SQLite file or the server URL with its password masked (when known). */
+  readonly database: string | undefined;
+
+  constructor(table: string, app = "user", options?: { cause?: unknown; database?: string }) {
+    const where = options?.database ? ` in ${options.database}` : "";
     super(
-      `The table ${table} does not exist: run \`piccolo migrations forwards ${app}\` first.`,
+      `The table ${table} does not exist${where}: run \`piccolo migrations forwards ${app}\` first.`,
       "TABLE_MISSING",
-      options,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.table = table;
+    this.database = options?.database;
   }
 }
 

@@ -217,9 +217,15 @@ for (const engine of testEngines) {
       }
     });
 
-    test("bulk actions on selected rows: deactivate after confirming (yourself left out), then activate", async () => {
+    test("bulk actions on selected rows: none chosen at first; deactivate after confirming (yourself left out), then activate after confirming", async () => {
       const page = await login("root");
       try {
+        // No action until one is chosen: Apply alone is stopped by the browser (the select is required).
+        assert.equal(await page.getByLabel("With the selected users").inputValue(), "");
+        await page.getByLabel("Select gina", { exact: true }).check();
+        await page.getByRole("button", { name: "Apply" }).click();
+        assert.ok(page.url().endsWith("/users"), `Apply without an action went to ${page.url()}`);
+        await page.getByLabel("Select gina", { exact: true }).uncheck();
         for (const name of ["gina", "dave", "root"]) await page.getByLabel(`Select ${name}`, { exact: true }).check();
         await page.getByLabel("With the selected users").selectOption("deactivate");
         await page.getByRole("button", { name: "Apply" }).click();
@@ -236,7 +242,11 @@ for (const engine of testEngines) {
         for (const name of ["gina", "dave"]) await page.getByLabel(`Select ${name}`, { exact: true }).check();
         await page.getByLabel("With the selected users").selectOption("activate");
         await page.getByRole("button", { name: "Apply" }).click();
+        await page.getByRole("heading", { name: "Activate 2 users?" }).waitFor();
+        assert.equal((await TestUser.getUser(ids.gina!))!.active, false, "nothing activated before confirming");
+        await page.getByRole("button", { name: "Activate these 2 users" }).click();
         await page.waitForURL(/done=activated_many/);
+        assert.match(await status(page), /2 users activated/);
         assert.equal((await TestUser.getUser(ids.gina!))!.active, true);
         await page.goto(at(`users/${ids.gina}`));
         const history = await historyText(page);

@@ -152,23 +152,23 @@ for (const engine of testEngines) {
       const total = 27;
       const first = await (await b.get("/users")).text();
       assert.ok(first.includes(`Users 1 to 20 of ${total}`), "summary");
-      assert.equal(first.match(/<tr>\n<td><a href="\/users\/\d+">/g)?.length, 20);
+      assert.equal(first.match(/<tr>\n<td[^>]*><a href="\/users\/\d+">/g)?.length, 20);
       assert.match(first, /<th scope="col" aria-sort="ascending"><a href="\/users\?sort=-username"/);
       assert.match(first, /rel="next" href="\/users\?page=2"/);
       const second = await (await b.get("/users?page=2")).text();
       assert.ok(second.includes(`Users 21 to ${total} of ${total}`));
-      assert.equal(second.match(/<tr>\n<td><a href="\/users\/\d+">/g)?.length, 7);
+      assert.equal(second.match(/<tr>\n<td[^>]*><a href="\/users\/\d+">/g)?.length, 7);
       assert.match(second, /rel="prev"/);
       const descending = await (await b.get("/users?sort=-username")).text();
-      const names = [...descending.matchAll(/<td><a href="\/users\/\d+">([^<]+)<\/a><\/td>/g)].map((m) => m[1]);
+      const names = [...descending.matchAll(/<td[^>]*><a href="\/users\/\d+">([^<]+)<\/a><\/td>/g)].map((m) => m[1]);
       assert.equal(names[0], "sleeper");
       assert.deepEqual(names, [...names].sort().reverse());
       assert.match(descending, /aria-sort="descending"/);
       const byId = await (await b.get("/users?sort=id&limit=50")).text();
-      assert.equal([...byId.matchAll(/<td><a href="\/users\/\d+">([^<]+)<\/a><\/td>/g)][0]![1], "root");
+      assert.equal([...byId.matchAll(/<td[^>]*><a href="\/users\/\d+">([^<]+)<\/a><\/td>/g)][0]![1], "root");
       assert.ok(byId.includes("Users 1 to 27 of 27"));
       const search = await (await b.get("/users?q=LIDDELL")).text();
-      const found = [...search.matchAll(/<td><a href="\/users\/\d+">([^<]+)<\/a><\/td>/g)].map((m) => m[1]);
+      const found = [...search.matchAll(/<td[^>]*><a href="\/users\/\d+">([^<]+)<\/a><\/td>/g)].map((m) => m[1]);
       assert.deepEqual(found, ["alice"]);
       const none = await (await b.get("/users?q=%3Cscript%3E")).text();
       assert.ok(none.includes("No users match “&lt;script&gt;”."));
@@ -247,8 +247,10 @@ for (const engine of testEngines) {
 
       const set = await root.postForm(`/users/${ids.carol}/password`, { new_password: "carol-new-1", confirm_password: "carol-new-1" });
       assert.equal(set.status, 303);
-      assert.equal(set.headers.get("location"), `/users/${ids.carol}?done=password`);
+      assert.match(set.headers.get("location") ?? "", new RegExp(`^/users/${ids.carol}\\?done=password&sig=[\\w-]+$`));
       assert.ok((await (await root.get(set.headers.get("location")!)).text()).includes("carol was logged out everywhere"));
+      // The message comes from the signed redirect, not from the words in the URL.
+      assert.ok(!(await (await root.get(`/users/${ids.carol}?done=password`)).text()).includes("carol was logged out everywhere"));
       assert.equal(await sessionsOf(ids.carol!), 0);
       assert.equal((await carol.get("/users")).status, 303);
       assert.equal((await carolSecond.get("/users")).status, 303);
@@ -277,7 +279,7 @@ for (const engine of testEngines) {
       const created = await root.postForm("/users", fields);
       assert.equal(created.status, 303);
       const dave = (await TestUser.getUser("dave"))!;
-      assert.equal(created.headers.get("location"), `/users/${dave.id}?done=created`);
+      assert.match(created.headers.get("location") ?? "", new RegExp(`^/users/${dave.id}\\?done=created&sig=[\\w-]+$`));
       assert.deepEqual([dave.active, dave.admin, dave.superuser, dave.firstName], [true, false, false, "Dave"]);
       const flags = await root.postForm(`/users/${dave.id}/permissions`, { active: "on", admin: "on" });
       assert.equal(flags.status, 303);
@@ -391,6 +393,11 @@ for (const engine of testEngines) {
       const users = await (await b.get("/admin/users")).text();
       assert.match(users, new RegExp(`href="/admin/users/${ids.carol}"`));
       assert.equal((await b.get("/admin")).headers.get("location"), "/admin/users");
+      // With a trailing slash too (what the Hono example prints): Hono's own routes would answer 404.
+      const slash = await b.get("/admin/");
+      assert.equal(slash.status, 302);
+      assert.equal(slash.headers.get("location"), "/admin/users");
+      assert.equal((await b.get("/admin/favicon.ico")).status, 204);
       assert.equal(await (await b.get("/")).text(), "home");
       // Scoped to /admin: the session and CSRF cookies never reach the rest of the site.
       assert.equal(await (await b.get("/cookies-seen")).text(), "", "the parent app received the admin's cookies");
@@ -435,7 +442,10 @@ for (const engine of testEngines) {
       }
       const bare = await freshDatabaseUrl(engine);
       await migrateForwards("user", { database: bare });
-      await assert.rejects(startAdmin({ port: 0, db: bare }), /piccolo migrations forwards session_auth/);
+      // Every table the pages use, named with the one command that makes them all.
+      await assert.rejects(startAdmin({ port: 0, db: bare }), /needs the tables of session_auth, admin_history.*piccolo migrations forwards all/);
+      await migrateForwards("session_auth", { database: bare });
+      await assert.rejects(startAdmin({ port: 0, db: bare }), /needs the tables of admin_history.*"piccolo migrations forwards admin_history"/);
     });
   });
 }

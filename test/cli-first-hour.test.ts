@@ -213,7 +213,9 @@ describe("user create with piped answers", () => {
     ];
     for (const [input, lastQuestion, reason] of cases) {
       const result = await piccolo(["--db", url, "user", "create"], { input: `${input}y\nn\ny\n` });
-      assert.equal(result.code, 1, show(result));
+      // A refused piped answer is a mistake in the input, like one in the command line: exit 2.
+      assert.equal(result.code, 2, show(result));
+      assert.match(result.stderr, new RegExp(`The piped answer to "${lastQuestion}[^"]*" was refused, and nothing was changed`));
       assert.match(result.stderr, reason);
       const questions = result.stderr.split("\n").filter((line) => /^(Enter|Confirm|Admin|Superuser|Active)/.test(line));
       assert.ok(questions.at(-1)?.startsWith(lastQuestion), `stopped after ${lastQuestion}: ${result.stderr}`);

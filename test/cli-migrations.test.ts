@@ -67,7 +67,8 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         const lines = result.stdout.trimEnd().split("\n");
         assert.match(lines[0]!, /^app +migration_id +ran +ran_on +description$/);
         for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +false `, "m"));
-        assert.match(result.stdout, /not yet run: run "piccolo migrations forwards user"/);
+        // One command for every app in use; the opt-in app is listed but not recommended.
+        assert.match(result.stdout, /^6 not yet run: run "piccolo migrations forwards all"\. Off: the opt-in app user_case_insensitive /m);
         const json = await runEnv(["migrations", "status", "--json"]);
         assertOk(json);
         const rows = (JSON.parse(json.stdout) as StatusRow[]).filter((row) => row.app === "user");
@@ -101,15 +102,22 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         result = await run(["migrations", "forwards", "all"]);
         assertOk(result);
         assert.match(result.stdout, /^No migrations need to be run for user$/m);
+        // After forwards all, the opt-in app (which all leaves out) is not what is left to do.
+        result = await run(["migrations", "check"]);
+        assert.match(result.stdout, /^Every migration in use has run\. Off: the opt-in app user_case_insensitive \(forwards all leaves it out/m);
+        assert.doesNotMatch(result.stdout, /not yet run/);
         result = await run(["migrations", "check", "user"]);
         for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +true +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d `, "m"));
         assert.match(result.stdout, /Every migration has run\./);
       });
 
-      test("forwards failures: unknown migration ID or app (exit 1), no app (exit 2)", async () => {
+      test("forwards failures: unknown migration ID (exit 1); unknown app or no app, usage mistakes (exit 2)", async () => {
         await setUp();
         assertFailure(await run(["migrations", "forwards", "user", "--migration_id=2000-01-01T00:00:00"]), 1, 'Unknown migration ID "2000-01-01T00:00:00"');
-        assertFailure(await run(["migrations", "forwards", "nope"]), 1, 'Unknown app "nope"');
+        assertFailure(await run(["migrations", "forwards", "nope"]), 2, 'Unknown app "nope"');
+        assertFailure(await run(["migrations", "forwards", "users"]), 2, 'Unknown app "users"', 'Did you mean "piccolo migrations forwards user"?');
+        assertFailure(await run(["migrations", "backwards", "users", "--yes"]), 2, 'Unknown app "users"');
+        assertFailure(await run(["migrations", "check", "users"]), 2, 'Unknown app "users"');
         assertFailure(await run(["migrations", "forwards"]), 2, "Missing required argument 'app'");
       });
 
@@ -117,13 +125,13 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         await setUp({ migrated: true });
         let result = await run(["migrations", "backwards", "user"], { input: "n\n" });
         assertOk(result);
-        assert.equal(result.stderr, "Reverse 1 migration(s)? [y/N]\n");
+        assert.equal(result.stderr, "Reverse 1 migration(s)? This deletes the columns last_login, superuser of piccolo_user (0 rows). [y/N]\n");
         assert.equal(result.stdout, "Not reversing anything.\n");
         assert.deepEqual(await ran(), IDS);
         assertFailure(
           await run(["migrations", "backwards", "user"]),
           1,
-          'Standard input ended before "Reverse 1 migration(s)? [y/N]" was answered.',
+          'Standard input ended before "Reverse 1 migration(s)? This deletes the columns last_login, superuser of piccolo_user (0 rows). [y/N]" was answered.',
           "--yes",
         );
         assert.deepEqual(await ran(), IDS);
@@ -133,16 +141,37 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         assert.deepEqual(await ran(), IDS.slice(0, 2));
       });
 
+      test("backwards names what it deletes for good, with row counts: in the question, and in the output of --yes", async () => {
+        await setUp();
+        assertOk(await run(["migrations", "forwards", "all"]));
+        for (const name of ["ann", "ben"]) {
+          assertOk(await run(["user", "create", `--username=${name}`, `--email=${name}@example.com`, "--password-stdin", "--is_admin=t", "--is_superuser=f", "--is_active=t"], { input: "ann-and-ben-pass\n" }));
+        }
+        let result = await run(["migrations", "backwards", "user", "all"], { input: "n\n" });
+        assertOk(result);
+        assert.equal(result.stderr, "Reverse 3 migration(s)? This deletes the table piccolo_user (2 rows). [y/N]\n");
+        assert.equal(result.stdout, "Not reversing anything.\n");
+        result = await run(["migrations", "backwards", "all", "--yes"]);
+        assertOk(result);
+        assert.match(
+          result.stdout,
+          /^Reversing 6 migrations\. This deletes the table admin_history \(0 rows\); the table login_attempts \(0 rows\); the table sessions \(0 rows\); the table piccolo_user \(2 rows\)\.$/m,
+        );
+        assert.match(result.stdout, /Done: 6 migrations reversed\./);
+        assert.deepEqual(await ran(), []);
+      });
+
       test("backwards to an ID (argument or --migration_id), all, --auto_agree / --yes / -y, alias back", async () => {
         await setUp({ migrated: true });
         let result = await runEnv(["migrations", "back", "user", IDS[1]!], { input: "y\n" });
         assertOk(result);
-        assert.match(result.stderr, /^Reverse 2 migration\(s\)\? \[y\/N\]$/m);
+        assert.match(result.stderr, /^Reverse 2 migration\(s\)\? This deletes the columns last_login, superuser, last_name, first_name of piccolo_user \(0 rows\)\. \[y\/N\]$/m);
         assert.deepEqual(await ran(), IDS.slice(0, 1));
         assertOk(await run(["migrations", "forwards", "user"]));
         result = await run(["migrations", "backwards", "user", `--migration_id=${IDS[2]}`, "--auto_agree"]);
         assertOk(result);
         assert.equal(result.stderr, "", "not asked");
+        assert.match(result.stdout, /^Reversing 1 migration\. This deletes the columns last_login, superuser of piccolo_user \(0 rows\)\.$/m, "but told");
         assert.deepEqual(await ran(), IDS.slice(0, 2));
         assertOk(await run(["migrations", "backwards", "user", "1", "--yes"]));
         assert.deepEqual(await ran(), IDS.slice(0, 1));

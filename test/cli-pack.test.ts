@@ -94,10 +94,13 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
     types: string;
     exports: { ".": { types: string } };
   };
-  assert.deepEqual(Object.keys(manifest.bin), ["piccolo"]);
+  // Two names for one command: `piccolo` as Piccolo's, `piccolo-ts` for `npx piccolo-ts` where the registry's `piccolo` is another package.
+  assert.deepEqual(Object.keys(manifest.bin), ["piccolo", "piccolo-ts"]);
+  assert.equal(manifest.bin["piccolo-ts"], manifest.bin.piccolo);
   const binFile = path.join(installed, manifest.bin.piccolo!);
   assert.match(readFileSync(binFile, "utf8"), /^#!\/usr\/bin\/env node\n/, "the bin starts with a node shebang");
   assert.ok(existsSync(path.join(app, "node_modules/.bin/piccolo")), "npm linked the bin");
+  assert.ok(existsSync(path.join(app, "node_modules/.bin/piccolo-ts")), "npm linked the second bin name");
   assert.ok(existsSync(path.join(installed, manifest.types)), `types ${manifest.types} is not installed`);
   assert.ok(existsSync(path.join(installed, manifest.exports["."].types)), "exports['.'].types is not installed");
 
@@ -106,6 +109,9 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
   assert.equal(help.code, 0, show(help));
   assert.match(help.stdout, /^Usage: piccolo /);
   assert.match(help.stdout, /migrations/);
+  const named = run("npx", ["--no", "--", "piccolo-ts", "--version"], app);
+  assert.equal(named.code, 0, show(named));
+  assert.match(named.stdout, /^\d+\.\d+\.\d+/);
 
   const migrated = run("npx", ["--no", "--", "piccolo", "migrations", "forwards", "user"], app);
   assert.equal(migrated.code, 0, show(migrated));

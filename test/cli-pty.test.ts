@@ -119,6 +119,8 @@ test("Ctrl-C at the hidden password question cancels (exit 130) and creates noth
   const text = await waitFor("cancel", (s) => /EXIT=\d+/.test(s), "the end of the command");
   assert.match(text, /EXIT=130/, text);
   assert.match(text, /Cancelled\./);
+  // Stopping is not a failure: no "The command failed." before it.
+  assert.doesNotMatch(text, /The command failed/);
   assert.ok(!text.includes("half-typed"));
   class Check extends BaseUser {}
   Check.database = url;

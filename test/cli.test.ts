@@ -28,6 +28,7 @@ const PASSWORDS = [
   "frank-old-1",
   "hank-pass",
   "zoe-pass",
+  "zed-pass",
 ];
 const outputs: CliResult[] = [];
 
@@ -122,7 +123,9 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
         ] as const) {
           const result = await runner([...args]);
           assertFailure(result, 1, "piccolo_user", "run `piccolo migrations forwards user` first");
-          assert.match(result.stderr, /^Warning: 3 migrations of the app user have not run; run "piccolo migrations forwards user"\.$/m);
+          // Said once, by the failure (which names the database): no warning repeating the same advice.
+          assert.doesNotMatch(result.stderr, /^Warning:/m);
+          if (engine === "sqlite") assert.ok(result.stderr.includes(`does not exist in ${url.replace(/^sqlite:/, "")}:`), result.stderr);
         }
       });
 
@@ -186,9 +189,14 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
         assert.equal(await login("dave", "dave-env-pass"), dave?.id);
       });
 
-      test("create from piped answers: Piccolo's questions in order, a bad y/n answer asked again", async () => {
+      test("create from piped answers: Piccolo's questions in order; y/n take the flags' words; a refused answer ends it (exit 2)", async () => {
         await setUp();
-        const result = await run(["user", "create"], { input: "erin\nerin@example.com\nsecret1\nsecret1\nmaybe\ny\nn\ny\n" });
+        // The issue's exact input: `yes` is an answer (as --is_admin=yes is), so nothing shifts.
+        const zed = await run(["user", "create", "--json"], { input: "zed\nzed@x.com\nzed-pass\nzed-pass\nyes\nn\ny\ny\n" });
+        assertOk(zed);
+        assert.deepEqual((({ admin, superuser, active }) => [admin, superuser, active])(JSON.parse(zed.stdout) as JsonUser), [true, false, true]);
+        assert.doesNotMatch(zed.stderr, /Unrecognised option/);
+        const result = await run(["user", "create"], { input: "erin\nerin@example.com\nsecret1\nsecret1\nTrue\nfalse\n1\n" });
         assertOk(result);
         assert.match(result.stdout, /^Created User \d+\n$/);
         const login = userInfo().username;
@@ -198,14 +206,17 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
           "Enter password:",
           "Confirm password:",
           "Admin user? Enter y or n:",
-          "Unrecognised option",
-          "Admin user? Enter y or n:",
           "Superuser? Enter y or n:",
           "Active? Enter y or n:",
           "",
         ]);
         const erin = await find("erin");
         assert.deepEqual([erin?.email, erin?.admin, erin?.superuser, erin?.active], ["erin@example.com", true, false, true]);
+        // A word no flag takes: asked again on a terminal, but from a pipe the next line belongs to the next question.
+        const refused = await run(["user", "create"], { input: "ivy\nivy@example.com\nsecret1\nsecret1\nmaybe\ny\nn\ny\n" });
+        assertFailure(refused, 2, 'The piped answer to "Admin user? Enter y or n:" was refused, and nothing was changed: "maybe" is not y or n');
+        assert.doesNotMatch(refused.stderr, /Superuser\?/);
+        assert.equal(await find("ivy"), undefined, "nothing created");
       });
 
       test("create: an empty username answer takes the OS login name; only missing values are asked", async () => {
@@ -225,11 +236,14 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
         const cases: [string[], CliOptions, number, string[]][] = [
           [["--username=bob", "--password=bob123", "--email=other@example.com"], {}, 1, ['The username "bob" is already taken.']],
           [["--username=bob2", "--password=bob123", "--email=foo@bar.com", "--is_admin=t", "--is_superuser=t", "--is_active=t"], {}, 1, ['The email "foo@bar.com" is already taken.']],
-          [[], { input: "gina\ngina@example.com\nsecret1\nsecret2\n" }, 1, ["Passwords don't match!"]],
+          [[], { input: "gina\ngina@example.com\nsecret1\nsecret2\n" }, 2, ["Passwords don't match!"]],
           [["--username=gina", "--password=abc"], {}, 1, ["The password is too short. (min 6)"]],
           [["--username=gina", `--password=${"x".repeat(129)}`], {}, 1, ["The password is too long. (max 128)"]],
           [["--username=gina", "--password-stdin"], { input: "pbkdf2_sha256$600000$abc$def\n" }, 1, ["Do not pass a hashed password."]],
-          [["--username=gina"], { input: "gina@example.com\n\n" }, 1, ["A password must be provided."]],
+          [["--username=gina"], { input: "gina@example.com\n\n" }, 2, ["A password must be provided."]],
+          [["--username=gina", "--password=abcdefgh", "--email=notanemail"], {}, 1, ['"notanemail" is not an email address']],
+          [["--username=gina"], { input: "notanemail\n" }, 2, ['"notanemail" is not an email address']],
+          [["--username=gina", "--is_admin", "--is_superuser=t"], {}, 2, ['--is_admin was given without its value (the next word, "--is_superuser=t", is another flag).', "--is_admin=t"]],
           [[], { input: "gina\n" }, 1, ['Standard input ended before "Enter email:" was answered.']],
           [["--username=gina", "--password-stdin"], {}, 1, ["--password-stdin was given, but standard input is empty."]],
           [["--username=gina", "--password=abcdefgh", "--password-stdin"], { input: "abcdefgh\n" }, 2, ["--password and --password-stdin were both given."]],
@@ -251,7 +265,8 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
         let result = await run(["user", "change_password"], { input: "frank\nfrank-new-1\nfrank-new-1\n" });
         assertOk(result);
         assert.equal(result.stdout.split("\n")[0], "Updated password for frank");
-        assert.deepEqual(result.stderr.split("\n").slice(0, 3), ["Enter username:", "Enter password:", "Confirm password:"]);
+        // The password questions name whose password it is.
+        assert.deepEqual(result.stderr.split("\n").slice(0, 3), ["Enter username:", "Enter password for frank:", "Confirm password for frank:"]);
         result = await runEnv(["user", "password", "frank", "--password-stdin"], { input: "frank-new-2\n" });
         assertOk(result);
         assert.equal(result.stderr, "");
@@ -263,9 +278,9 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
 
         assertFailure(await run(["user", "pass", "nobody", "--password=frank-new-1"]), 1, "User nobody doesn't exist!");
         assertFailure(await run(["user", "pass"], { input: "nobody\n" }), 1, "User nobody doesn't exist!");
-        assertFailure(await run(["user", "pass", "frank"], { input: "secret1\nsecret2\n" }), 1, "Passwords don't match!");
+        assertFailure(await run(["user", "pass", "frank"], { input: "secret1\nsecret2\n" }), 2, "Passwords don't match!");
         assertFailure(await run(["user", "pass", "frank", "--password=abc"]), 1, "The password is too short. (min 6)");
-        assertFailure(await run(["user", "pass", "frank"]), 1, 'Standard input ended before "Enter password:" was answered.');
+        assertFailure(await run(["user", "pass", "frank"]), 1, 'Standard input ended before "Enter password for frank:" was answered.');
         assert.equal(await login("frank", "frank-new-4"), (await find("frank"))?.id, "still the last good password");
       });
 
@@ -283,9 +298,8 @@ describe("piccolo user … on every engine", { concurrency: testEngines.length }
         hank = await find("hank");
         assert.deepEqual([hank?.admin, hank?.superuser, hank?.active], [false, false, false]);
 
-        result = await run(["user", "perms", "hank"]);
-        assertOk(result);
-        assert.equal(result.stdout, "No changes detected\n");
+        // No flag: a usage mistake a script must notice (Piccolo exits 0 here).
+        assertFailure(await run(["user", "perms", "hank"]), 2, "No changes detected", "--admin=t");
         assertFailure(await run(["user", "perms", "nobody", "--admin=t"]), 1, "User nobody doesn't exist!");
         assertFailure(await run(["user", "perms", "hank", "--admin=sometimes"]), 2, '--admin="sometimes" is not a boolean.');
         assertFailure(await run(["user", "perms"]), 2, "Missing required argument 'username'");

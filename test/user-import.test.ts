@@ -87,6 +87,35 @@ for (const engine of testEngines) {
       assert.equal(await count(), 1);
     });
 
+    test("rows without an active value are imported inactive (Piccolo's default), and the summary says so; then user check passes unless --strict", async () => {
+      const csv = ["username,email,password", `quiet1,quiet1@example.com,${BCRYPT}`, `quiet2,quiet2@example.com,${BCRYPT}`, ""].join("\n");
+      const dry = await piccolo(["--db", url, "user", "import", file("quiet-dry.csv", csv), "--dry-run"]);
+      assert.equal(dry.code, 0, dry.all);
+      assert.match(dry.stderr, /2 rows have no active value, so those users would be inactive \(false, Piccolo's default for the column\)/);
+      const result = await piccolo(["--db", url, "user", "import", file("quiet.csv", csv)]);
+      assert.equal(result.code, 0, result.all);
+      assert.match(result.stdout, /^Imported 2 users\.$/m);
+      assert.match(result.stderr, /2 rows have no active value, so those users are inactive \(false, Piccolo's default for the column\) and cannot log in: add an active column/);
+      assert.equal((await ImportedUser.getUser("quiet1"))!.active, false);
+      const help = await piccolo(["user", "import", "--help"]);
+      assert.match(help.stdout, /A missing or empty value is false, Piccolo's\s+column default/);
+      const told = await piccolo(["--db", url, "user", "import", file("told.csv", `username,email,active,password\ntold,told@example.com,t,${BCRYPT}\n`)]);
+      assert.equal(told.code, 0, told.all);
+      assert.doesNotMatch(told.stderr, /no active value/);
+
+      // Right after an import, its hashes are not a failure of `user check` (each upgrades at login)...
+      // (Besides these 3 the table holds "taken", hashed with this file's 1000 iterations.)
+      const check = await piccolo(["--db", url, "user", "check", "--iterations=1000"]);
+      assert.equal(check.code, 0, check.all);
+      assert.match(check.stdout, /^3 users have hashes imported from another system: each is replaced by a Piccolo hash at that user's next login, so there is nothing to fix \(--strict counts them as problems\)\.$/m);
+      // ...unless --strict asks for Piccolo hashes only.
+      const strict = await piccolo(["--db", url, "user", "check", "--iterations=1000", "--strict"]);
+      assert.equal(strict.code, 1, strict.all);
+      assert.match(strict.stdout, /nothing to fix \(but --strict counts them as problems\)\./);
+      assert.equal((await piccolo(["--db", url, "user", "check", "--iterations=1000", "--json"])).code, 0);
+      assert.equal((await piccolo(["--db", url, "user", "check", "--iterations=1000", "--strict", "--json"])).code, 1);
+    });
+
     test("--dry-run checks and writes nothing; --json reports the result", async () => {
       const jsonl = `${JSON.stringify({ username: "dry", email: "dry@example.com", password: BCRYPT })}\n`;
       const result = await piccolo(["--db", url, "user", "import", file("dry.jsonl", jsonl), "--dry-run", "--json"]);

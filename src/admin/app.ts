@@ -125,6 +125,14 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
     c.header("Cache-Control", "public, max-age=3600");
     return c.body(ADMIN_CSS, 200, { "Content-Type": "text/css; charset=utf-8" });
   });
+  // Browsers ask every site for it: an empty answer rather than a "Not found" page in the log.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
+  // `/admin/` (a trailing slash) is the admin too, wherever it is mounted: Hono's routes would not match it.
+  app.use("*", async (c, next) => {
+    const mount = mountOf(c);
+    if (mount !== "" && c.req.path === `${mount}/`) return c.redirect(`${mount}/users`, 302);
+    await next();
+  });
   // The host check before the body is read: a Host that is no host (`a@b`) cannot even form the
   // request's URL, which reading the body needs.
   app.use("*", async (c, next) => (auth.deployment.hostAllowed(c) ? next() : c.text(UNKNOWN_HOST_MESSAGE, 421)));

@@ -3,6 +3,7 @@ import { basePath } from "hono/route";
 import { getCsrfToken, getSessionUser, type SessionAuth } from "../session/auth.js";
 import type { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
+import { flashIsSigned } from "./flash.js";
 import type { AdminHistory } from "./history-store.js";
 import { errorPage, type Notice, type PageContext } from "./views/layout.js";
 
@@ -163,7 +164,8 @@ export function knownFlash(c: Context): boolean {
 /** The message a `?done=` names, if any. */
 export function flash(c: Context, name = "The user"): Notice | undefined {
   const done = c.req.query("done") ?? "";
-  if (!Object.hasOwn(FLASH, done)) return undefined;
+  // Only a message this admin's redirect signed for this session (./flash.ts): never one a link makes up.
+  if (!Object.hasOwn(FLASH, done) || !flashIsSigned(c)) return undefined;
   const notice = FLASH[done]!(name, positiveInteger(c.req.query("count"), 0));
   const skipped = positiveInteger(c.req.query("skipped"), 0);
   if (skipped > 0) {

@@ -18,7 +18,7 @@ a:hover{color:var(--brand-dark)}
 .whoami{color:#d1d5db;font-size:.95rem}
 .linkbutton{background:none;border:0;padding:0;font:inherit;color:#e5e7eb;text-decoration:underline;cursor:pointer}
 main{flex:1;width:100%;max-width:72rem;margin:0 auto;padding:1.5rem 1rem 3rem}
-h1{font-size:1.6rem;margin:0 0 1rem;line-height:1.25}
+h1{font-size:1.6rem;margin:0 0 1rem;line-height:1.25;overflow-wrap:anywhere}
 h2{font-size:1.2rem;margin:0 0 .75rem}
 .card{background:var(--bg);border:1px solid var(--line);border-radius:.5rem;padding:1.25rem;margin:0 0 1.25rem}
 .narrow{max-width:26rem;margin:2rem auto}
@@ -89,6 +89,23 @@ dl.details dd{margin:0;overflow-wrap:anywhere}
 footer{color:var(--muted);font-size:.85rem;text-align:center;padding:1rem}
 @media (max-width:40rem){
   main{padding:1rem .75rem 2rem}
+  .table-wrap{overflow-x:visible;background:none;border:0}
+  table.stacking,table.stacking caption,table.stacking thead{display:block}
+  table.stacking caption{padding:0 0 .5rem}
+  table.stacking thead tr{display:flex;flex-wrap:wrap;gap:.25rem .75rem;padding:0 0 .5rem}
+  table.stacking thead th{background:none;padding:0;border:0}
+  table.history.stacking thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+  table.stacking tbody,table.stacking td{display:block}
+  table.stacking tbody tr{display:flex;flex-direction:column;background:var(--bg);border:1px solid var(--line);border-radius:.5rem;margin:0 0 .75rem;padding:.5rem .75rem}
+  table.stacking td{border:0;padding:.15rem 0;white-space:normal;overflow-wrap:anywhere;min-width:0}
+  table.stacking td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:600}
+  table.stacking td.username{order:-2;font-size:1.05rem;font-weight:600}
+  table.stacking td.username::before{content:none}
+  table.stacking td.select{order:-3;width:auto}
+  table.stacking td.flag{order:-1;display:inline-block}
+  table.users tbody tr{display:grid;grid-template-columns:repeat(3,auto);justify-content:start;column-gap:1rem}
+  table.users td.select,table.users td.username,table.users td.detail{grid-column:1 / -1}
+  td.wrap{min-width:0}
   dl.details{grid-template-columns:1fr}
   dl.details dd{margin-bottom:.5rem}
   .narrow{margin:1rem auto}

@@ -148,13 +148,17 @@ export const COMMANDS: CommandSpec[] = [
     summary: "report users whose stored password is not a well-formed hash or has too few iterations (exit 1 if any)",
     options: [
       { flags: "--iterations <n>", description: "the fewest PBKDF2 iterations accepted (default: 600000)", type: "integer", example: "600000" },
+      { flags: "--strict", description: "also exit 1 for hashes imported from another system (listed either way)" },
     ],
+    help:
+      "\nHashes imported by \"piccolo user import\" are listed but do not fail the check: each is replaced by a Piccolo\n" +
+      "hash at that user's next login. --strict fails on them too (exit 1), e.g. once every user should have logged in.",
     json: true,
     load: () => import("./commands/user-check.js"),
   },
   {
     path: ["doctor"],
-    summary: "show how passwords are hashed here: the native addon or Node's crypto, threads, queue depth",
+    summary: "show how passwords are hashed here (native addon or Node's crypto, threads, queue depth) and which database is used and whether it answers",
     json: true,
     load: () => import("./commands/doctor.js"),
   },
@@ -167,6 +171,9 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--dry-run", description: "check every row and write nothing" },
       { flags: "--batch-size <n>", description: "rows per transaction (default: 1000)", type: "integer" },
     ],
+    help:
+      "\nactive, admin and superuser take t/f, true/false, yes/no or 1/0. A missing or empty value is false, Piccolo's\n" +
+      "column default: a row without active=t is imported inactive and cannot log in (the summary counts them).",
     json: true,
     load: () => import("./commands/user-import.js"),
   },

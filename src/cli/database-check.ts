@@ -50,6 +50,6 @@ export async function requireExistingDatabase(db: string | undefined): Promise<v
   if (missing === null) return;
   throw new CliError(`${missing.sentence}.`, {
     code: "NO_DATABASE",
-    hint: 'Create it with "piccolo migrations forwards user", or point --db, DATABASE_URL or piccolo.config.* at your database',
+    hint: 'Create it with "piccolo migrations forwards user", or point --db, DATABASE_URL or piccolo.config.* at your database.',
   });
 }

@@ -10,6 +10,7 @@ import type * as Commander from "commander";
 import { PiccoloError, ValidationError } from "../errors.js";
 import { parseBoolean, parseInteger } from "./flag-values.js";
 import {
+  CancelledError,
   CliError,
   EXIT_FAILED,
   EXIT_OK,
@@ -20,6 +21,7 @@ import {
   printJson,
 } from "./output.js";
 import { COMMANDS, GROUPS, ROOT_HELP, type CommandSpec, type OptionSpec } from "./command-table.js";
+import { exampleValue, refuseFlagAsValue, twin } from "./flag-spellings.js";
 import { commanderOutput, writeText } from "./stdio.js";
 
 // Commander's CommonJS entry, not its ESM wrapper: the wrapper costs a parse of the whole library at
@@ -50,17 +52,6 @@ class ParseFailure extends Error {
   ) {
     super(commander.message);
   }
-}
-
-function twin(name: string): string | undefined {
-  if (name.includes("_")) return name.replaceAll("_", "-");
-  if (name.includes("-")) return name.replaceAll("-", "_");
-  return undefined;
-}
-
-/** A value that fits the flag: its own example, `t` for a boolean, `20` for a number. */
-function exampleValue(spec: OptionSpec): string {
-  return spec.example ?? (spec.type === "boolean" ? "t" : spec.type === "integer" ? "20" : "…");
 }
 
 /** `--port=8000`: each option with a value that fits it, for hints. */
@@ -308,7 +299,7 @@ function commanderMessage(error: CommanderError, command: Command): string {
   const example = option ? optionExamples.get(option) : undefined;
   if (example) text += `: give it a value, for example ${example}`;
   const sentence = text.charAt(0).toUpperCase() + text.slice(1);
-  return /[.?)]$/.test(sentence) ? sentence : `${sentence}.`;
+  return /[.!?]["'`)\]]*$/.test(sentence) ? sentence : `${sentence}.`;
 }
 
 /** Prints one line on stderr (and a JSON error on stdout with --json); returns the exit code. */
@@ -319,6 +310,12 @@ function reportFailure(error: unknown, state: RunState): number {
     // `piccolo help` asked for it (0); a group typed without its subcommand shows it on stderr (usage error).
     if (commander.code === "commander.help") return commander.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     error = new UsageError(commanderMessage(commander, error.command), helpHint(error.commandName));
+  }
+  if (error instanceof CancelledError) {
+    // The person chose to stop: nothing failed, so no failure phrase and no advice.
+    writeText(2, `${error.message}\n`);
+    if (state.json) printJson({ error: { code: error.code, message: error.message } });
+    return error.exitCode;
   }
   let message: string;
   let hint: string | undefined;
@@ -355,6 +352,7 @@ async function main(argv: string[] = process.argv): Promise<number> {
   const state: RunState = { command: "", json: false, ran: false, exitCode: EXIT_OK };
   let exitCode: number;
   try {
+    refuseFlagAsValue(argv);
     const program = buildProgram(state);
     await program.parseAsync(argv);
     exitCode = state.exitCode;

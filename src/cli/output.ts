@@ -127,9 +127,13 @@ export function warn(message: string): void {
   note(`Warning: ${oneLine(message)}`);
 }
 
-/** Ends a message with punctuation, so the hint after it reads as its own sentence. */
+/**
+ * Ends a message with a full stop unless it already ends its sentence (`.`, `!` or `?`, perhaps inside
+ * quotes or brackets), so the hint after it reads as its own sentence: `(connection refused)` gets one,
+ * `(Did you mean --username?)` does not.
+ */
 function sentence(text: string): string {
-  return /[.!?:)"'`]$/.test(text) ? text : `${text}.`;
+  return /[.!?]["'`)\]]*$/.test(text) ? text : `${text}.`;
 }
 
 /** Piccolo's failure phrase, then the message, then what to do: one line for stderr. */

@@ -4,7 +4,22 @@
 // echoed. When standard input is not a terminal, every question (passwords included) takes the next
 // line of standard input, and the end of input is an error rather than a wait: a script never hangs.
 // Questions are written to stderr, so stdout carries only results (and stays valid JSON with --json).
-import { CancelledError, CliError, note } from "./output.js";
+import { booleanFromWord } from "../user/validation.js";
+import { CancelledError, CliError, EXIT_USAGE, note } from "./output.js";
+
+/**
+ * A piped answer that its question refuses: asking again would read the next line, meant for the next
+ * question, so the command ends (exit 2) before anything is written.
+ */
+export class PipedAnswerRefusedError extends CliError {
+  constructor(question: string, reason: string) {
+    super(`The piped answer to "${question.trim()}" was refused, and nothing was changed: ${reason}`, {
+      exitCode: EXIT_USAGE,
+      code: "ANSWER_REFUSED",
+      hint: "Piped answers are not asked again: fix that line (one answer per line, in the order asked), or give the value with its flag.",
+    });
+  }
+}
 
 export class InputEndedError extends CliError {
   constructor(question: string) {
@@ -76,9 +91,13 @@ export interface Prompter {
   text(question: string, defaultValue?: string): Promise<string>;
   /** A password: hidden on a terminal. */
   password(question: string): Promise<string>;
-  /** Piccolo's y/n question: anything else prints `Unrecognised option` and asks again. */
+  /**
+   * Piccolo's y/n question, answered with any word a boolean flag takes (y/n, yes/no, t/f, true/false,
+   * 1/0). Anything else prints `Unrecognised option` and asks again on a terminal; from a pipe it ends
+   * the command (PipedAnswerRefusedError).
+   */
   yesNo(question: string): Promise<boolean>;
-  /** A [y/N] confirmation: only y/yes is yes. */
+  /** A [y/N] confirmation: only y/yes is yes (an empty or any other answer is no). */
   confirm(question: string): Promise<boolean>;
   /** The next raw line of standard input (for --password-stdin), or null at its end. */
   readStdinLine(): Promise<string | null>;
@@ -100,9 +119,12 @@ abstract class LinePrompter implements Prompter {
 
   async yesNo(question: string): Promise<boolean> {
     for (;;) {
-      const answer = (await this.text(question)).trim().toLowerCase();
-      if (answer === "y") return true;
-      if (answer === "n") return false;
+      const answer = await this.text(question);
+      const value = booleanFromWord(answer);
+      if (value !== undefined) return value;
+      if (!this.interactive) {
+        throw new PipedAnswerRefusedError(question, `${JSON.stringify(answer)} is not y or n (nor yes/no, t/f, true/false, 1/0).`);
+      }
       note("Unrecognised option");
     }
   }

@@ -3,7 +3,7 @@
 import { userInfo } from "node:os";
 import { CliError, UsageError, addSecret, note, warn } from "./output.js";
 import { requireExistingDatabase } from "./database-check.js";
-import type { Prompter } from "./prompts.js";
+import { PipedAnswerRefusedError, type Prompter } from "./prompts.js";
 
 /** The OS login name, Piccolo's default username; undefined when the system cannot tell. */
 export function loginName(): string | undefined {
@@ -74,13 +74,18 @@ export async function askUntilAccepted<T>(
   ask: Prompter,
   question: () => Promise<string>,
   check: (answer: string) => T | Promise<T>,
+  questionText = "the question",
 ): Promise<T> {
   for (;;) {
     const answer = await question();
     try {
       return await check(answer);
     } catch (error) {
-      if (!ask.interactive || !isRefusal(error)) throw error;
+      if (!isRefusal(error)) throw error;
+      if (!ask.interactive) {
+        if (error instanceof PipedAnswerRefusedError) throw error;
+        throw new PipedAnswerRefusedError(questionText, error.message);
+      }
       note(error.message);
     }
   }
@@ -90,17 +95,19 @@ export async function askUntilAccepted<T>(
  * Asks for a new password twice (hidden on a terminal): a password that breaks the rules is asked for
  * again at once, and a confirmation that does not match starts both questions over.
  */
-export async function askNewPassword(ask: Prompter, validate: (password: string) => void): Promise<string> {
+export async function askNewPassword(ask: Prompter, validate: (password: string) => void, username?: string): Promise<string> {
+  // Changing a password names whose it is, so the typing goes to the right account.
+  const whose = username === undefined ? "" : ` for ${username}`;
   const passwordQuestion = async () => {
-    const password = await ask.password("Enter password:");
+    const password = await ask.password(`Enter password${whose}:`);
     addSecret(password);
     return password;
   };
   return askUntilAccepted(
     ask,
-    () => askUntilAccepted(ask, passwordQuestion, (password) => (validate(password), password)),
+    () => askUntilAccepted(ask, passwordQuestion, (password) => (validate(password), password), `Enter password${whose}:`),
     async (password) => {
-      const confirmation = await ask.password("Confirm password:");
+      const confirmation = await ask.password(`Confirm password${whose}:`);
       if (confirmation !== password) {
         throw new CliError("Passwords don't match!", {
           code: "PASSWORD_MISMATCH",
@@ -109,6 +116,7 @@ export async function askNewPassword(ask: Prompter, validate: (password: string)
       }
       return password;
     },
+    `Confirm password${whose}:`,
   );
 }
 
@@ -116,9 +124,10 @@ export async function askNewPassword(ask: Prompter, validate: (password: string)
  * Warns on stderr when some migrations of the `user` app have not run (as Piccolo does for every
  * command but the migration ones). Also the first contact with the database: an unreachable server
  * fails here, before any question is asked, and so does a SQLite file that does not exist (never created
- * here). Then sets the case-insensitive username mode from the database.
+ * here). Then sets the case-insensitive username mode from the database. No warning when the table itself
+ * is missing (the command's failure says what to run) or with `warn: false` (the caller checks itself).
  */
-export async function warnIfUserMigrationsPending(database: string | undefined): Promise<void> {
+export async function warnIfUserMigrationsPending(database: string | undefined, options: { warn?: boolean } = {}): Promise<void> {
   await requireExistingDatabase(database);
   const [{ pendingMigrationIds }, { userApp }, { userCaseInsensitiveApp }, { useDatabase }, { BaseUser }] = await Promise.all([
     import("../migrations/pending.js"),
@@ -132,7 +141,8 @@ export async function warnIfUserMigrationsPending(database: string | undefined):
   // (find `bob` by `BOB`, fill username_folded on the rows they write).
   BaseUser.caseInsensitiveUsernames = pendingByApp.get(userCaseInsensitiveApp.name)!.length === 0;
   const pending = pendingByApp.get(userApp.name)!;
-  if (pending.length === 0) return;
+  // Without the table (its first migration pending) the command fails saying what to run: not twice.
+  if (pending.length === 0 || options.warn === false || pending.includes(userApp.migrations[0]!.id)) return;
   const count = pending.length === 1 ? "1 migration" : `${pending.length} migrations`;
   warn(`${count} of the app user ${pending.length === 1 ? "has" : "have"} not run; run "piccolo migrations forwards user".`);
 }

@@ -83,6 +83,7 @@ export function parseDatabaseUrl(
   const trimmed = url.trim();
   if (trimmed === "") throw new ConfigError("The database URL is empty.");
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
+  refuseSchemeWithoutColon(trimmed, scheme);
   if (scheme === "postgres" || scheme === "postgresql") {
     return { engine: "postgres", url: trimmed, displayUrl: maskPassword(trimmed), source };
   }
@@ -102,6 +103,22 @@ export function parseDatabaseUrl(
   }
   const filename = file === ":memory:" ? file : path.resolve(cwd, file);
   return { engine: "sqlite", url: trimmed, displayUrl: filename, filename, source, ...(Object.keys(sqlite).length > 0 ? { sqlite } : {}) };
+}
+
+/** `postgres//host/db`: a URL that lost its colon, which would otherwise be read as a relative SQLite path. */
+const SCHEME_WITHOUT_COLON = /^(postgres|postgresql|mysql|mariadb|sqlite|file)\/\//i;
+
+function refuseSchemeWithoutColon(url: string, scheme: string | undefined): void {
+  if (scheme !== undefined) return;
+  const match = SCHEME_WITHOUT_COLON.exec(url);
+  if (!match) return;
+  const word = match[1]!;
+  // Not a URL, so maskPassword cannot find the password: hide whatever sits between ":" and "@".
+  const shown = url.replace(/:[^@/]*@/, ":***@");
+  const fixed = `${word}://${url.slice(match[0].length).replace(/^\/+/, "")}`.replace(/:[^@/]*@/, ":***@");
+  throw new ConfigError(
+    `The database URL "${shown}" is missing the ":" after "${word}" (it would be read as a SQLite file path): write ${fixed}.`,
+  );
 }
 
 async function loadConfigModule(file: string): Promise<unknown> {
@@ -160,7 +177,8 @@ export async function resolveDatabase(
       config = await loadConfigModule(file);
     } catch (error) {
       if (error instanceof ConfigError) throw error;
-      throw new ConfigError(`Cannot read ${name}: ${(error as Error).message}`);
+      const reason = (error as Error).message.replace(/\s+$/, "");
+      throw new ConfigError(`Cannot read ${name}: ${/[.!?]["')\]]*$/.test(reason) ? reason : `${reason}.`}`);
     }
     return parseDatabaseUrl(databaseFromConfig(config, file), "config file", path.dirname(file));
   }

@@ -1,7 +1,9 @@
 import type { Kysely as KyselyInstance } from "kysely";
 import { Kysely } from "./kysely.js";
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { DatabaseTarget, EngineName } from "./config.js";
-import { resolveDatabase } from "./config.js";
+import { databaseFile, resolveDatabase } from "./config.js";
 import { dialects, type EngineDialect } from "./dialects/index.js";
 import { ConfigError } from "../errors.js";
 
@@ -67,7 +69,7 @@ const keyOfGivenUrl = new Map<string, string>();
  * await closeDatabases();
  * ```
  */
-export async function openDatabase(url?: string): Promise<Database> {
+export async function openDatabase(url?: string, options: OpenOptions = {}): Promise<Database> {
   // A URL given resolves the same way each time (a relative SQLite path against the working
   // directory): remember its key rather than parse it again on every call.
   const given = url !== undefined && url.trim() !== "" ? `${process.cwd()}\0${url}` : undefined;
@@ -78,6 +80,7 @@ export async function openDatabase(url?: string): Promise<Database> {
   if (given !== undefined) keyOfGivenUrl.set(given, key);
   let database = openDatabases.get(key);
   if (!database) {
+    if (!options.create) refuseMissingDefaultFile(target);
     database = connect(target);
     openDatabases.set(key, database);
     database.catch(() => openDatabases.delete(key));
@@ -101,6 +104,28 @@ export async function closeDatabases(): Promise<void> {
 }
 
 /** Accepts what public APIs take as `database`: an open `Database`, a URL/path, or nothing (resolution order). */
-export async function useDatabase(database?: string | Database): Promise<Database> {
-  return typeof database === "object" ? database : openDatabase(database);
+export async function useDatabase(database?: string | Database, options: OpenOptions = {}): Promise<Database> {
+  return typeof database === "object" ? database : openDatabase(database, options);
+}
+
+/** How `openDatabase` may open what the resolution order picks. */
+export interface OpenOptions {
+  /**
+   * Create the default `./piccolo.sqlite` when it does not exist (migrating does; `migrateForwards`
+   * passes it). Without it a missing default file is a ConfigError: a script run from the wrong folder
+   * would otherwise leave an empty database there and fail later, on a missing table. A SQLite file
+   * named explicitly (argument, DATABASE_URL, piccolo.config.*) is created either way.
+   */
+  create?: boolean;
+}
+
+/** The default SQLite file is opened, not made, except by migrations (see OpenOptions.create). */
+function refuseMissingDefaultFile(target: DatabaseTarget): void {
+  const file = databaseFile(target);
+  if (target.source !== "default" || file === null || existsSync(file)) return;
+  throw new ConfigError(
+    `There is no database at ${file}, the default (neither DATABASE_URL nor a piccolo.config.* in ${path.dirname(file)} names one), ` +
+      "and piccolo-ts creates the default file only when migrating: run `npx piccolo migrations forwards all` in your project's folder " +
+      "(or migrateForwards), or run the script from that folder, or set DATABASE_URL.",
+  );
 }

@@ -61,7 +61,7 @@ export function translateDatabaseError(error: unknown, target: DatabaseTarget, a
     return new DatabaseConnectionError(target.displayUrl, detail, { cause: error });
   }
   const table = missingTableName(e);
-  if (table !== null) return new TableMissingError(table || "(unknown)", app, { cause: error });
+  if (table !== null) return new TableMissingError(table || "(unknown)", app, { cause: error, database: target.displayUrl });
   return new DatabaseError(`The database refused the operation (${codeOf(e) || "no code"}).`, { cause: error });
 }
 

@@ -97,7 +97,7 @@ export async function migrateForwards(app: AppSelector, options: ForwardsOptions
     .map((each) => ({ app: each, migrations: migrationsUpTo(each, options.migrationId) }));
   const fake = options.fake ?? false;
   const emit = options.onEvent ?? (() => {});
-  const database = await useDatabase(options.database);
+  const database = await useDatabase(options.database, { create: true });
   const results: AppForwardsResult[] = [];
   for (const { app: current, migrations } of targets) {
     const ran = await runTranslated(database, () =>

@@ -3,6 +3,7 @@ import { UserExistsError, ValidationError } from "../../errors.js";
 import { actorOf, badRequest, checked, field, readForm, type AdminKit } from "../context.js";
 import { diffUser } from "../history-store.js";
 import { newUserPage, type NewUserState } from "../views/forms.js";
+import { flashQuery } from "../flash.js";
 
 const emptyNewUser = (): NewUserState["values"] => ({
   username: "",
@@ -48,7 +49,7 @@ export function createRoutes(app: Hono, kit: AdminKit, guards: { superuserOnly: 
       // A new user may get the id of one deleted outside the admin (SQLite reuses ids): that history is not theirs.
       await kit.history.retire(user.id);
       await kit.history.record(actorOf(c), user, "created", diffUser(null, user));
-      return c.redirect(`${kit.mountOf(c)}/users/${user.id}?done=created`, 303);
+      return c.redirect(`${kit.mountOf(c)}/users/${user.id}${flashQuery(c, "created")}`, 303);
     } catch (error) {
       if (error instanceof ValidationError || error instanceof UserExistsError) return again(error.message, error.field);
       throw error;

@@ -4,6 +4,7 @@ import { deleteUser, leavesNoManager } from "../actions.js";
 import { LAST_SUPERUSER_OTHER_MESSAGE, actorOf, badRequest, confirmed, loadTarget, readForm, type AdminKit } from "../context.js";
 import { confirmPage } from "../views/forms.js";
 import { showUser } from "./user.js";
+import { flashQuery } from "../flash.js";
 
 export function deleteRoutes(app: Hono, kit: AdminKit, guards: { superuserOnly: MiddlewareHandler }): void {
   /** The rules first (never yourself, never the last active admin superuser), then the confirmation page. */
@@ -51,6 +52,6 @@ export function deleteRoutes(app: Hono, kit: AdminKit, guards: { superuserOnly: 
     if (!confirmed(form)) return confirm(c, user);
     const outcome = await deleteUser(kit, actorOf(c), user);
     if (!outcome.ok) return showUser(kit, c, user, { notice: { kind: "error", text: outcome.message } }, outcome.status);
-    return c.redirect(`${kit.mountOf(c)}/users?done=deleted`, 303);
+    return c.redirect(`${kit.mountOf(c)}/users${flashQuery(c, "deleted")}`, 303);
   });
 }

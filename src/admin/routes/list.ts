@@ -3,6 +3,7 @@ import { ValidationError } from "../../errors.js";
 import type { User } from "../../user/user-row.js";
 import { deleteUser, setPermissions, type Outcome } from "../actions.js";
 import { actorOf, badRequest, confirmed, field, fields, flash, knownFlash, parseUserId, positiveInteger, readForm, type AdminKit } from "../context.js";
+import { flashQuery } from "../flash.js";
 import { confirmPage } from "../views/forms.js";
 import { FLAG_FILTERS, SORTABLE_COLUMNS, listUrl, usersPage, type FlagFilter, type ListQuery, type SortColumn } from "../views/list.js";
 
@@ -109,7 +110,7 @@ export function listRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
     const users = found.filter((user): user is User => user !== null);
     const actor = actorOf(c);
     const chosen = action as BulkAction;
-    if (chosen !== "activate" && !confirmed(form)) {
+    if (!confirmed(form)) {
       const names = users.map((user) => user.username).join(", ");
       const self = users.some((user) => user.id === actor.id);
       return c.html(
@@ -118,8 +119,10 @@ export function listRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
           consequences:
             chosen === "delete"
               ? [`delete ${names}, with their sessions (they are logged out everywhere)`, "remove the users for good (the admin's history of their changes stays)"]
-              : [`deactivate ${names}: they are logged out everywhere and can no longer log in`],
-          ...(self ? { warning: "You selected yourself: you are left out (you cannot deactivate or delete yourself here)." } : {}),
+              : chosen === "activate"
+                ? [`activate ${names}: they can log in again (those with the admin flag into this admin too)`]
+                : [`deactivate ${names}: they are logged out everywhere and can no longer log in`],
+          ...(self && chosen !== "activate" ? { warning: "You selected yourself: you are left out (you cannot deactivate or delete yourself here)." } : {}),
           action: `${mount}/users/bulk`,
           fields: [["action", chosen], ...users.map((user) => ["ids", String(user.id)] as const)],
           confirmLabel: `${BULK_ACTIONS[chosen].label} ${users.length === 1 ? "this user" : `these ${users.length} users`}`,
@@ -128,9 +131,8 @@ export function listRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
       );
     }
     const { done, skipped } = await bulkApply(kit, actor, chosen, users);
-    const query = new URLSearchParams({ done: BULK_ACTIONS[chosen].done, count: String(done) });
-    if (skipped > 0) query.set("skipped", String(skipped));
-    return c.redirect(`${listUrl(mount, { search: "", filter: {}, sort: "username", descending: false, limit: kit.pageSize, page: 1 }, kit.pageSize)}?${query}`, 303);
+    const query = flashQuery(c, BULK_ACTIONS[chosen].done, { count: done, skipped });
+    return c.redirect(`${listUrl(mount, { search: "", filter: {}, sort: "username", descending: false, limit: kit.pageSize, page: 1 }, kit.pageSize)}${query}`, 303);
   });
 }
 

@@ -4,6 +4,7 @@ import { checkCurrentPassword } from "../../session/login.js";
 import { actorOf, badRequest, field, flash, knownFlash, loadTarget, readForm, type AdminKit } from "../context.js";
 import { passwordPage } from "../views/account.js";
 import { showUser } from "./user.js";
+import { flashQuery } from "../flash.js";
 
 /** A superuser setting another user's password, and anyone changing their own. Recorded as "password changed", never the value. */
 export function passwordRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler; superuserOnly: MiddlewareHandler }): void {
@@ -30,7 +31,7 @@ export function passwordRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Mid
     // updatePassword ends the sessions in the user table's database; the store may use another one.
     await kit.auth.store.removeAllForUser(user.id);
     await kit.history.record(actor, user, "password");
-    return c.redirect(`${kit.mountOf(c)}/users/${user.id}?done=password`, 303);
+    return c.redirect(`${kit.mountOf(c)}/users/${user.id}${flashQuery(c, "password")}`, 303);
   });
 
   app.get("/password", guards.loggedIn, (c) => {
@@ -65,6 +66,6 @@ export function passwordRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Mid
     await auth.store.removeAllForUser(actor.id);
     await auth.startSession(c, actor.id);
     await kit.history.record(actor, actor, "password");
-    return c.redirect(`${kit.mountOf(c)}/password?done=own_password`, 303);
+    return c.redirect(`${kit.mountOf(c)}/password${flashQuery(c, "own_password")}`, 303);
   });
 }

@@ -4,6 +4,7 @@ import { FLAG_NAMES, consequences, leavesNoManager, removedFlags, setPermissions
 import { LAST_SUPERUSER_MESSAGE, actorOf, badRequest, checked, confirmed, loadTarget, readForm, type AdminKit } from "../context.js";
 import { confirmPage } from "../views/forms.js";
 import { showUser } from "./user.js";
+import { flashQuery } from "../flash.js";
 
 /** "Are you sure?" before flags are taken away; about yourself, it says what you will lose. */
 function confirmRemoval(kit: AdminKit, c: Context, actor: User, user: User, after: FlagSet, deactivateOnly: boolean): Response | Promise<Response> {
@@ -43,7 +44,7 @@ export function permissionRoutes(app: Hono, kit: AdminKit, guards: { superuserOn
     const mount = kit.mountOf(c);
     // Without the admin or active flag you cannot see the admin any more.
     if (actor.id === user.id && !(after.active && after.admin)) return c.redirect(`${mount}/login`, 303);
-    return c.redirect(`${mount}/users/${user.id}?done=${deactivateOnly ? "deactivated" : "permissions"}`, 303);
+    return c.redirect(`${mount}/users/${user.id}${flashQuery(c, deactivateOnly ? "deactivated" : "permissions")}`, 303);
   };
 
   app.post("/users/:id/permissions", guards.superuserOnly, async (c) => {

@@ -5,6 +5,7 @@ import { actorOf, badRequest, field, flash, knownFlash, loadTarget, readForm, ty
 import { diffUser } from "../history-store.js";
 import { userPage, type UserPageState } from "../views/user.js";
 import { loadHistory } from "./history.js";
+import { flashQuery } from "../flash.js";
 
 /** The user's page, with the state of whichever form came back. */
 export async function showUser(
@@ -56,6 +57,6 @@ export function userRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
     }
     const changes = diffUser(user, updated);
     if (changes.length > 0) await kit.history.record(actorOf(c), updated, "profile", changes);
-    return c.redirect(`${kit.mountOf(c)}/users/${user.id}?done=profile`, 303);
+    return c.redirect(`${kit.mountOf(c)}/users/${user.id}${flashQuery(c, "profile")}`, 303);
   });
 }

@@ -48,17 +48,17 @@ export function historySection(page: PageContext, user: User, view: HistoryView)
     html`<li><a class="button secondary" rel="${rel}" href="${page.mount}/users/${user.id}?history=${target}#history-heading">${label}</a></li>`;
   const rows = view.entries.map(
     (entry) => html`<tr>
-<td>${formatDate(entry.at)}</td>
-<td>${entry.actorUsername}</td>
-<td>${ACTIONS[entry.action] ?? entry.action}</td>
-<td class="wrap">${changeList(entry)}</td>
+<td data-label="When">${formatDate(entry.at)}</td>
+<td data-label="By">${entry.actorUsername}</td>
+<td data-label="What">${ACTIONS[entry.action] ?? entry.action}</td>
+<td class="wrap" data-label="Changes">${changeList(entry)}</td>
 </tr>`,
   );
   const content =
     view.total === 0
       ? html`<p class="hint">No changes made in the admin yet.</p>`
       : html`<div class="table-wrap" role="region" aria-labelledby="history-heading" tabindex="0">
-<table class="history">
+<table class="history stacking">
 <thead><tr><th scope="col">When</th><th scope="col">By</th><th scope="col">What</th><th scope="col">Changes</th></tr></thead>
 <tbody>${rows}</tbody>
 </table>

@@ -85,17 +85,19 @@ export function usersPage(page: PageContext, state: UsersListState): Html {
     const how = nextDescending ? "descending" : "ascending";
     return html`<th scope="col"${ariaSort ? html` aria-sort="${ariaSort}"` : ""}><a href="${url({ sort: column, descending: nextDescending, page: 1 })}" aria-label="${label}: sort ${how}">${label}</a></th>`;
   });
+  // Each cell names its column (data-label): on a phone the rows stack into cards (styles.ts), the flags
+  // right under the username, and the labels stand in for the header row.
   const rows = state.users.map(
     (user) => html`<tr>
-${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user.id}" id="select-${user.id}" aria-label="Select ${user.username}"></td>` : ""}<td><a href="${m}/users/${user.id}">${user.username}</a></td>
-<td>${user.email}</td>
-<td>${user.firstName ?? ""}</td>
-<td>${user.lastName ?? ""}</td>
-<td>${yesNo(user.active)}</td>
-<td>${yesNo(user.admin)}</td>
-<td>${yesNo(user.superuser)}</td>
-<td>${formatDate(user.lastLogin)}</td>
-<td>${user.id}</td>
+${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user.id}" id="select-${user.id}" aria-label="Select ${user.username}"></td>` : ""}<td class="username" data-label="Username"><a href="${m}/users/${user.id}">${user.username}</a></td>
+<td class="detail" data-label="Email">${user.email}</td>
+<td class="detail" data-label="First name">${user.firstName ?? ""}</td>
+<td class="detail" data-label="Last name">${user.lastName ?? ""}</td>
+<td class="flag" data-label="Active">${yesNo(user.active)}</td>
+<td class="flag" data-label="Admin">${yesNo(user.admin)}</td>
+<td class="flag" data-label="Superuser">${yesNo(user.superuser)}</td>
+<td class="detail" data-label="Last login">${formatDate(user.lastLogin)}</td>
+<td class="detail" data-label="ID">${user.id}</td>
 </tr>`,
   );
   const filters = describeFilters(state.filter);
@@ -110,7 +112,7 @@ ${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user
     html`<li><a class="button secondary" rel="${rel}" href="${url({ page: target })}">${label}</a></li>`;
 
   const table = html`<div class="table-wrap" role="region" aria-labelledby="users-caption" tabindex="0">
-<table>
+<table class="users stacking">
 <caption id="users-caption">Users (select a column heading to sort)</caption>
 <thead><tr>${bulk ? html`<th scope="col"><span class="visually-hidden">Select</span></th>` : ""}${headers}</tr></thead>
 <tbody>${rows}</tbody>
@@ -123,7 +125,7 @@ ${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user
 ${narrowed ? html`<p><a href="${clear}">Clear the search and filters</a></p>` : ""}
 </div>`
       : html`<p id="users-summary" role="status">${summary}</p>
-${bulk ? html`<form method="post" action="${m}/users/bulk" class="bulk">${csrfField(page)}<div class="bulk-bar"><label for="bulk-action">With the selected users</label><select id="bulk-action" name="action"><option value="activate">Activate</option><option value="deactivate">Deactivate</option><option value="delete">Delete</option></select><button type="submit" class="button secondary">Apply</button></div>${table}</form>` : table}
+${bulk ? html`<form method="post" action="${m}/users/bulk" class="bulk">${csrfField(page)}<div class="bulk-bar"><label for="bulk-action">With the selected users</label><select id="bulk-action" name="action" required><option value="" selected>Choose an action</option><option value="activate">Activate</option><option value="deactivate">Deactivate</option><option value="delete">Delete</option></select><button type="submit" class="button secondary">Apply</button></div>${table}</form>` : table}
 <nav class="pagination" aria-label="Pages">
 <span>Page ${state.page} of ${state.pages}</span>
 <ul>

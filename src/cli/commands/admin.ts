@@ -79,8 +79,11 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
     userClass.database = options.db;
   }
   const database = options.database ?? userClass.database;
-  // Both fail with "run `piccolo migrations forwards …`" when a table is missing.
-  await userClass.countUsers();
+  const { requireAdminTables, warnIfNobodyCanLogIn } = await import("../admin-readiness.js");
+  const { useDatabase } = await import("../../engine/connect.js");
+  // Every table a page uses, before listening: a missing one names the command to run.
+  await requireAdminTables(await useDatabase(database), userClass);
+  await warnIfNobodyCanLogIn(userClass);
   await new SessionStore({ database }).countForUser(0);
   await new SessionStore({ database }).removeExpired();
   // The shared login rate limit's table comes with the second session_auth migration.
@@ -130,7 +133,7 @@ export async function run(input: CommandInput): Promise<number> {
   const host = flags.host ?? DEFAULT_HOST;
   const extraHosts = commaList(flags.allowed_host);
   const { warnIfUserMigrationsPending } = await import("../users.js");
-  await warnIfUserMigrationsPending(input.db);
+  await warnIfUserMigrationsPending(input.db, { warn: false }); // startAdmin names every missing migration
   const admin = await startAdmin({
     host,
     port: flags.port,

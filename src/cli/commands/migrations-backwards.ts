@@ -4,12 +4,14 @@ import { CliError, UsageError, print } from "../output.js";
 import { InputEndedError, prompter } from "../prompts.js";
 import { existingOrEmptyDatabase } from "../database-check.js";
 import type { CommandInput } from "../types.js";
+import { requireKnownApp } from "../migration-apps.js";
 
 const plural = (n: number) => (n === 1 ? "1 migration" : `${n} migrations`);
 
 export async function run(input: CommandInput): Promise<void> {
   const runner: typeof import("../../migrations/runner.js") = await import("../../migrations/runner.js");
   const app = input.args[0] ?? "";
+  requireKnownApp(app, "backwards");
   const positional = input.args[1];
   const flag = input.options.migration_id as string | undefined;
   if (positional !== undefined && flag !== undefined && positional !== flag) {
@@ -25,13 +27,22 @@ export async function run(input: CommandInput): Promise<void> {
     migrationId,
     database,
     async confirm(plans) {
-      if (agreed) return true;
       const count = plans.reduce((sum, plan) => sum + plan.ids.length, 0);
+      const { backwardsLosses, describeLosses } = await import("../backwards-losses.js");
+      const { useDatabase } = await import("../../engine/connect.js");
+      const losses = await backwardsLosses(await useDatabase(database), plans);
+      // What goes for good, named before it goes: in the question, and in the output of --yes.
+      const lost = losses.length === 0 ? "" : ` This deletes ${describeLosses(losses)}.`;
+      if (agreed) {
+        if (lost !== "") print(`Reversing ${plural(count)}.${lost}`);
+        return true;
+      }
+      const question = `Reverse ${count} migration(s)?${lost} [y/N]`;
       try {
-        return await prompter().confirm(`Reverse ${count} migration(s)? [y/N]`);
+        return await prompter().confirm(question);
       } catch (error) {
         if (!(error instanceof InputEndedError)) throw error;
-        throw new CliError(`Standard input ended before "Reverse ${count} migration(s)? [y/N]" was answered.`, {
+        throw new CliError(`Standard input ended before "${question}" was answered.`, {
           code: "INPUT_ENDED",
           hint: "Answer y on standard input, or add --yes (Piccolo's --auto_agree) to reverse without asking.",
         });

@@ -1,18 +1,23 @@
 // `piccolo migrations forwards <app>` (aliases `f`, `forward`): runs what has not run yet, one line
 // per migration as it starts; `--preview` prints the SQL instead, `--fake` only records them.
 import { print } from "../output.js";
+import { existingOrEmptyDatabase } from "../database-check.js";
 import type { CommandInput } from "../types.js";
+import { requireKnownApp } from "../migration-apps.js";
 
 const plural = (n: number) => (n === 1 ? "1 migration" : `${n} migrations`);
 
 export async function run(input: CommandInput): Promise<void> {
   const runner: typeof import("../../migrations/runner.js") = await import("../../migrations/runner.js");
   const app = input.args[0] ?? "";
+  requireKnownApp(app, "forwards");
   const migrationId = input.options.migration_id as string | undefined;
   const fake = input.options.fake === true;
 
   if (input.options.preview === true) {
-    const previews = await runner.previewForwards(app, { migrationId, database: input.db });
+    // A preview changes nothing: no database file yet means nothing has run (none is created).
+    const database = await existingOrEmptyDatabase(input.db);
+    const previews = await runner.previewForwards(app, { migrationId, database });
     if (previews.length === 0) print(`No migrations need to be run for ${app}`);
     for (const preview of previews) {
       print(`-- ${preview.app} ${preview.id}: ${preview.description}`);

@@ -22,7 +22,7 @@ export async function run(input: CommandInput): Promise<void> {
   validation.validateUsername(username, BaseUser);
   if (!(await BaseUser.getUser(username))) throw new UserNotFoundError(username);
 
-  if (password === undefined) password = await askNewPassword(ask, (p) => BaseUser.validatePassword(p));
+  if (password === undefined) password = await askNewPassword(ask, (p) => BaseUser.validatePassword(p), username);
   // Also ends the user's sessions (piccolo_api's `sessions` table), so the old password's logins stop.
   await BaseUser.updatePassword(username, password);
   print(`Updated password for ${username}`);

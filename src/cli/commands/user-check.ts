@@ -2,7 +2,8 @@
 // update wrote plaintext, a value was truncated, another algorithm) or was made with fewer PBKDF2
 // iterations than required. Prints id, username and the problem (never the stored value) as a table or
 // `--json`, and exits 1 when any is found, 0 when every stored password is fine. Hashes imported from
-// another system (`piccolo user import`) are listed as such: each is replaced at the user's next login.
+// another system (`piccolo user import`) are listed as such but are no failure (exit 0; --strict makes
+// them one): each is replaced at the user's next login.
 // It also lists usernames that differ only in case, which the opt-in user_case_insensitive migration
 // refuses to run over (they count as problems once that migration has run).
 import { UsageError, formatTable, print, printJson } from "../output.js";
@@ -29,7 +30,13 @@ export async function run(input: CommandInput): Promise<number> {
   const { scanUsernameCollisions, collisionMessage } = await import("../../user/migrations/case-insensitive/index.js");
   const caseCollisions = await scanUsernameCollisions((await Checked.getDatabase()).kysely, Checked.tableName);
   const collisionsAreProblems = caseCollisions.length > 0 && Checked.caseInsensitiveUsernames;
-  const found = problems.length > 0 || collisionsAreProblems;
+  const malformed = problems.filter((problem) => problem.problem === "malformed").length;
+  const legacy = problems.filter((problem) => problem.problem === "legacy").length;
+  const weak = problems.length - malformed - legacy;
+  // An imported hash is expected right after `user import` and fixes itself at the next login: not a
+  // failure, unless --strict asks for every stored password to be a Piccolo hash already.
+  const strict = input.options.strict === true;
+  const found = malformed > 0 || weak > 0 || (strict && legacy > 0) || collisionsAreProblems;
 
   if (input.json) {
     printJson({ iterations: required, problems, caseCollisions });
@@ -57,13 +64,18 @@ export async function run(input: CommandInput): Promise<number> {
           : "not a pbkdf2_sha256 hash: this user cannot log in; set a new password",
     ]);
     print(formatTable(["id", "username", "problem", "detail"], rows));
-    const malformed = problems.filter((problem) => problem.problem === "malformed").length;
-    const legacy = problems.filter((problem) => problem.problem === "legacy").length;
-    const weak = problems.length - malformed - legacy;
-    print(
-      `${problems.length === 1 ? "1 user needs" : `${problems.length} users need`} attention ` +
-        `(${malformed} malformed, ${weak} weak, ${legacy} imported). Fix a malformed one with "piccolo user change_password <username>".`,
-    );
+    if (malformed + weak === 0) {
+      print(
+        `${legacy === 1 ? "1 user has a hash" : `${legacy} users have hashes`} imported from another system: ` +
+          `each is replaced by a Piccolo hash at that user's next login, so there is nothing to fix` +
+          `${strict ? " (but --strict counts them as problems)" : " (--strict counts them as problems)"}.`,
+      );
+    } else {
+      print(
+        `${problems.length === 1 ? "1 user needs" : `${problems.length} users need`} attention ` +
+          `(${malformed} malformed, ${weak} weak, ${legacy} imported). Fix a malformed one with "piccolo user change_password <username>".`,
+      );
+    }
   }
   return found ? EXIT_PROBLEMS_FOUND : 0;
 }

@@ -2,11 +2,14 @@
 // given as a flag; then `Created User <id>`. Each answer is checked as soon as it is typed (rules, a
 // taken username or email, a second user without an email); on a terminal a refused answer is asked
 // again with the reason, so one typo never throws the other answers away.
-import { UserExistsError } from "../../errors.js";
+import { UserExistsError, ValidationError } from "../../errors.js";
 import { print, printJson } from "../output.js";
 import { prompter } from "../prompts.js";
 import type { CommandInput } from "../types.js";
 import { askNewPassword, askUntilAccepted, givenPassword, loginName, warnIfUserMigrationsPending } from "../users.js";
+
+/** One @ with something on each side, no spaces: what every address has, whatever else it holds. */
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
 type UserClass = typeof import("../../user/base-user.js").BaseUser;
 
@@ -24,6 +27,10 @@ async function checkUsername(BaseUser: UserClass, username: string): Promise<str
 async function checkEmail(BaseUser: UserClass, email: string): Promise<string> {
   const { validateEmail } = await import("../../user/validation.js");
   const valid = validateEmail(email);
+  // The library stores any text (as Piccolo does); the command refuses a typo that is no address at all.
+  if (valid !== "" && !EMAIL_SHAPE.test(valid)) {
+    throw new ValidationError(`"${valid}" is not an email address (name@domain), or leave it empty for none.`, "email");
+  }
   const db = await BaseUser.getDatabase();
   const { runTranslated } = await import("../../engine/database-errors.js");
   const taken = await runTranslated(db, () =>
@@ -60,14 +67,14 @@ export async function run(input: CommandInput): Promise<void> {
   else {
     const login = loginName();
     const question = login ? `Enter username (${login}):` : "Enter username:";
-    username = await askUntilAccepted(ask, () => ask.text(question, login), (answer) => checkUsername(BaseUser, answer));
+    username = await askUntilAccepted(ask, () => ask.text(question, login), (answer) => checkUsername(BaseUser, answer), question);
   }
 
   const givenEmail = options.email as string | undefined;
   const email =
     givenEmail !== undefined
       ? await checkEmail(BaseUser, givenEmail)
-      : await askUntilAccepted(ask, () => ask.text("Enter email:"), (answer) => checkEmail(BaseUser, answer));
+      : await askUntilAccepted(ask, () => ask.text("Enter email:"), (answer) => checkEmail(BaseUser, answer), "Enter email:");
 
   if (password === undefined) password = await askNewPassword(ask, (p) => BaseUser.validatePassword(p));
 

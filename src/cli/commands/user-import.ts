@@ -51,12 +51,31 @@ export async function run(input: CommandInput): Promise<number> {
       hint: "Fix the rows and run the command again; --dry-run checks without writing.",
     });
   }
+  const inactive = await rowsWithoutActive(text, (format as "csv" | "jsonl" | undefined) ?? detectFormat(basename(file), text));
+  // Piccolo's column default for `active` is false: said where it happens, since those users cannot log in.
   if (result.dryRun) print(`Checked ${result.total} users: all can be imported. Dry run: nothing was written.`);
   else {
     print(`Imported ${result.imported} users.`);
     if (result.imported > 0) note("Their passwords are replaced by Piccolo hashes as each one logs in.");
   }
+  if (inactive > 0) {
+    note(
+      `${inactive === 1 ? "1 row has" : `${inactive} rows have`} no active value, so ${inactive === 1 ? "that user" : "those users"} ` +
+        `${result.dryRun ? "would be" : inactive === 1 ? "is" : "are"} inactive (false, Piccolo's default for the column) and cannot log in: ` +
+        'add an active column (t/f) to the file, or activate them later ("piccolo user change_permissions <username> --active=t", or the admin\'s bulk Activate).',
+    );
+  }
   return 0;
+}
+
+/** Rows whose `active` (or `is_active`) is missing or empty: they are stored as inactive. */
+async function rowsWithoutActive(text: string, format: "csv" | "jsonl"): Promise<number> {
+  const { parseCsv, parseJsonLines } = await import("../../user/import-file.js");
+  const { records } = format === "csv" ? parseCsv(text) : parseJsonLines(text);
+  return records.filter((record) => {
+    const value = Object.hasOwn(record.fields, "active") ? record.fields.active : record.fields.is_active;
+    return value === undefined || value === null || value === "";
+  }).length;
 }
 
 function drawBar(done: number, total: number): void {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { tempDir } from "./support/engines.js";
 import { baseEnv, root } from "./support/cli.js";
 
-const COPIED = ["src", "scripts", "dist", "native/binding.gyp", "native/build.mjs", "native/pbkdf2.c", "native/sha256-x86.c", "native/sha256-x86.h", "package.json", "package-lock.json", "tsconfig.json", "README.md"];
+const COPIED = ["src", "scripts", "dist", "native/binding.gyp", "native/build.mjs", "native/pbkdf2.c", "native/sha256-x86.c", "native/sha256-x86.h", "native/sha256.c", "native/sha256.h", "package.json", "package-lock.json", "tsconfig.json", "README.md"];
 
 function run(command: string, args: string[], cwd: string) {
   const result = spawnSync(command, args, {

@@ -51,7 +51,8 @@ export async function run(input: CommandInput): Promise<number> {
       hint: "Fix the rows and run the command again; --dry-run checks without writing.",
     });
   }
-  const inactive = await rowsWithoutActive(text, (format as "csv" | "jsonl" | undefined) ?? detectFormat(basename(file), text));
+  // The import succeeded, so the bytes are valid UTF-8.
+  const inactive = await rowsWithoutActive(text.toString("utf8"), (format as "csv" | "jsonl" | undefined) ?? detectFormat(basename(file), text));
   // Piccolo's column default for `active` is false: said where it happens, since those users cannot log in.
   if (result.dryRun) print(`Checked ${result.total} users: all can be imported. Dry run: nothing was written.`);
   else {

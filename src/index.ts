@@ -11,8 +11,9 @@ export {
   MigrationError,
   LastSuperuserError,
   BusyError,
+  MfaError,
 } from "./errors.js";
-import "./apps.js"; // registers the user, session_auth and admin_history migration apps with the runner
+import "./apps.js"; // registers the user, session_auth, token_auth, mfa_authenticator and admin_history migration apps with the runner
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
 export type { DatabaseTarget, EngineName, PiccoloConfig } from "./engine/config.js";
 export type { SqliteOptions } from "./engine/sqlite-options.js";
@@ -82,6 +83,26 @@ export type {
 export type { Migration, MigrationApp, MigrationContext } from "./migrations/types.js";
 export { registerMigrationApps } from "./migrations/registry.js";
 export { userApp, createUserApp } from "./user/migrations/index.js";
+export { tokenAuthApp, TOKEN_AUTH_TABLE } from "./user/api-tokens/migrations.js";
+export {
+  MfaAuthenticator,
+  createMfaEncryption,
+  generateMfaKey,
+  MFA_KEY_VARIABLE,
+  mfaAuthenticatorApp,
+  AUTHENTICATOR_SECRET_TABLE,
+  generateTotpSecret,
+  totpCode,
+  provisioningUri,
+  normalizeTotpCode,
+  DEFAULT_MFA_ISSUER,
+  generateRecoveryCodes,
+  hashRecoveryCodes,
+  normalizeRecoveryCode,
+  RECOVERY_CODE_COUNT,
+  qrCodeSvg,
+} from "./user/mfa/index.js";
+export type { MfaOptions, PendingEnrollment, MfaStatus, MfaCheck, MfaEncryption, MfaEncryptionOptions, MfaEncryptionProvider } from "./user/mfa/index.js";
 export type { PiccoloTables, PiccoloUserTable, MigrationTable, SessionsTable, StoredBoolean, StoredTimestamp } from "./user/table.js";
 export {
   SessionAuth,

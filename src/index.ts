@@ -84,6 +84,8 @@ export type { Migration, MigrationApp, MigrationContext } from "./migrations/typ
 export { registerMigrationApps } from "./migrations/registry.js";
 export { userApp, createUserApp } from "./user/migrations/index.js";
 export { tokenAuthApp, TOKEN_AUTH_TABLE } from "./user/api-tokens/migrations.js";
+export { ApiTokens } from "./user/api-tokens/tokens.js";
+export type { ApiTokenOptions, ApiTokenInfo, TokenStorage } from "./user/api-tokens/tokens.js";
 export {
   MfaAuthenticator,
   createMfaEncryption,
@@ -121,6 +123,8 @@ export {
   MemoryAttemptStore,
   checkCurrentPassword,
   headAsGet,
+  tokenOrSessionGuard,
+  parseBearerHeader,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,

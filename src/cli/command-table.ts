@@ -173,6 +173,21 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/user-mfa.js"),
   },
   {
+    path: ["user", "token"],
+    summary: "API tokens: create, list or revoke a user's (Authorization: Bearer <token>)",
+    arguments: [
+      ["<action>", "create (prints the token once), list, or revoke"],
+      ["<username>", "the user"],
+    ],
+    options: [
+      { flags: "--id <n>", description: "revoke: only this token (default: every token of the user)", type: "integer", example: "3" },
+      { flags: "-y, --yes", description: "revoke without asking (for scripts)" },
+    ],
+    json: true,
+    help: "\nPICCOLO_TOKENS=piccolo stores tokens as piccolo_api does (readable by a Python app); the default stores digests.",
+    load: () => import("./commands/user-token.js"),
+  },
+  {
     path: ["doctor"],
     summary: "show how passwords are hashed here: the native addon or Node's crypto, threads, queue depth",
     json: true,

@@ -31,3 +31,4 @@ export {
   type SessionEnv,
 } from "./request-state.js";
 export { headAsGet, type Fetch, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";
+export { tokenOrSessionGuard, parseBearerHeader } from "./bearer.js";

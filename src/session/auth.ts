@@ -7,6 +7,7 @@ import { sessionTokens, writeSessionCookie } from "./cookies.js";
 import { CsrfProtection } from "./csrf.js";
 import { Deployment } from "./deployment.js";
 import { authenticate, type LoginResult } from "./login.js";
+import { checkMfaOptions, secondFactor } from "./mfa-step.js";
 import { loginRoutes } from "./login-routes.js";
 import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
 import { LoginRateLimiter } from "./rate-limit.js";
@@ -66,6 +67,7 @@ export class SessionAuth {
 
   constructor(options: SessionAuthOptions = {}) {
     this.options = options;
+    checkMfaOptions(options);
     this.userClass = options.userClass ?? BaseUser;
     const database: string | Database | undefined = options.database ?? this.userClass.database;
     this.store = options.store ?? new SessionStore({ ...options, database });
@@ -263,9 +265,11 @@ export class SessionAuth {
    * });
    * ```
    */
-  async login(c: Context, username: unknown, password: unknown): Promise<LoginResult> {
+  async login(c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult> {
     const result = await authenticate(this, c, username, password);
     if (!result.ok) return result;
+    const second = await secondFactor(this, c, result.user, mfaCode);
+    if (second && !second.ok) return second;
     await this.endSession(c);
     await this.startSession(c, result.user.id);
     c.set("sessionUser", result.user);

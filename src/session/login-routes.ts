@@ -2,6 +2,7 @@ import { Hono, type Context } from "hono";
 import type { SessionAuth } from "./auth.js";
 import { loginFieldLabel } from "../user/username-lookup.js";
 import { loginPage } from "./login-page.js";
+import { mfaRefusalAnswer, pendingStepAnswer } from "./mfa-routes.js";
 import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
 const MAX_BODY = 64 * 1024;
@@ -39,7 +40,11 @@ export function loginRoutes(auth: SessionAuth): Hono {
     if (!body) return json ? c.json({ error: "The request body is not valid." }, 400) : c.text("Bad request", 400);
     // Decided before the login: the answer to a successful login cannot fail after its session exists.
     const location = safeRedirect(body.next, auth.options.redirectTo ?? "/");
-    const result = await auth.login(c, body.username, body.password);
+    const secondStep = await pendingStepAnswer(auth, c, body, location);
+    if (secondStep) return secondStep;
+    const result = await auth.login(c, body.username, body.password, body.mfa_code);
+    const mfaAnswer = mfaRefusalAnswer(auth, c, result, body.next);
+    if (mfaAnswer) return mfaAnswer;
     if (result.ok) {
       if (wantsJson(c)) return c.json({ user: result.user, csrfToken: getCsrfToken(c) });
       return c.redirect(location, 303);

@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 import type { BaseUser } from "../user/base-user.js";
+import type { MfaAuthenticator } from "../user/mfa/authenticator.js";
+import type { RequireMfa } from "./mfa-step.js";
 import type { DeploymentOptions } from "./deployment.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
 import type { SessionStore, SessionStoreOptions } from "./store.js";
@@ -45,6 +47,13 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   redirectTo?: string;
   /** Where a form logout goes (default: `loginUrl`, else `/`). */
   logoutRedirectTo?: string;
+  /**
+   * Two-factor authentication: enrolled users must send a code (`mfa_code`) after the password. Without
+   * it, logins check the password only (even for users enrolled in Piccolo Admin).
+   */
+  mfa?: MfaAuthenticator;
+  /** Who must enroll before getting a session: `"superusers"`, `"admins"` or `"all"` (default: nobody). Needs `mfa`. */
+  requireMfa?: RequireMfa;
   /** Builds the response for a refusal (401, 403, 429, 503); default plain text or JSON. */
   deny?: (c: Context, status: DenyStatus, message: string, reason: DenyReason) => Response | Promise<Response>;
 }

@@ -12,6 +12,7 @@ import { createRoutes } from "./routes/create.js";
 import { deleteRoutes } from "./routes/delete.js";
 import { listRoutes } from "./routes/list.js";
 import { loginRoutes } from "./routes/login.js";
+import { mfaRoutes } from "./routes/mfa.js";
 import { passwordRoutes } from "./routes/password.js";
 import { permissionRoutes } from "./routes/permissions.js";
 import { userRoutes } from "./routes/user.js";
@@ -147,5 +148,6 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
   permissionRoutes(app, kit, guards);
   passwordRoutes(app, kit, guards);
   deleteRoutes(app, kit, guards);
+  mfaRoutes(app, kit, guards);
   return app;
 }

@@ -5,17 +5,19 @@ import { actorOf, badRequest, field, flash, knownFlash, loadTarget, readForm, ty
 import { diffUser } from "../history-store.js";
 import { userPage, type UserPageState } from "../views/user.js";
 import { loadHistory } from "./history.js";
+import { loadMfaView } from "./mfa.js";
 
 /** The user's page, with the state of whichever form came back. */
 export async function showUser(
   kit: AdminKit,
   c: Context,
   user: User,
-  state: Omit<UserPageState, "user" | "history"> = {},
+  state: Omit<UserPageState, "user" | "history" | "mfa"> = {},
   status: 200 | 400 | 409 = 200,
 ): Promise<Response> {
   const history = await loadHistory(kit, c, user);
-  return c.html(userPage(kit.page(c), { ...state, user, history }), status);
+  const mfa = await loadMfaView(kit, user, state.mfaNotice);
+  return c.html(userPage(kit.page(c), { ...state, user, history, mfa }), status);
 }
 
 export function userRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler; superuserOnly: MiddlewareHandler }): void {

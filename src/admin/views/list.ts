@@ -39,6 +39,8 @@ export interface UsersListState extends ListQuery {
   pageSizes: readonly number[];
   defaultLimit: number;
   notice?: Notice;
+  /** The listed users with two-factor authentication on; absent when the admin has no `mfa` option. */
+  mfaEnrolled?: ReadonlySet<number>;
 }
 
 /** The list's address for a query (defaults left out, so links stay short). */
@@ -94,6 +96,7 @@ ${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user
 <td>${yesNo(user.active)}</td>
 <td>${yesNo(user.admin)}</td>
 <td>${yesNo(user.superuser)}</td>
+${state.mfaEnrolled ? html`<td>${yesNo(state.mfaEnrolled.has(user.id))}</td>` : ""}
 <td>${formatDate(user.lastLogin)}</td>
 <td>${user.id}</td>
 </tr>`,
@@ -112,7 +115,7 @@ ${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user
   const table = html`<div class="table-wrap" role="region" aria-labelledby="users-caption" tabindex="0">
 <table>
 <caption id="users-caption">Users (select a column heading to sort)</caption>
-<thead><tr>${bulk ? html`<th scope="col"><span class="visually-hidden">Select</span></th>` : ""}${headers}</tr></thead>
+<thead><tr>${bulk ? html`<th scope="col"><span class="visually-hidden">Select</span></th>` : ""}${state.mfaEnrolled ? [...headers.slice(0, 7), html`<th scope="col"><abbr title="Two-factor authentication">2FA</abbr></th>`, ...headers.slice(7)] : headers}</tr></thead>
 <tbody>${rows}</tbody>
 </table>
 </div>`;

@@ -87,6 +87,15 @@ export class MfaAuthenticator {
     return { secret, uri, qrSvg: qrCodeSvg(uri), pending: sealEnrollment(this.encryption.sealingKey, user.id, secret) };
   }
 
+  /** A started enrollment shown again (its QR code and secret), or null when `pending` expired or is another user's. */
+  async reopenEnrollment(userRef: UserRef, pending: unknown): Promise<PendingEnrollment | null> {
+    const user = await this.user(userRef);
+    const secret = openEnrollment(this.encryption.sealingKey, user.id, pending);
+    if (!secret) return null;
+    const uri = provisioningUri(secret, user.email || user.username, this.issuer);
+    return { secret, uri, qrSvg: qrCodeSvg(uri), pending: String(pending) };
+  }
+
   /**
    * Finishes an enrollment when `code` is the app's current code: replaces any earlier enrollment and
    * answers the recovery codes (the only time they exist in clear). Null for a wrong code; MfaError for

@@ -125,6 +125,9 @@ export {
   headAsGet,
   tokenOrSessionGuard,
   parseBearerHeader,
+  MFA_CODE_REQUIRED,
+  MFA_FAILED,
+  MFA_ENROLLMENT_REQUIRED,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,
@@ -151,6 +154,8 @@ export type {
   Deployment,
   CsrfProtection,
   Fetch,
+  SessionTokenStorage,
+  RequireMfa,
 } from "./session/index.js";
 export { createAdminApp, adminHistoryApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
 export type { AdminOptions } from "./admin/index.js";

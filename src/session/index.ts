@@ -32,3 +32,5 @@ export {
 } from "./request-state.js";
 export { headAsGet, type Fetch, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";
 export { tokenOrSessionGuard, parseBearerHeader } from "./bearer.js";
+export type { SessionTokenStorage } from "./shared-sessions.js";
+export { MFA_CODE_REQUIRED, MFA_FAILED, MFA_ENROLLMENT_REQUIRED, type RequireMfa } from "./mfa-step.js";

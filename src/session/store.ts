@@ -4,6 +4,7 @@ import { runTranslated } from "../engine/database-errors.js";
 import { toStoredTimestamp, parseTimestamp } from "../engine/values.js";
 import { ValidationError } from "../errors.js";
 import { SESSIONS_TABLE } from "./migrations/index.js";
+import { checkTimeZone, checkTokenStorage, fromWallClock, toWallClock, type SessionTokenStorage } from "./shared-sessions.js";
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -24,6 +25,14 @@ export interface SessionStoreOptions {
   extension?: number;
   /** The clock (tests pass a fake one). */
   now?: () => Date;
+  /**
+   * `"digest"` (default): the table holds SHA-256 digests of the tokens and naive UTC dates. `"piccolo"`:
+   * tokens as is and dates in piccolo_api's naive wall-clock form, so a Python app on the same table shares
+   * the sessions (see the README for what each exposes if the table leaks).
+   */
+  tokens?: SessionTokenStorage;
+  /** With `tokens: "piccolo"`: the time zone of the Python app's clock (default: this process's). */
+  sharedTimeZone?: string;
 }
 
 /** A newly created session. `token` is the only copy of the secret: it goes into the cookie and nowhere else. */
@@ -110,8 +119,11 @@ export class SessionStore {
   readonly maxExpiry: number;
   /** How much later a session's expiry moves when used near its end, in milliseconds (0: never). */
   readonly extension: number;
+  /** How tokens and dates are stored (`tokens` option). */
+  readonly tokens: SessionTokenStorage;
   private readonly databaseOption: string | Database | undefined;
   private readonly now: () => Date;
+  private readonly timeZone: string;
 
   constructor(options: SessionStoreOptions = {}) {
     this.databaseOption = options.database;
@@ -122,6 +134,21 @@ export class SessionStore {
       throw new ValidationError("The session maxExpiry must not be shorter than its expiry.", "maxExpiry");
     }
     this.now = options.now ?? (() => new Date());
+    this.tokens = checkTokenStorage(options.tokens);
+    this.timeZone = checkTimeZone(options.sharedTimeZone);
+  }
+
+  /** What the `token` column holds for `token`. */
+  private stored(token: string): string {
+    return this.tokens === "piccolo" ? token : digestSessionToken(token);
+  }
+
+  private writeDate(date: Date): string {
+    return this.tokens === "piccolo" ? toWallClock(date, this.timeZone) : toStoredTimestamp(date);
+  }
+
+  private readDate(value: unknown): Date | null {
+    return this.tokens === "piccolo" ? fromWallClock(value, this.timeZone) : parseTimestamp(value);
   }
 
   /**
@@ -155,10 +182,10 @@ export class SessionStore {
       db.kysely
         .insertInto(SESSIONS_TABLE)
         .values({
-          token: digestSessionToken(token),
+          token: this.stored(token),
           user_id: userId,
-          expiry_date: toStoredTimestamp(expiryDate),
-          max_expiry_date: toStoredTimestamp(maxExpiryDate),
+          expiry_date: this.writeDate(expiryDate),
+          max_expiry_date: this.writeDate(maxExpiryDate),
         })
         .execute(),
     );
@@ -206,7 +233,7 @@ export class SessionStore {
   async lookupFirst(tokens: readonly unknown[]): Promise<SessionInfo | null> {
     const wellFormed = tokens.filter((token): token is string => typeof token === "string" && TOKEN_PATTERN.test(token));
     if (wellFormed.length === 0) return null;
-    const digests = [...new Set(wellFormed.map(digestSessionToken))];
+    const digests = [...new Set(wellFormed.map((token) => this.stored(token)))];
     const db = await this.database();
     return this.run(db, async () => {
       const rows = await db.kysely
@@ -221,8 +248,8 @@ export class SessionStore {
         const row = rows.find((candidate) => candidate.token === digest);
         if (!row || found) continue;
         const id = Number(row.id);
-        const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
-        const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
+        const expiry = this.readDate(row.expiry_date)?.getTime() ?? 0;
+        const maxExpiry = this.readDate(row.max_expiry_date)?.getTime() ?? 0;
         if (!(now < expiry && now < maxExpiry)) {
           dead.push(id);
           continue;
@@ -237,7 +264,7 @@ export class SessionStore {
           found.expiryDate = new Date(extended);
           await db.kysely
             .updateTable(SESSIONS_TABLE)
-            .set({ expiry_date: toStoredTimestamp(found.expiryDate) })
+            .set({ expiry_date: this.writeDate(found.expiryDate) })
             .where("id", "=", found.id)
             .execute();
         }
@@ -258,7 +285,7 @@ export class SessionStore {
     if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return;
     const db = await this.database();
     await this.run(db, () =>
-      db.kysely.deleteFrom(SESSIONS_TABLE).where("token", "=", digestSessionToken(token)).execute(),
+      db.kysely.deleteFrom(SESSIONS_TABLE).where("token", "=", this.stored(token)).execute(),
     );
   }
 
@@ -288,7 +315,7 @@ export class SessionStore {
    * ```
    */
   async removeExpired(): Promise<number> {
-    const now = toStoredTimestamp(this.now());
+    const now = this.writeDate(this.now());
     const db = await this.database();
     const result = await this.run(db, () =>
       db.kysely

@@ -243,8 +243,24 @@ for (const engine of testEngines) {
 
       const { secret: second } = await auth.enroll("frank");
       const code = totpCode(second);
-      const results = await Promise.all([auth.verify(userId, code), auth.verify(userId, code), auth.verify(userId, code)]);
+      // The three checks overlap: each has started before any has finished.
+      const started: number[] = [];
+      const finished: number[] = [];
+      const timed = async () => {
+        started.push(performance.now());
+        const result = await auth.verify(userId, code);
+        finished.push(performance.now());
+        return result;
+      };
+      const results = await Promise.all([timed(), timed(), timed()]);
+      assert.ok(Math.max(...started) < Math.min(...finished), "the calls overlapped");
       assert.equal(results.filter((r) => r.ok).length, 1);
+    });
+
+    it("checkKey reports a wrong key at start-up as a ConfigError", async () => {
+      await auth.checkKey();
+      const wrong = new MfaAuthenticator({ encryption: { key: generateMfaKey() }, users: TestUser });
+      await assert.rejects(wrong.checkKey(), (e: unknown) => e instanceof ConfigError && /MFA key does not open the stored secrets/.test(e.message));
     });
 
     it("rekey re-encrypts every secret (revoked ones too) under a new key and provider", async () => {

@@ -85,8 +85,8 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   await new SessionStore({ database }).removeExpired();
   // The shared login rate limit's table comes with the second session_auth migration.
   await new DatabaseAttemptStore(database).prune();
-  // With two-factor logins: "run `piccolo migrations forwards mfa_authenticator`" now rather than at a login.
-  await options.mfa?.enrolledAmong([0]);
+  // With two-factor logins: a missing table or a wrong key is reported now rather than at a login.
+  await options.mfa?.checkKey();
 
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;

@@ -5,7 +5,7 @@ import type { Kysely } from "kysely";
 import type { Database } from "../../engine/connect.js";
 import { runTranslated } from "../../engine/database-errors.js";
 import { withWriteTransaction } from "../../engine/transaction.js";
-import { MfaError, UserNotFoundError } from "../../errors.js";
+import { ConfigError, MfaError, UserNotFoundError } from "../../errors.js";
 import { BaseUser } from "../base-user.js";
 import type { UserRef } from "../find-user.js";
 import type { User } from "../user-row.js";
@@ -132,6 +132,30 @@ export class MfaAuthenticator {
       recoveryCodesLeft: row?.recoveryCodes.length ?? 0,
       lastUsedAt: row?.lastUsedAt ?? null,
     };
+  }
+
+  /**
+   * Checks at start-up that the table exists and that the key opens the newest stored secret: a wrong key
+   * or provider is a ConfigError now, not a failed login later. Does nothing more when nobody is enrolled.
+   *
+   * @example
+   * ```ts
+   * const mfa = new MfaAuthenticator();
+   * await mfa.checkKey(); // before serving
+   * ```
+   */
+  async checkKey(): Promise<void> {
+    const database = await this.database();
+    const row = (await runTranslated(database, () =>
+      database.kysely.selectFrom(AUTHENTICATOR_SECRET_TABLE).select("secret").where("revoked_at", "is", null).orderBy("id", "desc").limit(1).executeTakeFirst(),
+      { app: "mfa_authenticator" },
+    )) as Row | undefined;
+    if (!row) return;
+    try {
+      this.encryption.decrypt(String(row.secret));
+    } catch (error) {
+      throw new ConfigError(`The ${this.encryption.provider} MFA key does not open the stored secrets: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /** Whether user `userId` has an enrollment that is not revoked (piccolo_api's `is_user_enrolled`). */

@@ -115,6 +115,12 @@ for (const engine of testEngines) {
       await page.waitForURL(/\/users$/);
       const erinRow = page.locator("tbody tr", { hasText: "erin@example.com" });
       assert.deepEqual((await erinRow.locator("td").allTextContents()).map((t) => t.trim()).slice(5, 9), ["Yes", "Yes", "No", "Yes"]);
+      await page.getByLabel("Two-factor").selectOption("yes");
+      await page.getByRole("button", { name: "Search" }).click();
+      await page.waitForURL(/mfa=yes/);
+      assert.deepEqual((await page.locator("tbody tr td:nth-child(2)").allTextContents()).map((t) => t.trim()), ["erin"]);
+      await page.goto(new URL("users?mfa=no", admin.url).href);
+      assert.deepEqual((await page.locator("tbody tr td:nth-child(2)").allTextContents()).map((t) => t.trim()).sort(), ["boss", "root"]);
       await page.goto(new URL(`users/${ids.erin}`, admin.url).href);
       await page.getByRole("button", { name: "Turn off two-factor authentication for erin" }).click();
       await page.waitForURL(/done=mfa_revoked/);

@@ -228,6 +228,8 @@ for (const engine of testEngines) {
       assert.equal(xchachaOf(KEY).decrypt(String(stored!.secret)), started.secret);
       if (engine === "sqlite") assert.match(String(stored!.created_at), AWARE_TEXT);
 
+      assert.equal(await TestUser.countUsers({ filter: { mfa: true } }), engine === "mysql" ? 1 : 2, "listing filters by two-factor (dave's Python row, erin)");
+      assert.ok((await TestUser.listUsers({ filter: { mfa: false } })).every((u) => u.username !== "erin"));
       assert.equal(await auth.revoke("erin"), true);
       assert.equal((await auth.status(userId)).enrolled, false);
       assert.deepEqual(await auth.verify(userId, totpCode(started.secret, Date.now() + 30_000)), { ok: false });

@@ -19,6 +19,7 @@ export function readListQuery(kit: AdminKit, c: Context): ListQuery {
     const value = c.req.query(flag);
     if (value === "yes" || value === "no") filter[flag] = value === "yes";
   }
+  if (!kit.auth.options.mfa) delete filter.mfa; // no authenticator_secret to look in
   const limit = positiveInteger(c.req.query("limit"), kit.pageSize);
   return {
     search: (c.req.query("q") ?? "").trim().slice(0, MAX_SEARCH),

@@ -19,6 +19,8 @@ export const FLAG_FILTERS = [
   ["active", "Active"],
   ["admin", "Admin"],
   ["superuser", "Superuser"],
+  // Offered only when the admin has the mfa option (see filterControls and readListQuery).
+  ["mfa", "Two-factor"],
 ] as const;
 export type FlagFilter = Partial<Record<(typeof FLAG_FILTERS)[number][0], boolean>>;
 
@@ -67,7 +69,7 @@ function describeFilters(filter: FlagFilter): string {
 function filterControls(state: UsersListState): Html[] {
   const option = (value: string, label: string, selected: boolean) =>
     html`<option value="${value}"${selected ? raw(" selected") : ""}>${label}</option>`;
-  const selects = FLAG_FILTERS.map(([name, label]) => {
+  const selects = FLAG_FILTERS.filter(([name]) => name !== "mfa" || state.mfaEnrolled).map(([name, label]) => {
     const value = state.filter[name];
     return html`<div class="field small"><label for="filter-${name}">${label}</label><select id="filter-${name}" name="${name}">${option("", "Any", value === undefined)}${option("yes", "Yes", value === true)}${option("no", "No", value === false)}</select></div>`;
   });

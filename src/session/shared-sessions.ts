@@ -75,3 +75,26 @@ export function fromWallClock(value: unknown, timeZone: string): Date | null {
   const earlier = guess - 3_600_000;
   return new Date(wallClockMs(new Date(earlier), timeZone) === naive.getTime() ? earlier : guess);
 }
+
+/** How a store writes and reads its rows' token and dates, in one of the two forms. */
+export interface SessionRowFormat {
+  readonly tokens: SessionTokenStorage;
+  /** What the `token` column holds for a token. */
+  stored(token: string): string;
+  writeDate(date: Date): string;
+  readDate(value: unknown): Date | null;
+}
+
+export function sessionRowFormat(tokens: unknown, sharedTimeZone: string | undefined): SessionRowFormat {
+  const storage = checkTokenStorage(tokens);
+  if (storage === "digest") {
+    return { tokens: storage, stored: sha256Hex, writeDate: (date) => toStoredTimestamp(date), readDate: parseTimestamp };
+  }
+  const zone = checkTimeZone(sharedTimeZone);
+  return {
+    tokens: storage,
+    stored: (token) => token,
+    writeDate: (date) => toWallClock(date, zone),
+    readDate: (value) => fromWallClock(value, zone),
+  };
+}

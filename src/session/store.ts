@@ -1,10 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { useDatabase, type Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
-import { toStoredTimestamp, parseTimestamp } from "../engine/values.js";
 import { ValidationError } from "../errors.js";
 import { SESSIONS_TABLE } from "./migrations/index.js";
-import { checkTimeZone, checkTokenStorage, fromWallClock, toWallClock, type SessionTokenStorage } from "./shared-sessions.js";
+import { sessionRowFormat, type SessionRowFormat, type SessionTokenStorage } from "./shared-sessions.js";
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -121,9 +120,9 @@ export class SessionStore {
   readonly extension: number;
   /** How tokens and dates are stored (`tokens` option). */
   readonly tokens: SessionTokenStorage;
+  private readonly format: SessionRowFormat;
   private readonly databaseOption: string | Database | undefined;
   private readonly now: () => Date;
-  private readonly timeZone: string;
 
   constructor(options: SessionStoreOptions = {}) {
     this.databaseOption = options.database;
@@ -134,21 +133,8 @@ export class SessionStore {
       throw new ValidationError("The session maxExpiry must not be shorter than its expiry.", "maxExpiry");
     }
     this.now = options.now ?? (() => new Date());
-    this.tokens = checkTokenStorage(options.tokens);
-    this.timeZone = checkTimeZone(options.sharedTimeZone);
-  }
-
-  /** What the `token` column holds for `token`. */
-  private stored(token: string): string {
-    return this.tokens === "piccolo" ? token : digestSessionToken(token);
-  }
-
-  private writeDate(date: Date): string {
-    return this.tokens === "piccolo" ? toWallClock(date, this.timeZone) : toStoredTimestamp(date);
-  }
-
-  private readDate(value: unknown): Date | null {
-    return this.tokens === "piccolo" ? fromWallClock(value, this.timeZone) : parseTimestamp(value);
+    this.format = sessionRowFormat(options.tokens, options.sharedTimeZone);
+    this.tokens = this.format.tokens;
   }
 
   /**
@@ -182,10 +168,10 @@ export class SessionStore {
       db.kysely
         .insertInto(SESSIONS_TABLE)
         .values({
-          token: this.stored(token),
+          token: this.format.stored(token),
           user_id: userId,
-          expiry_date: this.writeDate(expiryDate),
-          max_expiry_date: this.writeDate(maxExpiryDate),
+          expiry_date: this.format.writeDate(expiryDate),
+          max_expiry_date: this.format.writeDate(maxExpiryDate),
         })
         .execute(),
     );
@@ -233,7 +219,7 @@ export class SessionStore {
   async lookupFirst(tokens: readonly unknown[]): Promise<SessionInfo | null> {
     const wellFormed = tokens.filter((token): token is string => typeof token === "string" && TOKEN_PATTERN.test(token));
     if (wellFormed.length === 0) return null;
-    const digests = [...new Set(wellFormed.map((token) => this.stored(token)))];
+    const digests = [...new Set(wellFormed.map((token) => this.format.stored(token)))];
     const db = await this.database();
     return this.run(db, async () => {
       const rows = await db.kysely
@@ -248,8 +234,8 @@ export class SessionStore {
         const row = rows.find((candidate) => candidate.token === digest);
         if (!row || found) continue;
         const id = Number(row.id);
-        const expiry = this.readDate(row.expiry_date)?.getTime() ?? 0;
-        const maxExpiry = this.readDate(row.max_expiry_date)?.getTime() ?? 0;
+        const expiry = this.format.readDate(row.expiry_date)?.getTime() ?? 0;
+        const maxExpiry = this.format.readDate(row.max_expiry_date)?.getTime() ?? 0;
         if (!(now < expiry && now < maxExpiry)) {
           dead.push(id);
           continue;
@@ -264,7 +250,7 @@ export class SessionStore {
           found.expiryDate = new Date(extended);
           await db.kysely
             .updateTable(SESSIONS_TABLE)
-            .set({ expiry_date: this.writeDate(found.expiryDate) })
+            .set({ expiry_date: this.format.writeDate(found.expiryDate) })
             .where("id", "=", found.id)
             .execute();
         }
@@ -285,7 +271,7 @@ export class SessionStore {
     if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return;
     const db = await this.database();
     await this.run(db, () =>
-      db.kysely.deleteFrom(SESSIONS_TABLE).where("token", "=", this.stored(token)).execute(),
+      db.kysely.deleteFrom(SESSIONS_TABLE).where("token", "=", this.format.stored(token)).execute(),
     );
   }
 
@@ -315,7 +301,7 @@ export class SessionStore {
    * ```
    */
   async removeExpired(): Promise<number> {
-    const now = this.writeDate(this.now());
+    const now = this.format.writeDate(this.now());
     const db = await this.database();
     const result = await this.run(db, () =>
       db.kysely

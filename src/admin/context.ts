@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { basePath } from "hono/route";
 import { getCsrfToken, getSessionUser, type SessionAuth } from "../session/auth.js";
+import type { ApiTokens } from "../user/api-tokens/tokens.js";
 import type { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
 import type { AdminHistory } from "./history-store.js";
@@ -16,6 +17,8 @@ export interface AdminKit {
   pageSizes: readonly number[];
   mountOf(c: Context): string;
   page(c: Context): PageContext;
+  /** API tokens, when the admin has the `apiTokens` option. */
+  apiTokens?: ApiTokens;
 }
 
 /**

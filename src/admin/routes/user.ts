@@ -6,18 +6,20 @@ import { diffUser } from "../history-store.js";
 import { userPage, type UserPageState } from "../views/user.js";
 import { loadHistory } from "./history.js";
 import { loadMfaView } from "./mfa.js";
+import { loadTokensView } from "./tokens.js";
 
 /** The user's page, with the state of whichever form came back. */
 export async function showUser(
   kit: AdminKit,
   c: Context,
   user: User,
-  state: Omit<UserPageState, "user" | "history" | "mfa"> = {},
+  state: Omit<UserPageState, "user" | "history" | "mfa" | "tokens"> = {},
   status: 200 | 400 | 409 = 200,
 ): Promise<Response> {
   const history = await loadHistory(kit, c, user);
   const mfa = await loadMfaView(kit, user, state.mfaNotice);
-  return c.html(userPage(kit.page(c), { ...state, user, history, mfa }), status);
+  const tokens = await loadTokensView(kit.apiTokens, user, state.tokensNotice);
+  return c.html(userPage(kit.page(c), { ...state, user, history, mfa, tokens }), status);
 }
 
 export function userRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler; superuserOnly: MiddlewareHandler }): void {

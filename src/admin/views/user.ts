@@ -2,6 +2,7 @@ import { html, raw } from "hono/html";
 import type { User } from "../../user/user-row.js";
 import { historySection, type HistoryView } from "./history.js";
 import { mfaSection, type MfaView } from "./mfa.js";
+import { tokensSection, type TokensView } from "./tokens.js";
 import { csrfField, formatDate, invalidIf, layout, notice, yesNo, type Html, type Notice, type PageContext } from "./layout.js";
 
 export interface ProfileValues {
@@ -24,6 +25,9 @@ export interface UserPageState {
   /** Two-factor authentication (loaded by showUser); a notice for its section. */
   mfa?: MfaView;
   mfaNotice?: Notice;
+  /** API tokens (loaded by showUser); a notice for their section. */
+  tokens?: TokensView;
+  tokensNotice?: Notice;
 }
 
 export function profileOf(user: User): ProfileValues {
@@ -140,6 +144,7 @@ ${state.form ? "" : notice(state.notice)}
 ${details(user)}
 ${actions}
 ${state.mfa === undefined ? "" : mfaSection(page, user, self, state.mfa)}
+${state.tokens === undefined ? "" : tokensSection(page, user, self, state.tokens)}
 ${historySection(page, user, state.history)}`;
   return layout(page, user.username, body, "users");
 }

@@ -113,6 +113,19 @@ for (const engine of testEngines) {
       assert.equal(browser.cookie("id_mfa"), undefined, "the pending cookie is cleared");
     });
 
+    it("without the mfa option an enrolled user is refused (fail closed); others log in as before", async () => {
+      const auth = createSessionAuth({ userClass: TestUser, rateLimiter: false });
+      const app = new Hono();
+      app.route("/auth", auth.routes());
+      const browser = new FakeBrowser((url, init) => app.request(url, init));
+      await browser.get("/auth/login");
+      const refused = await browser.postJson("/auth/login", { username: "alice", password: "alice-pass1" });
+      assert.equal(refused.status, 401);
+      assert.match(((await refused.json()) as { detail: string }).detail, /two-factor authentication, which this server is not set up for/);
+      assert.equal(browser.cookie("id"), undefined);
+      assert.equal((await browser.postJson("/auth/login", { username: "plain", password: "plain-pass1" })).status, 200);
+    });
+
     it("wrong codes count against the account's login limit", async () => {
       const browser = appWith({ rateLimiter: new LoginRateLimiter({ store: "memory", pair: { max: 3, window: 60_000 } }) });
       await browser.get("/auth/login");

@@ -16,7 +16,7 @@ export type LoginResult =
       message: string;
       retryAfter?: number;
       /** The two-factor step that stopped the login (mfa-step.ts): a code is needed, was wrong, enrollment is needed, or the step expired. */
-      mfa?: "required" | "failed" | "enroll" | "expired";
+      mfa?: "required" | "failed" | "enroll" | "expired" | "unavailable";
       /** With `mfa: "enroll"`: the QR code and secret to show. */
       enrollment?: PendingEnrollment;
     };

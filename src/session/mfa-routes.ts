@@ -18,7 +18,7 @@ export function mfaRefusalAnswer(auth: SessionAuth, c: Context, result: LoginRes
     const enrollment = result.enrollment ? { secret: result.enrollment.secret, uri: result.enrollment.uri, qrSvg: result.enrollment.qrSvg } : undefined;
     return c.json({ detail: result.message, error: result.message, ...(enrollment ? { enrollment } : {}) }, result.status);
   }
-  if (result.mfa === "expired") return null; // the login form again, with the message
+  if (result.mfa === "expired" || result.mfa === "unavailable") return null; // the login form again, with the message
   const state = { next: text(next), ...(result.mfa === "failed" ? { error: "That code is not right. Try again." } : {}) };
   // 200 for the next step's form, as piccolo_api answers an HTML login that needs a code.
   if (result.enrollment) return c.html(mfaEnrollPage(c, auth.csrfFieldName, { ...state, enrollment: result.enrollment }).value);

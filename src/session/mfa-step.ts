@@ -9,6 +9,7 @@ import { setCookie } from "hono/cookie";
 import { ConfigError } from "../errors.js";
 import type { MfaAuthenticator } from "../user/mfa/authenticator.js";
 import { openXchacha, sealXchacha } from "../user/mfa/encryption.js";
+import { hasActiveEnrollment } from "../user/mfa/enrollment-check.js";
 import type { User } from "../user/user-row.js";
 import type { SessionAuth } from "./auth.js";
 import { cookieValues, sessionTokens } from "./cookies.js";
@@ -19,6 +20,8 @@ import { BUSY_MESSAGE, isBusy, rateLimitedMessage } from "./request-state.js";
 export const MFA_CODE_REQUIRED = "MFA code required";
 export const MFA_FAILED = "MFA failed";
 export const MFA_ENROLLMENT_REQUIRED = "MFA enrollment required";
+/** A user enrolled in two-factor authentication, on a server without the `mfa` option. */
+export const MFA_UNAVAILABLE = "This account uses two-factor authentication, which this server is not set up for: ask its administrator.";
 /** How long the second step may take. */
 export const PENDING_LOGIN_TTL_MS = 5 * 60_000;
 const MAX_COOKIE_LENGTH = 1024;
@@ -88,7 +91,11 @@ function readPending(auth: SessionAuth, c: Context, mfa: MfaAuthenticator): Pend
  */
 export async function secondFactor(auth: SessionAuth, c: Context, user: User, code: unknown): Promise<LoginResult | null> {
   const mfa = auth.options.mfa;
-  if (!mfa) return null;
+  if (!mfa) {
+    // Fail closed: without the key no code can be checked, and the password alone is not enough for them.
+    if (!(await hasActiveEnrollment(auth.userClass, user.id))) return null;
+    return { ok: false, status: 401, message: MFA_UNAVAILABLE, mfa: "unavailable" };
+  }
   if (!(await mfa.isEnrolled(user.id))) {
     if (!requiresMfa(auth.options.requireMfa, user)) return null;
     const enrollment = await mfa.beginEnrollment(user.id);

@@ -6,7 +6,7 @@ import { mfaEnrollPage, mfaLoginPage, mfaRecoveryCodesPage } from "../views/mfa.
 
 /** The admin's page for a login stopped at the two-factor step, or null when it was not. */
 export function mfaLoginAnswer(kit: AdminKit, c: Context, result: LoginResult, next: string): Response | Promise<Response> | null {
-  if (result.ok || !result.mfa || result.mfa === "expired") return null;
+  if (result.ok || !result.mfa || result.mfa === "expired" || result.mfa === "unavailable") return null;
   const page = kit.page(c);
   if (result.mfa === "enroll" && result.enrollment) {
     return c.html(mfaEnrollPage(page, { action: `${page.mount}/login`, enrollment: result.enrollment, next, notice: { kind: "info", text: "This account must use two-factor authentication: set it up to log in." } }));

@@ -7,14 +7,17 @@ import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { sql } from "kysely";
 import { ApiTokens, BaseUser, closeDatabases, createSessionAuth, getSessionUser, parseBearerHeader, tokenOrSessionGuard, type Database } from "piccolo-ts";
-import { boundTo } from "./support/cli.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { boundTo, root } from "./support/cli.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 
 after(() => closeDatabases());
 
-// A token as piccolo_api makes it (str(uuid.uuid4())), stored as is.
-const PYTHON_TOKEN = "6efd21bf-9474-4787-be11-b941d9612e97";
+// A token piccolo_api's create_token made (str(uuid.uuid4()), stored as is): test/fixtures/piccolo-api/token_auth.json.
+const vectors = JSON.parse(readFileSync(path.join(root, "test/fixtures/piccolo-api/token_auth.json"), "utf8"));
+const PYTHON_TOKEN: string = vectors.runs["sqlite|UTC"].create_token.raw[0].token.stored;
 
 describe("the Bearer header parser", () => {
   it("takes exactly `Bearer <b64token>` and nothing looser than RFC 6750", () => {

@@ -252,3 +252,23 @@ export class BusyError extends PiccoloError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * Two-factor authentication cannot do what was asked: a stored secret that the configured key cannot
+ * decrypt (wrong key, or another provider: rekey), no enrollment to confirm or revoke, an enrollment that
+ * expired. Never contains a secret or a code.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await mfa.revoke("bob");
+ * } catch (error) {
+ *   if (error instanceof MfaError) console.error(error.message); // "bob has no two-factor authentication to revoke."
+ * }
+ * ```
+ */
+export class MfaError extends PiccoloError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, "MFA", options);
+  }
+}

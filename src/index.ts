@@ -11,8 +11,9 @@ export {
   MigrationError,
   LastSuperuserError,
   BusyError,
+  MfaError,
 } from "./errors.js";
-import "./apps.js"; // registers the user, session_auth and admin_history migration apps with the runner
+import "./apps.js"; // registers the user, session_auth, token_auth, mfa_authenticator and admin_history migration apps with the runner
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
 export type { DatabaseTarget, EngineName, PiccoloConfig } from "./engine/config.js";
 export type { SqliteOptions } from "./engine/sqlite-options.js";
@@ -82,6 +83,28 @@ export type {
 export type { Migration, MigrationApp, MigrationContext } from "./migrations/types.js";
 export { registerMigrationApps } from "./migrations/registry.js";
 export { userApp, createUserApp } from "./user/migrations/index.js";
+export { tokenAuthApp, TOKEN_AUTH_TABLE } from "./user/api-tokens/migrations.js";
+export { ApiTokens } from "./user/api-tokens/tokens.js";
+export type { ApiTokenOptions, ApiTokenInfo, TokenStorage } from "./user/api-tokens/tokens.js";
+export {
+  MfaAuthenticator,
+  createMfaEncryption,
+  generateMfaKey,
+  MFA_KEY_VARIABLE,
+  mfaAuthenticatorApp,
+  AUTHENTICATOR_SECRET_TABLE,
+  generateTotpSecret,
+  totpCode,
+  provisioningUri,
+  normalizeTotpCode,
+  DEFAULT_MFA_ISSUER,
+  generateRecoveryCodes,
+  hashRecoveryCodes,
+  normalizeRecoveryCode,
+  RECOVERY_CODE_COUNT,
+  qrCodeSvg,
+} from "./user/mfa/index.js";
+export type { MfaOptions, PendingEnrollment, MfaStatus, MfaCheck, MfaEncryption, MfaEncryptionOptions, MfaEncryptionProvider } from "./user/mfa/index.js";
 export type { PiccoloTables, PiccoloUserTable, MigrationTable, SessionsTable, StoredBoolean, StoredTimestamp } from "./user/table.js";
 export {
   SessionAuth,
@@ -104,6 +127,11 @@ export {
   BODY_TOO_LARGE_MESSAGE,
   accountLimitKey,
   rateLimitedAddress,
+  tokenOrSessionGuard,
+  parseBearerHeader,
+  MFA_CODE_REQUIRED,
+  MFA_FAILED,
+  MFA_ENROLLMENT_REQUIRED,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,
@@ -130,6 +158,8 @@ export type {
   Deployment,
   CsrfProtection,
   Fetch,
+  SessionTokenStorage,
+  RequireMfa,
 } from "./session/index.js";
 export { createAdminApp, adminHistoryApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
 export type { AdminOptions } from "./admin/index.js";

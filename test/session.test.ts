@@ -154,6 +154,10 @@ for (const engine of testEngines) {
       assert.deepEqual(own.apps[0]!.reversed, ["2026-12-01T14:40:00"]);
       await assert.rejects(db.kysely.selectFrom("login_attempts").selectAll().execute());
       assert.deepEqual(await rows(), []);
+      // piccolo_api's second migration emits no SQL: reversing it leaves the table.
+      const secret = await migrateBackwards(sessionAuthApp, { database: url });
+      assert.deepEqual(secret.apps[0]!.reversed, ["2026-05-27T16:15:06:677127"]);
+      assert.deepEqual(await rows(), []);
       const back = await migrateBackwards(sessionAuthApp, { database: url });
       assert.deepEqual(back.apps[0]!.reversed, ["2019-11-12T20:47:17"]);
       const tables = (await db.kysely.introspection.getTables()).map((table) => table.name);

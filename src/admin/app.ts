@@ -5,6 +5,7 @@ import { PiccoloError, TableMissingError } from "../errors.js";
 import { SessionAuth, type SessionAuthOptions } from "../session/auth.js";
 import { bodyLimit } from "../session/body-limit.js";
 import { MINUTE } from "../session/store.js";
+import type { ApiTokens } from "../user/api-tokens/tokens.js";
 import { BaseUser } from "../user/base-user.js";
 import { SUPERUSER_ONLY_MESSAGE, detectMount, normaliseMount, pageContext, type AdminKit } from "./context.js";
 import { AdminHistory } from "./history-store.js";
@@ -12,6 +13,8 @@ import { createRoutes } from "./routes/create.js";
 import { deleteRoutes } from "./routes/delete.js";
 import { listRoutes } from "./routes/list.js";
 import { loginRoutes } from "./routes/login.js";
+import { mfaRoutes } from "./routes/mfa.js";
+import { tokenRoutes } from "./routes/tokens.js";
 import { passwordRoutes } from "./routes/password.js";
 import { permissionRoutes } from "./routes/permissions.js";
 import { userRoutes } from "./routes/user.js";
@@ -40,6 +43,8 @@ export interface AdminOptions
   pageSize?: number;
   /** Where unexpected errors are reported (default `console.error`). */
   onError?: (error: unknown) => void;
+  /** API tokens: users create and revoke theirs on their own page, superusers revoke anyone's. */
+  apiTokens?: ApiTokens;
 }
 
 const PAGE_SIZES = [20, 50, 100];
@@ -74,7 +79,7 @@ const securityHeaders = secureHeaders({
  * ```
  */
 export function createAdminApp(options: AdminOptions = {}): Hono {
-  const { mountPath, title, pageSize: configuredPageSize, onError, ...sessionOptions } = options;
+  const { mountPath, title, pageSize: configuredPageSize, onError, apiTokens, ...sessionOptions } = options;
   const userClass = options.userClass ?? BaseUser;
   const pageSize = configuredPageSize ?? 20;
   const report = onError ?? ((error: unknown) => console.error("piccolo admin:", error));
@@ -113,6 +118,7 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
     pageSizes: PAGE_SIZES.includes(pageSize) ? PAGE_SIZES : [...PAGE_SIZES, pageSize].sort((a, b) => a - b),
     mountOf,
     page: (c) => pageContext(kit, c),
+    ...(apiTokens ? { apiTokens } : {}),
   };
   const guards = { loggedIn: auth.guard(), superuserOnly: auth.guard({ superuserOnly: true }) };
 
@@ -156,5 +162,7 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
   permissionRoutes(app, kit, guards);
   passwordRoutes(app, kit, guards);
   deleteRoutes(app, kit, guards);
+  mfaRoutes(app, kit, guards);
+  tokenRoutes(app, kit, apiTokens, guards);
   return app;
 }

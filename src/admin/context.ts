@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { basePath } from "hono/route";
 import { getCsrfToken, getSessionUser, type SessionAuth } from "../session/auth.js";
+import type { ApiTokens } from "../user/api-tokens/tokens.js";
 import type { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
 import { flashIsSigned } from "./flash.js";
@@ -17,6 +18,8 @@ export interface AdminKit {
   pageSizes: readonly number[];
   mountOf(c: Context): string;
   page(c: Context): PageContext;
+  /** API tokens, when the admin has the `apiTokens` option. */
+  apiTokens?: ApiTokens;
 }
 
 /**
@@ -149,6 +152,9 @@ const FLASH: Record<string, (name: string, count: number) => Notice> = {
   password: (name) => ({ kind: "success", text: `Password set. ${name} was logged out everywhere.` }),
   deactivated: (name) => ({ kind: "success", text: `${name} was deactivated and logged out.` }),
   deleted: (name) => ({ kind: "success", text: `${name} was deleted, with their sessions.` }),
+  mfa_on: () => ({ kind: "success", text: "Two-factor authentication is on." }),
+  mfa_off: () => ({ kind: "success", text: "Two-factor authentication is off." }),
+  mfa_revoked: (name) => ({ kind: "success", text: `Two-factor authentication is off for ${name}.` }),
   own_password: () => ({ kind: "success", text: "Your password was changed. Your other sessions were logged out." }),
   activated_many: (_, n) => ({ kind: "success", text: `${n} user${n === 1 ? "" : "s"} activated.` }),
   deactivated_many: (_, n) => ({ kind: "success", text: `${n} user${n === 1 ? "" : "s"} deactivated and logged out.` }),

@@ -86,6 +86,8 @@ dl.details dt{font-weight:600;color:var(--muted)}
 dl.details dd{margin:0;overflow-wrap:anywhere}
 .grid{display:grid;gap:1.25rem;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr))}
 .grid .card{margin:0}
+form.inline{display:inline;margin-left:.5rem}
+.qr svg{display:block;width:14rem;height:14rem;margin:.5rem 0}
 footer{color:var(--muted);font-size:.85rem;text-align:center;padding:1rem}
 @media (max-width:40rem){
   main{padding:1rem .75rem 2rem}

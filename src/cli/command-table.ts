@@ -157,6 +157,41 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/user-check.js"),
   },
   {
+    path: ["user", "mfa"],
+    summary: "two-factor authentication: status, enroll, revoke <username>; rekey; key",
+    arguments: [
+      ["<action>", "status, enroll or revoke (with a username), rekey (every secret to a new key), key (print a new key)"],
+      ["[username]", "the user"],
+    ],
+    options: [
+      { flags: "-y, --yes", description: "revoke without asking (for scripts)" },
+      { flags: "--provider <name>", description: "key: the provider to make a key for, xchacha20 (default) or fernet", example: "fernet" },
+      { flags: "--new-provider <name>", description: "rekey: encrypt with this provider from now on (xchacha20, fernet or plain)", example: "xchacha20" },
+      { flags: "--new-key-stdin", description: "rekey: read the new key from the first line of standard input (else PICCOLO_MFA_NEW_KEY)" },
+    ],
+    json: true,
+    help:
+      "\nThe key: PICCOLO_MFA_KEY (xchacha20: 64 hex digits; fernet: a Fernet key), provider PICCOLO_MFA_PROVIDER.\n" +
+      "enroll asks for the app's code before it turns anything on; enroll --json enrolls at once (provisioning)\n" +
+      "and prints the secret, its otpauth:// URI and the 8 recovery codes: the only time they are shown.",
+    load: () => import("./commands/user-mfa.js"),
+  },
+  {
+    path: ["user", "token"],
+    summary: "API tokens: create, list or revoke a user's (Authorization: Bearer <token>)",
+    arguments: [
+      ["<action>", "create (prints the token once), list, or revoke"],
+      ["<username>", "the user"],
+    ],
+    options: [
+      { flags: "--id <n>", description: "revoke: only this token (default: every token of the user)", type: "integer", example: "3" },
+      { flags: "-y, --yes", description: "revoke without asking (for scripts)" },
+    ],
+    json: true,
+    help: "\nPICCOLO_TOKENS=piccolo stores tokens as piccolo_api does (readable by a Python app); the default stores digests.",
+    load: () => import("./commands/user-token.js"),
+  },
+  {
     path: ["doctor"],
     summary: "show how passwords are hashed here (native addon or Node's crypto, threads, queue depth) and which database is used and whether it answers",
     json: true,

@@ -256,7 +256,8 @@ function hintFor(error: PiccoloError, command: string): string | undefined {
         : "Check the SQLite file's path given by --db, DATABASE_URL or piccolo.config.*.";
     }
     case "CONFIG":
-      return "Check --db, DATABASE_URL or piccolo.config.*.";
+      // An MFA key's message says what to set; the database hint would mislead.
+      return /\bMFA key\b|PICCOLO_MFA_/.test(error.message) ? undefined : "Check --db, DATABASE_URL or piccolo.config.*.";
     case "MIGRATION":
       return 'See "piccolo migrations check".';
     case "DB_ERROR":

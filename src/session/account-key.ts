@@ -17,5 +17,10 @@ import { foldUsername } from "../user/username-folding.js";
  */
 export async function accountLimitKey(userClass: typeof BaseUser, identifier: string): Promise<string> {
   const id = await findLoginUserId(userClass, identifier);
-  return id !== null ? `user:${id}` : `name:${foldUsername(identifier)}`;
+  return id !== null ? userLimitKey(id) : `name:${foldUsername(identifier)}`;
+}
+
+/** The key of a known account (a second-factor step, whose user is already known, counts under it too). */
+export function userLimitKey(userId: number): string {
+  return `user:${userId}`;
 }

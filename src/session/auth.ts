@@ -9,6 +9,7 @@ import { prefixedCookieName, sessionTokens, writeSessionCookie } from "./cookies
 import { CsrfProtection } from "./csrf.js";
 import { Deployment } from "./deployment.js";
 import { authenticate, type LoginResult } from "./login.js";
+import { checkMfaOptions, secondFactor } from "./mfa-step.js";
 import { loginRoutes } from "./login-routes.js";
 import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
 import { LoginRateLimiter } from "./rate-limit.js";
@@ -70,6 +71,7 @@ export class SessionAuth {
 
   constructor(options: SessionAuthOptions = {}) {
     this.options = options;
+    checkMfaOptions(options);
     this.userClass = options.userClass ?? BaseUser;
     const database: string | Database | undefined = options.database ?? this.userClass.database;
     this.store = options.store ?? new SessionStore({ ...options, database, userTable: this.userClass.tableName });
@@ -269,9 +271,11 @@ export class SessionAuth {
    * });
    * ```
    */
-  async login(c: Context, username: unknown, password: unknown): Promise<LoginResult> {
+  async login(c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult> {
     const result = await authenticate(this, c, username, password);
     if (!result.ok) return result;
+    const second = await secondFactor(this, c, result.user, mfaCode);
+    if (second && !second.ok) return second;
     await this.endSession(c);
     try {
       await this.startSession(c, result.user.id);
@@ -321,7 +325,9 @@ export class SessionAuth {
 
   /** The session cookie's name on this request: `__Host-id` over HTTPS at `/`, `__Secure-id` under a narrower path, else `id` (see `cookiePrefix`). */
   sessionCookieName(c: Context): string {
-    return prefixedCookieName(this.cookieName, this.isSecure(c) && this.options.cookiePrefix !== false, this.cookiePath(c));
+    // Sessions shared with Python (`tokens: "piccolo"`) keep piccolo_api's plain `id` unless asked otherwise.
+    const prefixed = this.options.cookiePrefix ?? this.options.tokens !== "piccolo";
+    return prefixedCookieName(this.cookieName, this.isSecure(c) && prefixed, this.cookiePath(c));
   }
 
   private sessionCookieOptions(c: Context) {

@@ -34,3 +34,6 @@ export { rateLimitedAddress } from "./address-prefix.js";
 export { accountLimitKey } from "./account-key.js";
 export { bodyLimit, readBodyWithin, DEFAULT_BODY_LIMIT, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 export { headAsGet, type Fetch, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";
+export { tokenOrSessionGuard, parseBearerHeader } from "./bearer.js";
+export type { SessionTokenStorage } from "./shared-sessions.js";
+export { MFA_CODE_REQUIRED, MFA_FAILED, MFA_ENROLLMENT_REQUIRED, type RequireMfa } from "./mfa-step.js";

@@ -3,6 +3,7 @@ import type { SessionAuth } from "./auth.js";
 import { loginFieldLabel } from "../user/username-lookup.js";
 import { bodyLimit, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 import { loginPage, loginPageHeaders } from "./login-page.js";
+import { mfaRefusalAnswer, pendingStepAnswer } from "./mfa-routes.js";
 import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
 /** The request's fields (form or JSON object), or null when the body is not one (the body limit already held). */
@@ -37,7 +38,11 @@ export function loginRoutes(auth: SessionAuth): Hono {
     if (!body) return json ? c.json({ error: "The request body is not valid." }, 400) : c.text("Bad request", 400);
     // Decided before the login: the answer to a successful login cannot fail after its session exists.
     const location = safeRedirect(body.next, auth.options.redirectTo ?? "/");
-    const result = await auth.login(c, body.username, body.password);
+    const secondStep = await pendingStepAnswer(auth, c, body, location);
+    if (secondStep) return secondStep;
+    const result = await auth.login(c, body.username, body.password, body.mfa_code);
+    const mfaAnswer = mfaRefusalAnswer(auth, c, result, body.next);
+    if (mfaAnswer) return mfaAnswer;
     if (result.ok) {
       if (wantsJson(c)) return c.json({ user: result.user, csrfToken: getCsrfToken(c) });
       return c.redirect(location, 303);

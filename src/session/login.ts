@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { accountLimitKey } from "./account-key.js";
+import type { PendingEnrollment } from "../user/mfa/authenticator.js";
 import type { User } from "../user/user-row.js";
 import type { SessionAuth } from "./auth.js";
 import type { AttemptTicket } from "./rate-limit.js";
@@ -9,8 +10,17 @@ import { BUSY_MESSAGE, isBusy, LOGIN_FAILED_MESSAGE, rateLimitedMessage } from "
  * What `SessionAuth.login` answers: the user, or the status and message to show (with the seconds to wait for 429 and 503).
  */
 export type LoginResult =
-  | { ok: true; user: User }
-  | { ok: false; status: 401 | 429 | 503; message: string; retryAfter?: number };
+  | { ok: true; user: User; /** New recovery codes, when the login enrolled the user (`requireMfa`): show them once. */ recoveryCodes?: string[] }
+  | {
+      ok: false;
+      status: 401 | 429 | 503;
+      message: string;
+      retryAfter?: number;
+      /** The two-factor step that stopped the login (mfa-step.ts): a code is needed, was wrong, enrollment is needed, or the step expired. */
+      mfa?: "required" | "failed" | "enroll" | "expired" | "unavailable";
+      /** With `mfa: "enroll"`: the QR code and secret to show. */
+      enrollment?: PendingEnrollment;
+    };
 
 /** Seconds a client is asked to wait when the hashing pool is full. */
 const BUSY_RETRY_AFTER = 5;

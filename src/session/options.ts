@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 import type { BaseUser } from "../user/base-user.js";
+import type { MfaAuthenticator } from "../user/mfa/authenticator.js";
+import type { RequireMfa } from "./mfa-step.js";
 import type { DeploymentOptions } from "./deployment.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
 import type { SessionStore, SessionStoreOptions } from "./store.js";
@@ -31,8 +33,9 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   cookieName?: string;
   /**
    * Over HTTPS, name the session cookie `__Host-<cookieName>` (at `/`) or `__Secure-<cookieName>` (under a
-   * narrower `cookiePath`), so a sibling subdomain or a plain-HTTP page cannot plant one. Default true;
-   * false keeps the plain name, for a Python piccolo_api app that must read the same cookie.
+   * narrower `cookiePath`), so a sibling subdomain or a plain-HTTP page cannot plant one. Default true, or
+   * false with `tokens: "piccolo"`; false keeps the plain name, for a Python piccolo_api app that must read
+   * the same cookie.
    */
   cookiePrefix?: boolean;
   /** The cookies' path (default `/`), or a function of the request. */
@@ -58,6 +61,13 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   redirectTo?: string;
   /** Where a form logout goes (default: `loginUrl`, else `/`). */
   logoutRedirectTo?: string;
+  /**
+   * Two-factor authentication: enrolled users must send a code (`mfa_code`) after the password. Without
+   * it, logins check the password only (even for users enrolled in Piccolo Admin).
+   */
+  mfa?: MfaAuthenticator;
+  /** Who must enroll before getting a session: `"superusers"`, `"admins"` or `"all"` (default: nobody). Needs `mfa`. */
+  requireMfa?: RequireMfa;
   /** Builds the response for a refusal (401, 403, 413, 429, 503); default plain text or JSON. */
   deny?: (c: Context, status: DenyStatus, message: string, reason: DenyReason) => Response | Promise<Response>;
 }

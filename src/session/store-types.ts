@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../engine/connect.js";
 import { ValidationError } from "../errors.js";
+import type { SessionTokenStorage } from "./shared-sessions.js";
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -29,6 +30,14 @@ export interface SessionStoreOptions {
   userTable?: string;
   /** The clock (tests pass a fake one). */
   now?: () => Date;
+  /**
+   * `"digest"` (default): the table holds SHA-256 digests of the tokens and naive UTC dates. `"piccolo"`:
+   * tokens as is and dates in piccolo_api's naive wall-clock form, so a Python app on the same table shares
+   * the sessions (docs/two-factor.md says what each exposes if the table leaks).
+   */
+  tokens?: SessionTokenStorage;
+  /** With `tokens: "piccolo"`: the time zone of the Python app's clock (default: this process's). */
+  sharedTimeZone?: string;
 }
 
 /** A newly created session. `token` is the only copy of the secret: it goes into the cookie and nowhere else. */

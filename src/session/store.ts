@@ -1,10 +1,10 @@
 import { useDatabase, type Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
-import { toStoredTimestamp } from "../engine/values.js";
 import { ValidationError } from "../errors.js";
 import { SESSIONS_TABLE } from "./migrations/index.js";
+import { sessionRowFormat, type SessionRowFormat, type SessionTokenStorage } from "./shared-sessions.js";
 import { extendBound, findBoundRows, firstLiveRow, passwordOf, userBinding } from "./user-binding.js";
-import { DAY, HOUR, MINUTE, TOKEN_PATTERN, digestSessionToken, generateSessionToken, sessionDuration } from "./store-types.js";
+import { DAY, HOUR, MINUTE, TOKEN_PATTERN, generateSessionToken, sessionDuration } from "./store-types.js";
 import type { NewSession, SessionInfo, SessionStoreOptions } from "./store-types.js";
 
 export { DAY, HOUR, MINUTE, digestSessionToken, generateSessionToken } from "./store-types.js";
@@ -36,6 +36,9 @@ export class SessionStore {
   readonly extension: number;
   /** The user table sessions are bound to. */
   readonly userTable: string;
+  /** How tokens and dates are stored (`tokens` option). */
+  readonly tokens: SessionTokenStorage;
+  private readonly format: SessionRowFormat;
   private readonly databaseOption: string | Database | undefined;
   private readonly now: () => Date;
 
@@ -49,6 +52,8 @@ export class SessionStore {
     }
     this.now = options.now ?? (() => new Date());
     this.userTable = options.userTable ?? "piccolo_user";
+    this.format = sessionRowFormat(options.tokens, options.sharedTimeZone);
+    this.tokens = this.format.tokens;
   }
 
   /**
@@ -87,10 +92,10 @@ export class SessionStore {
       await db.kysely
         .insertInto(SESSIONS_TABLE)
         .values({
-          token: digestSessionToken(token),
+          token: this.format.stored(token),
           user_id: userId,
-          expiry_date: toStoredTimestamp(expiryDate),
-          max_expiry_date: toStoredTimestamp(maxExpiryDate),
+          expiry_date: this.format.writeDate(expiryDate),
+          max_expiry_date: this.format.writeDate(maxExpiryDate),
           user_binding: userBinding(token, userId, password),
         })
         .execute();
@@ -140,13 +145,14 @@ export class SessionStore {
   async lookupFirst(tokens: readonly unknown[]): Promise<SessionInfo | null> {
     const wellFormed = tokens.filter((token): token is string => typeof token === "string" && TOKEN_PATTERN.test(token));
     if (wellFormed.length === 0) return null;
-    const tokenOf = new Map(wellFormed.map((token) => [digestSessionToken(token), token]));
+    const tokenOf = new Map(wellFormed.map((token) => [this.format.stored(token), token]));
     const digests = [...tokenOf.keys()];
     const db = await this.database();
     return this.run(db, async () => {
       const rows = await findBoundRows(db.kysely, this.userTable, digests);
       const now = this.now().getTime();
-      const { found, dead } = firstLiveRow(rows, tokenOf, now);
+      // Rows Python's piccolo_api wrote carry no binding: honoured only when sharing sessions with it.
+      const { found, dead } = firstLiveRow(rows, tokenOf, now, this.format.readDate, this.tokens === "piccolo");
       if (dead.length > 0) await db.kysely.deleteFrom(SESSIONS_TABLE).where("id", "in", dead).execute();
       if (!found) return null;
       const { info, row } = found;
@@ -155,7 +161,7 @@ export class SessionStore {
         const extended = Math.min(expiry + this.extension, info.maxExpiryDate.getTime());
         if (extended > expiry) {
           info.expiryDate = new Date(extended);
-          await extendBound(db.kysely, this.userTable, row, toStoredTimestamp(info.expiryDate));
+          await extendBound(db.kysely, this.userTable, row, this.format.writeDate(info.expiryDate));
         }
       }
       return info;
@@ -174,7 +180,7 @@ export class SessionStore {
     if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return;
     const db = await this.database();
     await this.run(db, () =>
-      db.kysely.deleteFrom(SESSIONS_TABLE).where("token", "=", digestSessionToken(token)).execute(),
+      db.kysely.deleteFrom(SESSIONS_TABLE).where("token", "=", this.format.stored(token)).execute(),
     );
   }
 
@@ -204,7 +210,7 @@ export class SessionStore {
    * ```
    */
   async removeExpired(): Promise<number> {
-    const now = toStoredTimestamp(this.now());
+    const now = this.format.writeDate(this.now());
     const db = await this.database();
     const result = await this.run(db, () =>
       db.kysely

@@ -7,7 +7,6 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import { sql } from "../engine/kysely.js";
-import { parseTimestamp } from "../engine/values.js";
 import { UserNotFoundError } from "../errors.js";
 import { USER_BINDING_COLUMN } from "./migrations/2026-12-06T17-30-00.js";
 import { SESSIONS_TABLE } from "../user/sessions-table.js";
@@ -19,8 +18,15 @@ export function userBinding(token: string, userId: number, storedPassword: strin
 }
 
 /** True when the row's binding is the one its user row gives now (a missing user or binding: false). */
-export function bindingHolds(token: string, row: { user_id: unknown; user_binding: unknown; bound_password: unknown }): boolean {
-  if (typeof row.user_binding !== "string" || typeof row.bound_password !== "string") return false;
+export function bindingHolds(
+  token: string,
+  row: { user_id: unknown; user_binding: unknown; bound_password: unknown },
+  allowUnbound = false,
+): boolean {
+  if (typeof row.bound_password !== "string") return false;
+  // A row Python's piccolo_api wrote has no binding: only the user row's existence can be checked.
+  if (row.user_binding === null && allowUnbound) return true;
+  if (typeof row.user_binding !== "string") return false;
   const expected = Buffer.from(userBinding(token, Number(row.user_id), row.bound_password), "utf8");
   const stored = Buffer.from(row.user_binding, "utf8");
   return stored.length === expected.length && crypto.timingSafeEqual(stored, expected);
@@ -76,23 +82,26 @@ export async function extendBound(db: Kysely<any>, userTable: string, row: Bound
 }
 
 /**
- * Of the rows found for `tokenOf`'s digests (in its order), the first live one (its binding holds, now is
- * before both its dates) with its dates, and the ids of the dead rows met before it (to delete).
+ * Of the rows found for `tokenOf`'s stored tokens (in its order), the first live one (its binding holds,
+ * now is before both its dates, read with `readDate`) with its dates, and the ids of the dead rows met
+ * before it (to delete). `allowUnbound` honours rows without a binding (sessions shared with Python).
  */
 export function firstLiveRow(
   rows: readonly BoundSessionRow[],
   tokenOf: ReadonlyMap<string, string>,
   now: number,
+  readDate: (value: unknown) => Date | null,
+  allowUnbound: boolean,
 ): { found: { info: SessionInfo; row: BoundSessionRow } | null; dead: number[] } {
   const dead: number[] = [];
   for (const [digest, token] of tokenOf) {
     const row = rows.find((candidate) => candidate.token === digest);
     if (!row) continue;
     const id = Number(row.id);
-    const expiry = parseTimestamp(row.expiry_date)?.getTime() ?? 0;
-    const maxExpiry = parseTimestamp(row.max_expiry_date)?.getTime() ?? 0;
+    const expiry = readDate(row.expiry_date)?.getTime() ?? 0;
+    const maxExpiry = readDate(row.max_expiry_date)?.getTime() ?? 0;
     // Checked before anything is extended: a session of a deleted or replaced user is dead.
-    if (!bindingHolds(token, row) || !(now < expiry && now < maxExpiry)) {
+    if (!bindingHolds(token, row, allowUnbound) || !(now < expiry && now < maxExpiry)) {
       dead.push(id);
       continue;
     }

@@ -5,6 +5,7 @@ import type { Database } from "../engine/connect.js";
 import { ValidationError } from "../errors.js";
 import type { BaseUser, ListUsersOptions, UserFilter } from "./base-user.js";
 import { usersOf } from "./find-user.js";
+import { AUTHENTICATOR_SECRET_TABLE } from "./mfa/migrations.js";
 import { PUBLIC_COLUMNS, userFromRow, type PublicColumn, type User } from "./user-row.js";
 import { validateFlag, validateSearch } from "./validation.js";
 
@@ -47,7 +48,7 @@ export async function listUsers(
   if (!Number.isSafeInteger(pageNumber) || pageNumber < 1) throw new ValidationError("The page number must > 0.", "page");
   if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError("The limit number must be > 0.", "limit");
   if (!Number.isSafeInteger((pageNumber - 1) * limit)) throw new ValidationError("The page number is too large.", "page");
-  const { where, conditional } = userConditions(options);
+  const { where, conditional } = userConditions(options, cls.tableName);
   const database = await cls.getDatabase();
   const direction = descending ? "desc" : "asc";
   const offset = (pageNumber - 1) * limit;
@@ -108,7 +109,7 @@ export async function listUsers(
 }
 
 export async function countUsers(cls: typeof BaseUser, options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
-  const { where } = userConditions(options);
+  const { where } = userConditions(options, cls.tableName);
   const database = await cls.getDatabase();
   return runTranslated(database, async () => {
     const row = await usersOf(database)
@@ -121,7 +122,7 @@ export async function countUsers(cls: typeof BaseUser, options?: Pick<ListUsersO
 }
 
 /** The WHERE of a listing (search and flag filters), validated before any query. */
-function userConditions(options?: Pick<ListUsersOptions, "search" | "filter"> | null): {
+function userConditions(options: Pick<ListUsersOptions, "search" | "filter"> | null | undefined, table: string): {
   where: (database: Database) => (eb: ExpressionBuilder<any, any>) => Expression<SqlBool>;
   /** Whether there is any condition (else the WHERE binds nothing). */
   conditional: boolean;
@@ -132,6 +133,7 @@ function userConditions(options?: Pick<ListUsersOptions, "search" | "filter"> | 
     const value = validateFlag(options?.filter?.[flag], flag);
     if (value !== undefined) filter[flag] = value;
   }
+  const mfa = validateFlag(options?.filter?.mfa, "mfa");
   const where = (database: Database) =>
     (eb: ExpressionBuilder<any, any>): Expression<SqlBool> => {
       const conditions: Expression<SqlBool>[] = [];
@@ -139,9 +141,20 @@ function userConditions(options?: Pick<ListUsersOptions, "search" | "filter"> | 
       for (const [flag, value] of Object.entries(filter)) {
         conditions.push(eb(flag, "=", database.dialect.booleanToDatabase(value)));
       }
+      if (mfa !== undefined) {
+        // piccolo_api's is_user_enrolled: some row of the user that is not revoked.
+        const enrolled = eb.exists(
+          eb
+            .selectFrom(AUTHENTICATOR_SECRET_TABLE)
+            .select(sql.lit(1).as("one"))
+            .whereRef(`${AUTHENTICATOR_SECRET_TABLE}.user_id`, "=", sql.ref(`${table}.id`) as never)
+            .where(`${AUTHENTICATOR_SECRET_TABLE}.revoked_at`, "is", null),
+        );
+        conditions.push(mfa ? enrolled : eb.not(enrolled));
+      }
       return eb.and(conditions);
     };
-  return { where, conditional: Boolean(search) || Object.keys(filter).length > 0 };
+  return { where, conditional: Boolean(search) || Object.keys(filter).length > 0 || mfa !== undefined };
 }
 
 function parseOrderBy(orderBy: unknown): { column: PublicColumn; descending: boolean } {

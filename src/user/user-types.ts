@@ -76,6 +76,11 @@ export interface UserFilter {
   admin?: boolean;
   /** Only superusers (true) or the others (false). */
   superuser?: boolean;
+  /**
+   * Only users with two-factor authentication on (true) or off (false): an unrevoked row in
+   * `authenticator_secret` (run the `mfa_authenticator` app first).
+   */
+  mfa?: boolean;
 }
 
 /** A page of `listUsers`: size, position, order, a search and flag filters. */

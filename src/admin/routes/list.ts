@@ -20,6 +20,7 @@ export function readListQuery(kit: AdminKit, c: Context): ListQuery {
     const value = c.req.query(flag);
     if (value === "yes" || value === "no") filter[flag] = value === "yes";
   }
+  if (!kit.auth.options.mfa) delete filter.mfa; // no authenticator_secret to look in
   const limit = positiveInteger(c.req.query("limit"), kit.pageSize);
   return {
     search: (c.req.query("q") ?? "").trim().slice(0, MAX_SEARCH),
@@ -61,9 +62,12 @@ export function listRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
   app.get("/users", guards.loggedIn, async (c) => {
     if (!knownFlash(c)) return badRequest(kit, c, "This address is not one the admin makes.");
     const query = readListQuery(kit, c);
-    const render = (total: number, users: User[], pages: number, status: 200 | 400 = 200, error?: string) =>
-      c.html(
+    const render = async (total: number, users: User[], pages: number, status: 200 | 400 = 200, error?: string) => {
+      const mfa = kit.auth.options.mfa;
+      const mfaEnrolled = mfa ? await mfa.enrolledAmong(users.map((user) => user.id)) : undefined;
+      return c.html(
         usersPage(kit.page(c), {
+          ...(mfaEnrolled ? { mfaEnrolled } : {}),
           ...query,
           users,
           total,
@@ -74,6 +78,7 @@ export function listRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
         }),
         status,
       );
+    };
     let total: number;
     try {
       total = await kit.userClass.countUsers({ search: query.search, filter: query.filter });

@@ -3,6 +3,7 @@ import { getSessionUser, safeRedirect } from "../../session/auth.js";
 import { field, readForm, type AdminKit } from "../context.js";
 import { loginFieldLabel } from "../../user/username-lookup.js";
 import { loginPage } from "../views/account.js";
+import { mfaLoginAnswer, mfaPendingStep } from "./mfa-login.js";
 
 export function loginRoutes(app: Hono, kit: AdminKit): void {
   app.get("/", (c) => c.redirect(`${kit.mountOf(c)}/${getSessionUser(c) ? "users" : "login"}`, 303));
@@ -15,11 +16,16 @@ export function loginRoutes(app: Hono, kit: AdminKit): void {
 
   app.post("/login", async (c) => {
     const form = (await readForm(c)) ?? {};
-    const result = await kit.auth.login(c, form.username, form.password);
     const mount = kit.mountOf(c);
     // Only printable ASCII: a browser sends anything else percent-encoded, and a Location header cannot carry it.
     const next = /^[\x21-\x7e]*$/.test(field(form, "next")) ? safeRedirect(field(form, "next"), "") : "";
-    if (result.ok) return c.redirect(next.startsWith(`${mount}/`) ? next : `${mount}/users`, 303);
+    const target = next.startsWith(`${mount}/`) ? next : `${mount}/users`;
+    const secondStep = await mfaPendingStep(kit, c, form, next, target);
+    if (secondStep) return secondStep;
+    const result = await kit.auth.login(c, form.username, form.password, form.mfa_code);
+    const mfaAnswer = mfaLoginAnswer(kit, c, result, next);
+    if (mfaAnswer) return mfaAnswer;
+    if (result.ok) return c.redirect(target, 303);
     if (result.retryAfter !== undefined) c.header("Retry-After", String(result.retryAfter));
     const label = loginFieldLabel(kit.userClass);
     return c.html(loginPage(kit.page(c), { error: result.message, username: field(form, "username"), next, label }), result.status);

@@ -6,17 +6,21 @@ import { diffUser } from "../history-store.js";
 import { userPage, type UserPageState } from "../views/user.js";
 import { loadHistory } from "./history.js";
 import { flashQuery } from "../flash.js";
+import { loadMfaView } from "./mfa.js";
+import { loadTokensView } from "./tokens.js";
 
 /** The user's page, with the state of whichever form came back. */
 export async function showUser(
   kit: AdminKit,
   c: Context,
   user: User,
-  state: Omit<UserPageState, "user" | "history"> = {},
+  state: Omit<UserPageState, "user" | "history" | "mfa" | "tokens"> = {},
   status: 200 | 400 | 409 = 200,
 ): Promise<Response> {
   const history = await loadHistory(kit, c, user);
-  return c.html(userPage(kit.page(c), { ...state, user, history }), status);
+  const mfa = await loadMfaView(kit, user, state.mfaNotice);
+  const tokens = await loadTokensView(kit.apiTokens, user, state.tokensNotice);
+  return c.html(userPage(kit.page(c), { ...state, user, history, mfa, tokens }), status);
 }
 
 export function userRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler; superuserOnly: MiddlewareHandler }): void {

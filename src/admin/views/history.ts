@@ -16,6 +16,7 @@ const ACTIONS: Record<HistoryAction, string> = {
   permissions: "Permissions changed",
   password: "Password changed",
   deleted: "Deleted",
+  mfa_revoked: "Two-factor authentication turned off",
 };
 
 const FIELD_LABELS: Record<string, string> = {

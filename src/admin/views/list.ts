@@ -19,6 +19,8 @@ export const FLAG_FILTERS = [
   ["active", "Active"],
   ["admin", "Admin"],
   ["superuser", "Superuser"],
+  // Offered only when the admin has the mfa option (see filterControls and readListQuery).
+  ["mfa", "Two-factor"],
 ] as const;
 export type FlagFilter = Partial<Record<(typeof FLAG_FILTERS)[number][0], boolean>>;
 
@@ -39,6 +41,8 @@ export interface UsersListState extends ListQuery {
   pageSizes: readonly number[];
   defaultLimit: number;
   notice?: Notice;
+  /** The listed users with two-factor authentication on; absent when the admin has no `mfa` option. */
+  mfaEnrolled?: ReadonlySet<number>;
 }
 
 /** The list's address for a query (defaults left out, so links stay short). */
@@ -65,7 +69,7 @@ function describeFilters(filter: FlagFilter): string {
 function filterControls(state: UsersListState): Html[] {
   const option = (value: string, label: string, selected: boolean) =>
     html`<option value="${value}"${selected ? raw(" selected") : ""}>${label}</option>`;
-  const selects = FLAG_FILTERS.map(([name, label]) => {
+  const selects = FLAG_FILTERS.filter(([name]) => name !== "mfa" || state.mfaEnrolled).map(([name, label]) => {
     const value = state.filter[name];
     return html`<div class="field small"><label for="filter-${name}">${label}</label><select id="filter-${name}" name="${name}">${option("", "Any", value === undefined)}${option("yes", "Yes", value === true)}${option("no", "No", value === false)}</select></div>`;
   });
@@ -96,6 +100,7 @@ ${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user
 <td class="flag" data-label="Active">${yesNo(user.active)}</td>
 <td class="flag" data-label="Admin">${yesNo(user.admin)}</td>
 <td class="flag" data-label="Superuser">${yesNo(user.superuser)}</td>
+${state.mfaEnrolled ? html`<td class="flag" data-label="2FA">${yesNo(state.mfaEnrolled.has(user.id))}</td>` : ""}
 <td class="detail" data-label="Last login">${formatDate(user.lastLogin)}</td>
 <td class="detail" data-label="ID">${user.id}</td>
 </tr>`,
@@ -114,7 +119,7 @@ ${bulk ? html`<td class="select"><input type="checkbox" name="ids" value="${user
   const table = html`<div class="table-wrap" role="region" aria-labelledby="users-caption" tabindex="0">
 <table class="users stacking">
 <caption id="users-caption">Users (select a column heading to sort)</caption>
-<thead><tr>${bulk ? html`<th scope="col"><span class="visually-hidden">Select</span></th>` : ""}${headers}</tr></thead>
+<thead><tr>${bulk ? html`<th scope="col"><span class="visually-hidden">Select</span></th>` : ""}${state.mfaEnrolled ? [...headers.slice(0, 7), html`<th scope="col"><abbr title="Two-factor authentication">2FA</abbr></th>`, ...headers.slice(7)] : headers}</tr></thead>
 <tbody>${rows}</tbody>
 </table>
 </div>`;

@@ -1,6 +1,8 @@
 import { html, raw } from "hono/html";
 import type { User } from "../../user/user-row.js";
 import { historySection, type HistoryView } from "./history.js";
+import { mfaSection, type MfaView } from "./mfa.js";
+import { tokensSection, type TokensView } from "./tokens.js";
 import { csrfField, formatDate, invalidIf, layout, notice, yesNo, type Html, type Notice, type PageContext } from "./layout.js";
 
 export interface ProfileValues {
@@ -20,6 +22,12 @@ export interface UserPageState {
   /** The field an error is about. */
   field?: string;
   history: HistoryView;
+  /** Two-factor authentication (loaded by showUser); a notice for its section. */
+  mfa?: MfaView;
+  mfaNotice?: Notice;
+  /** API tokens (loaded by showUser); a notice for their section. */
+  tokens?: TokensView;
+  tokensNotice?: Notice;
 }
 
 export function profileOf(user: User): ProfileValues {
@@ -135,6 +143,8 @@ export function userPage(page: PageContext, state: UserPageState): Html {
 ${state.form ? "" : notice(state.notice)}
 ${details(user)}
 ${actions}
+${state.mfa === undefined ? "" : mfaSection(page, user, self, state.mfa)}
+${state.tokens === undefined ? "" : tokensSection(page, user, self, state.tokens)}
 ${historySection(page, user, state.history)}`;
   return layout(page, user.username, body, "users");
 }

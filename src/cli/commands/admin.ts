@@ -88,6 +88,8 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   await new SessionStore({ database }).removeExpired();
   // The shared login rate limit's table comes with the second session_auth migration.
   await new DatabaseAttemptStore(database).prune();
+  // With two-factor logins: a missing table or a wrong key is reported now rather than at a login.
+  await options.mfa?.checkKey();
 
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
@@ -134,10 +136,20 @@ export async function run(input: CommandInput): Promise<number> {
   const extraHosts = commaList(flags.allowed_host);
   const { warnIfUserMigrationsPending } = await import("../users.js");
   await warnIfUserMigrationsPending(input.db, { warn: false }); // startAdmin names every missing migration
+  // Two-factor logins when a key is set (PICCOLO_MFA_KEY; a malformed one fails here, at start-up).
+  let mfa: import("../../user/mfa/authenticator.js").MfaAuthenticator | undefined;
+  if (process.env.PICCOLO_MFA_KEY) {
+    const [{ MfaAuthenticator }, { BaseUser }] = await Promise.all([import("../../user/mfa/authenticator.js"), import("../../user/base-user.js")]);
+    const provider = (process.env.PICCOLO_MFA_PROVIDER || "xchacha20") as "xchacha20" | "fernet" | "plain";
+    const users = class MfaUser extends BaseUser {};
+    users.database = input.db;
+    mfa = new MfaAuthenticator({ encryption: { provider }, users });
+  }
   const admin = await startAdmin({
     host,
     port: flags.port,
     db: input.db,
+    ...(mfa ? { mfa } : {}),
     ...(trustProxy !== undefined ? { trustProxy } : {}),
     ...(flags.secure ? { secure: true } : {}),
     ...(extraHosts.length > 0 ? { allowedHosts: allowedHostsFor(host, extraHosts) } : {}),

@@ -95,6 +95,12 @@ export const mysqlDialect: EngineDialect = {
   // MySQL's TIMESTAMP converts time zones and ends in 2038.
   timestampType: () => sql.raw("DATETIME(6)"),
   currentTimestamp: () => sql`CURRENT_TIMESTAMP(6)`,
+  // No aware type (TIMESTAMP converts with the session zone and ends in 2038): UTC in DATETIME(6).
+  timestamptzType: () => sql.raw("DATETIME(6)"),
+  // No arrays: JSON, whose default must be an expression.
+  arrayType: () => ({ type: sql.raw("JSON"), emptyDefault: sql`(JSON_ARRAY())` }),
+  utcOffsetSuffix: "",
+  arraysAsJson: true,
   // Its older default character set, utf8mb3, cannot store every character.
   withTableOptions: (builder) => builder.modifyEnd(sql`DEFAULT CHARSET=utf8mb4`),
   transactionalDdl: false,

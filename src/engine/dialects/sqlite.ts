@@ -95,6 +95,11 @@ export const sqliteDialect: EngineDialect = {
   varcharType: (length) => sql.raw(`VARCHAR(${Math.trunc(length)})`),
   timestampType: () => sql.raw("TIMESTAMP"),
   currentTimestamp: () => sql`CURRENT_TIMESTAMP`,
+  // Declared types as Piccolo writes them: its SQLite engine picks its converters by these names.
+  timestamptzType: () => sql.raw("TIMESTAMPTZ"),
+  arrayType: (element) => ({ type: sql.raw(element === "text" ? "ARRAY" : "ARRAY_TIMESTAMPTZ"), emptyDefault: sql`'[]'` }),
+  utcOffsetSuffix: "+00:00",
+  arraysAsJson: true,
   withTableOptions: (builder) => builder,
   transactionalDdl: true,
   // No CASCADE clause: which is why Piccolo cannot reverse its first user migration on SQLite.

@@ -40,6 +40,17 @@ export interface EngineDialect {
   varcharType(length: number, options?: { exact?: boolean }): RawBuilder<unknown>;
   /** A naive timestamp column type. */
   timestampType(): RawBuilder<unknown>;
+  /** An aware timestamp column type, as Piccolo's `Timestamptz` (MySQL has none: naive UTC `DATETIME(6)`). */
+  timestamptzType(): RawBuilder<unknown>;
+  /**
+   * Piccolo's `Array` column of text or aware timestamps, with its empty default: `TEXT[]` on PostgreSQL,
+   * the declared type `ARRAY`/`ARRAY_TIMESTAMPTZ` holding JSON text on SQLite, `JSON` on MySQL.
+   */
+  arrayType(element: "text" | "timestamptz"): { type: RawBuilder<unknown>; emptyDefault: RawBuilder<unknown> };
+  /** What follows a UTC timestamp's text in an aware column: `+00:00`, or nothing where the column is naive UTC (MySQL). */
+  readonly utcOffsetSuffix: string;
+  /** Whether array columns hold JSON text (SQLite, MySQL) rather than native arrays (PostgreSQL). */
+  readonly arraysAsJson: boolean;
   /** The column default meaning "now", at the column's precision. */
   currentTimestamp(): RawBuilder<unknown>;
   /** Engine-wide table options (character set). */

@@ -2,6 +2,7 @@ import { sql } from "../../engine/kysely.js";
 import { createdByEarlierRun, dropTable } from "../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../migrations/types.js";
 import { SESSIONS_TABLE } from "../../user/sessions-table.js";
+import { markSessionTokenSecret } from "./2026-05-27T16-15-06-677127.js";
 import { addLoginAttemptsAndTokenIndex } from "./2026-12-01T14-40-00.js";
 import { addSessionUserBinding } from "./2026-12-06T17-30-00.js";
 
@@ -46,5 +47,5 @@ const createSessions: Migration = {
  */
 export const sessionAuthApp: MigrationApp = {
   name: "session_auth",
-  migrations: [createSessions, addLoginAttemptsAndTokenIndex, addSessionUserBinding],
+  migrations: [createSessions, markSessionTokenSecret, addLoginAttemptsAndTokenIndex, addSessionUserBinding],
 };

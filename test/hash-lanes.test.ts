@@ -29,10 +29,11 @@ async function pooled(count: number): Promise<{ running: number; queued: number 
   }
 }
 
-for (const lanes of [1, 2]) {
-  test(`lanes ${lanes}, one thread, three logins at once: the first starts alone at once, then ${lanes === 2 ? "the other two run together" : "one at a time"}; every key is crypto.pbkdf2's`, async () => {
-    assert.ok(addonLanes === 2, "this machine's addon runs two lanes (SHA-NI or ARMv8 SHA-2): the test needs it");
-    assert.equal(configureHashing({ threads: 1, lanes, nice: 0 }).lanes, lanes);
+for (const asked of [1, 2]) {
+  // Where the addon's loop runs one chain (no SHA-NI or ARMv8 SHA-2), two lanes asked for are one in use.
+  const lanes = Math.min(asked, addonLanes);
+  test(`lanes ${asked} asked (${lanes} in use here), one thread, three logins at once: the first starts alone at once, then ${lanes === 2 ? "the other two run together" : "one at a time"}; every key is crypto.pbkdf2's`, async () => {
+    assert.equal(configureHashing({ threads: 1, lanes: asked, nice: 0 }).lanes, lanes);
     // Different iteration counts: in a pair the shorter finishes first and the longer goes on alone.
     const jobs = [["first", 300_000, "salt-1"], ["second", 200_000, "salt-2"], ["third", 100_000, "salt-3"]] as const;
     const [first, ...rest] = jobs.map(([password, iterations, salt]) => hashPassword(password, iterations, salt));

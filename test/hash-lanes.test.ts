@@ -5,9 +5,13 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { pbkdf2Sync } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { PiccoloError, configureHashing, hashPassword, hasherInfo } from "piccolo-ts";
 import type * as LanesModule from "../dist/user/hash-lanes.js";
 import type * as NativeModule from "../dist/user/hash-native.js";
+import { baseEnv, root } from "./support/cli.js";
+import { runtimeCommand, runtimeEnv, type RuntimeName } from "./support/runtimes.js";
 
 const lanesModule = (await import(new URL("../../dist/user/hash-lanes.js", import.meta.url).href)) as typeof LanesModule;
 const native = (await import(new URL("../../dist/user/hash-native.js", import.meta.url).href)) as typeof NativeModule;
@@ -81,3 +85,31 @@ test("configureHashing({ lanes }) and PICCOLO_HASH_LANES choose the lanes; bad v
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /lanes \(PICCOLO_HASH_LANES\) must be a whole number from 1 to 2: got 4\./);
 });
+
+/** Six hashes on one thread with two lanes (so in pairs), checked against crypto.pbkdf2 by the runtime itself. */
+const RUNTIME_SCRIPT = `
+import { configureHashing, hashPassword, hasherInfo } from "piccolo-ts";
+import { pbkdf2Sync } from "node:crypto";
+configureHashing({ threads: 1, lanes: 2 });
+const jobs = Array.from({ length: 6 }, (_, i) => ["pässwörd" + i, 2000 + i * 500, "salt" + i]);
+const stored = await Promise.all(jobs.map(([password, iterations, salt]) => hashPassword(password, iterations, salt)));
+const same = stored.every((hash, i) => hash === \`pbkdf2_sha256$\${jobs[i][1]}$\${jobs[i][2]}$\${pbkdf2Sync(jobs[i][0], jobs[i][2], jobs[i][1], 32, "sha256").toString("hex")}\`);
+const { implementation, lanes, completed } = hasherInfo();
+console.log(JSON.stringify({ same, implementation, lanes, completed }));
+process.exit(0);
+`;
+
+for (const name of ["node", "bun", "deno"] as RuntimeName[]) {
+  test(`${name}: pairs of hashes through the runtime's worker threads give crypto.pbkdf2's hashes`, () => {
+    const runtime = runtimeCommand(name);
+    if (runtime instanceof Error) throw runtime;
+    // Inside the checkout, so that "piccolo-ts" resolves to it (a self-reference) on every runtime.
+    const dir = path.join(root, ".test-tmp", `lanes-${name}-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "pairs.mjs"), RUNTIME_SCRIPT);
+    const child = spawnSync(runtime.command, [...runtime.args, path.join(dir, "pairs.mjs")], { cwd: root, env: runtimeEnv(baseEnv()), encoding: "utf8", timeout: 120_000 });
+    assert.equal(child.status, 0, `exit ${child.status}\n${child.stdout}\n${child.stderr}`);
+    const report = JSON.parse(child.stdout.trim().split("\n").at(-1)!) as { same: boolean; implementation: string; lanes: number; completed: number };
+    assert.deepEqual(report, { same: true, implementation: "native", lanes: addonLanes, completed: 6 });
+  });
+}

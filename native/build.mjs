@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Builds the optional PBKDF2 addon (native/build/Release/piccolo_pbkdf2.node) with node-gyp. Run by
-// the package's "install" script: it never fails the install. Without the addon, piccolo-ts hashes with
+// the package's "install" script: it never fails the install. An installed package that ships a
+// prebuilt addon for this platform (linux-x64, linux-arm64: native/prebuilt/) which loads here needs no
+// build, and gets none; a checkout (with scripts/) always builds, so edits to the C files take effect. Without the addon, piccolo-ts hashes with
 // Node's crypto.pbkdf2 (same bytes, slower); `piccolo doctor` says which one is in use.
 // PICCOLO_NATIVE_HASH=0 skips the build (and the addon's use).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,8 +24,20 @@ function nodeGyp() {
   return candidates.find((file) => file && existsSync(file));
 }
 
+/** Whether the package's own binary for this platform loads here (it links nothing but N-API and libc). */
+function prebuiltLoads() {
+  const file = path.join(here, "prebuilt", `${process.platform}-${process.arch}`, "piccolo_pbkdf2.node");
+  if (!existsSync(file) || existsSync(path.join(here, "../scripts/prebuild.sh"))) return false;
+  try {
+    return createRequire(import.meta.url)(file).selfContained === true;
+  } catch {
+    return false; // e.g. a musl system: build from source instead
+  }
+}
+
 function build() {
   if (process.env.PICCOLO_NATIVE_HASH === "0") return "skipped (PICCOLO_NATIVE_HASH=0)";
+  if (prebuiltLoads()) return null;
   const gyp = nodeGyp();
   if (!gyp) return "node-gyp not found";
   const args = [gyp, "rebuild", "--loglevel=error"];

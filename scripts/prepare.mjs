@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm's `prepare` step (it runs before `npm pack` and `npm publish`, and after `npm ci` and an install
-// from a git URL): dist/ must be a build of the sources being packed. `npm run build` ends by writing
+// from a git URL). 1. dist/ must be a build of the sources being packed. `npm run build` ends by writing
 // dist/.build-inputs, a hash of everything the build reads (src/, tsconfig.json, the bundling scripts,
 // package.json and the lock file); here the build runs again whenever dist/ is missing or that hash no
 // longer matches the sources. So a source changed since the last build is built before it is packed,
@@ -9,6 +9,10 @@
 //   node scripts/prepare.mjs           build when stale (npm runs this)
 //   node scripts/prepare.mjs --stamp   record the current inputs (the last step of `npm run build`)
 import { createHash } from "node:crypto";
+//
+// 2. On Linux, the prebuilt addons the package ships (scripts/prebuild.sh: linux-x64, linux-arm64; a
+//    few seconds). `npm pack` and `npm publish` fail without them; elsewhere a failure is only a warning,
+//    since the install step still builds the addon from source.
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
@@ -43,5 +47,18 @@ if (!existsSync(path.join(root, "dist/index.js")) || recorded !== inputsHash()) 
   rmSync(path.join(root, "dist"), { recursive: true, force: true });
   // The build's own output goes to stderr: `npm pack --json` prints its JSON on stdout.
   const result = spawnSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: ["ignore", 2, 2] });
-  process.exit(result.status ?? 1);
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const packing = ["pack", "publish"].includes(process.env.npm_command ?? "");
+if (process.platform === "linux") {
+  // Its output goes to stderr too, for the same reason.
+  const result = spawnSync("bash", [path.join(root, "scripts/prebuild.sh")], { cwd: root, stdio: ["ignore", 2, 2] });
+  if (result.status !== 0) {
+    if (packing) process.exit(result.status ?? 1);
+    process.stderr.write("piccolo-ts: the prebuilt addons were not built (see above); installs from this checkout build the addon from source.\n");
+  }
+} else if (packing) {
+  process.stderr.write("piccolo-ts: pack on Linux: the prebuilt addons (scripts/prebuild.sh) are built there.\n");
+  process.exit(1);
 }

@@ -20,7 +20,7 @@ import { tempDir } from "./support/engines.js";
 import { baseEnv, root } from "./support/cli.js";
 import { runtimeCommand, runtimeEnv, type RuntimeName } from "./support/runtimes.js";
 
-const NATIVE_FILES = ["binding.gyp", "build.mjs", "pbkdf2.c", "sha256.c", "sha256.h", "sha256-x86.c", "sha256-x86.h"];
+const NATIVE_FILES = ["binding.gyp", "build.mjs", "pbkdf2.c", "pbkdf2-core.c", "pbkdf2-core.h", "sha256.c", "sha256.h", "sha256-x86.c", "sha256-x86.h", "sha256-arm.c", "sha256-arm.h"];
 const VECTOR = { password: "pässwörd✓", iterations: 10_000, salt: "00000000000000000000000000000000", stored: "pbkdf2_sha256$10000$00000000000000000000000000000000$d5c73915bd99f2368be60c245ba4e0497fb82c6a6f9816498fa0938ac1dfb74f" };
 
 type Variant = "unlinkable" | "older";
@@ -35,7 +35,7 @@ function brokenPackage(variant: Variant): Promise<string> {
   for (const file of NATIVE_FILES) cpSync(path.join(root, "native", file), path.join(dir, "native", file));
   const source = path.join(dir, "native/pbkdf2.c");
   let c = readFileSync(source, "utf8");
-  const entry = "static napi_value pbkdf2_with(napi_env env, napi_callback_info info, int shani) {\n";
+  const entry = "static napi_value pbkdf2_with(napi_env env, napi_callback_info info, pbkdf2_kernel kernel) {\n";
   assert.ok(c.includes(entry), "pbkdf2.c changed: update this test's edit");
   if (variant === "unlinkable") {
     c = c.replace(entry, `extern void piccolo_symbol_no_host_exports(void);\n${entry}  piccolo_symbol_no_host_exports();\n`);

@@ -11,7 +11,12 @@ import path from "node:path";
 import { tempDir } from "./support/engines.js";
 import { baseEnv, root } from "./support/cli.js";
 
-const COPIED = ["src", "scripts", "dist", "native/binding.gyp", "native/build.mjs", "native/pbkdf2.c", "native/sha256-x86.c", "native/sha256-x86.h", "native/sha256.c", "native/sha256.h", "package.json", "package-lock.json", "tsconfig.json", "README.md"];
+// The checkout's files a pack reads: the build's inputs and every native source the package lists (the
+// prebuilt addons are built by the pack itself).
+const NATIVE_SOURCES = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { files: string[] }).files.filter(
+  (file) => file.startsWith("native/") && !file.startsWith("native/prebuilt/"),
+);
+const COPIED = ["src", "scripts", "dist", ...NATIVE_SOURCES, "package.json", "package-lock.json", "tsconfig.json", "README.md"];
 
 function run(command: string, args: string[], cwd: string) {
   const result = spawnSync(command, args, {

@@ -3,10 +3,12 @@
 // all, so better-sqlite3 builds or fetches its native addon there, not copied from this checkout. Then
 // `npx piccolo --help`, `migrations forwards user`, `user create` and `user list` run on the SQLite
 // default in that directory, and a TypeScript file importing piccolo-ts type-checks against the
-// installed types. The install takes a minute or two when the addon is compiled.
+// installed types. The install takes a minute or two when the addon is compiled. A second install of the
+// same tarball with `--ignore-scripts` hashes on the prebuilt native addon (linux-x64, linux-arm64).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { pbkdf2Sync } from "node:crypto";
 import { createRequire } from "node:module";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -48,7 +50,11 @@ const FORBIDDEN = [
   /\.d\.cts$/,
 ];
 
-const NATIVE_SOURCES = ["native/binding.gyp", "native/build.mjs", "native/pbkdf2.c", "native/sha256.c", "native/sha256.h", "native/sha256-x86.c", "native/sha256-x86.h"];
+const NATIVE_SOURCES = [
+  ...["binding.gyp", "build.mjs", "pbkdf2.c", "pbkdf2-core.c", "pbkdf2-core.h", "sha256.c", "sha256.h", "sha256-x86.c", "sha256-x86.h", "sha256-arm.c", "sha256-arm.h"],
+  // Built by `prepare` (scripts/prebuild.sh) when npm packs: no compiler needed where these run.
+  ...["prebuilt/linux-x64/piccolo_pbkdf2.node", "prebuilt/linux-arm64/piccolo_pbkdf2.node"],
+].map((file) => `native/${file}`);
 
 test("npm pack, installed for real into an empty directory: its files, bin and types; npx piccolo migrates, creates and lists there", { timeout: INSTALL_LIMIT_MS + 5 * 60_000 }, async () => {
   const dir = tempDir();
@@ -134,13 +140,16 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
   assert.ok(!(migrated.stdout + created.stdout + created.stderr + listed.stdout).includes("packed-pass-1"));
   // The installed bin ran the bundle and kept its compiled code next to the package.
   assert.ok(readdirSync(path.join(app, "node_modules/.cache/piccolo-ts")).length > 0, "a compile cache in the app's node_modules/.cache");
-  // The install step built the native PBKDF2 addon in the installed package.
+  // The native PBKDF2 addon is in use: on linux-x64 and linux-arm64 the prebuilt one (the install step
+  // loads it and compiles nothing), elsewhere the one the install step built from the packed sources.
   const doctor = run("npx", ["--no", "--", "piccolo", "doctor", "--json"], app);
   assert.equal(doctor.code, 0, show(doctor));
-  const { hasher } = JSON.parse(doctor.stdout) as { hasher: { implementation: string; kernel: string } };
+  const { hasher } = JSON.parse(doctor.stdout) as { hasher: { implementation: string; kernel: string; binary: string } };
   assert.equal(hasher.implementation, "native", doctor.stdout);
-  // The packed sources hold the SHA-NI loop too (a file missing from "files" would fail the build).
   assert.equal(hasher.kernel, addonKernel(), doctor.stdout);
+  const shipped = ["linux-x64", "linux-arm64"].includes(`${process.platform}-${process.arch}`);
+  assert.equal(hasher.binary, shipped ? "prebuilt" : "source", doctor.stdout);
+  assert.equal(existsSync(path.join(installed, "native/build")), !shipped, "the install step compiled only where no prebuilt addon fits");
 
   // A user's TypeScript sees the package's types: right calls compile, a wrong one is an error (the
   // expect-error directive would itself be an error if the types were missing or `any`).
@@ -169,4 +178,26 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
   );
   const tsc = run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], app);
   assert.equal(tsc.code, 0, `a file importing piccolo-ts does not type-check:\n${show(tsc)}`);
+
+  // With install scripts turned off (npm's approval prompt declined, `--ignore-scripts`): no compiler
+  // runs, and on linux-x64 and linux-arm64 logins still hash on the native loop, the prebuilt one.
+  const bare = path.join(dir, "no-scripts");
+  mkdirSync(bare);
+  writeFileSync(path.join(bare, "package.json"), JSON.stringify({ name: "no-scripts-app", version: "1.0.0", private: true, type: "module" }));
+  const bareInstall = run("npm", ["install", "--ignore-scripts", "--no-audit", "--no-fund", path.join(dir, info.filename)], bare);
+  assert.equal(bareInstall.code, 0, show(bareInstall));
+  const script = [
+    'import { hashPassword, hasherInfo } from "piccolo-ts";',
+    'const stored = await hashPassword("packed-pass-1", 1000, "0123456789abcdef0123456789abcdef");',
+    "const { implementation, kernel, binary, lanes } = hasherInfo();",
+    "console.log(JSON.stringify({ stored, implementation, kernel, binary, lanes }));",
+  ].join("\n");
+  writeFileSync(path.join(bare, "hash.mjs"), script);
+  const hashed = run(process.execPath, ["hash.mjs"], bare);
+  assert.equal(hashed.code, 0, show(hashed));
+  const result = JSON.parse(hashed.stdout) as { stored: string; implementation: string; kernel: string; binary: string; lanes: number };
+  const key = pbkdf2Sync("packed-pass-1", "0123456789abcdef0123456789abcdef", 1000, 32, "sha256").toString("hex");
+  assert.equal(result.stored, `pbkdf2_sha256$1000$0123456789abcdef0123456789abcdef$${key}`);
+  if (shipped) assert.deepEqual([result.implementation, result.kernel, result.binary], ["native", addonKernel(), "prebuilt"], hashed.stdout);
+  assert.ok(!existsSync(path.join(bare, "node_modules/piccolo-ts/native/build")), "nothing was compiled");
 });

@@ -4,7 +4,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { pbkdf2Sync } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { configureHashing, hashPassword, hashPasswordSync, hasherInfo, verifyPassword } from "piccolo-ts";
@@ -82,6 +82,45 @@ for (const [loop, pbkdf2] of [
   });
 }
 
+test("two keys at once (the two-lane loop where the CPU has one): each equals crypto.pbkdf2Sync's on 5 000 random pairs of different lengths and iteration counts", () => {
+  assert.equal(addon.lanes, addon.kernel === "portable" ? 1 : 2);
+  const input = fc.record({
+    password: fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 65, maxLength: 300 })),
+    salt: fc.uint8Array({ maxLength: 100 }),
+    iterations: fc.integer({ min: 1, max: 60 }),
+    keyLength: fc.integer({ min: 1, max: 100 }),
+  });
+  let unequal = 0;
+  fc.assert(
+    fc.property(input, input, (a, b) => {
+      if (a.iterations !== b.iterations) unequal++;
+      const [keyA, keyB] = addon.pbkdf2Sha256Pair!(a.password, a.salt, a.iterations, a.keyLength, b.password, b.salt, b.iterations, b.keyLength);
+      assert.deepEqual(keyA, pbkdf2Sync(a.password, a.salt, a.iterations, a.keyLength, "sha256"));
+      assert.deepEqual(keyB, pbkdf2Sync(b.password, b.salt, b.iterations, b.keyLength, "sha256"));
+    }),
+    { numRuns: 5_000 },
+  );
+  assert.ok(unequal > 4000, "pairs whose longer hash finishes alone");
+  // Piccolo's cost, paired with a shorter one: the longer goes on alone for 590 000 iterations.
+  const [long, short] = addon.pbkdf2Sha256Pair!(Buffer.from(VECTORS[0][0]), Buffer.from(VECTORS[0][2]), 600_000, 32, Buffer.from(VECTORS[2][0]), Buffer.from(VECTORS[2][2]), 10_000, 32);
+  assert.equal(long.toString("hex"), VECTORS[0][3].split("$")[3]);
+  assert.equal(short.toString("hex"), VECTORS[2][3].split("$")[3]);
+});
+
+test("the prebuilt addon shipped for this platform (linux-x64, linux-arm64) loads and gives crypto.pbkdf2Sync's keys, alone and in pairs", { skip: !["linux-x64", "linux-arm64"].includes(`${process.platform}-${process.arch}`) && "no prebuilt for this platform" }, () => {
+  assert.ok(existsSync(native.PREBUILT_PATH), "not built: scripts/prebuild.sh (npm ci and npm pack run it through prepare)");
+  const prebuilt = createRequire(import.meta.url)(native.PREBUILT_PATH) as NativeModule.NativeAddon;
+  assert.deepEqual([prebuilt.selfContained, prebuilt.kernel, prebuilt.lanes], [true, addon.kernel, addon.lanes]);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 40 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 70 }), (password, salt, iterations, keyLength) => {
+      const expected = pbkdf2Sync(password, salt, iterations, keyLength, "sha256");
+      assert.deepEqual(prebuilt.pbkdf2Sha256(password, salt, iterations, keyLength), expected);
+      assert.deepEqual(prebuilt.pbkdf2Sha256Pair!(password, salt, iterations, keyLength, salt, password, iterations + 3, keyLength)[0], expected);
+    }),
+    { numRuns: 1_000 },
+  );
+});
+
 test("stored hashes through the pool match crypto.pbkdf2 on random UTF-8 passwords and salts", async () => {
   await fc.assert(
     fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 90 }), fc.string({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 50 }), async (password, salt, iterations) => {
@@ -134,6 +173,10 @@ test("`piccolo doctor` says which PBKDF2 is in use, in text and --json", async (
   const text = await piccolo(["doctor"]);
   assert.equal(text.code, 0, text.all);
   assert.match(text.stdout, addon.kernel === "sha-ni" ? /native PBKDF2 addon, on the CPU's SHA extensions/ : /native PBKDF2 addon, on its portable SHA-256/);
+  assert.match(text.stdout, addon.lanes === 2 ? /^Hash lanes: 2 \(PICCOLO_HASH_LANES\): a hash thread runs two waiting hashes in one loop\.$/m : /^Hash lanes: 1 /m);
+  assert.match(text.stdout, /^Addon binary: (built on this machine at install|prebuilt for linux-(x64|arm64), shipped in the package)\.$/m);
+  const oneLane = await piccolo(["doctor", "--json"], { env: { PICCOLO_HASH_LANES: "1" } });
+  assert.equal((JSON.parse(oneLane.stdout) as { hasher: { lanes: number } }).hasher.lanes, 1);
   assert.match(text.stdout, /^Runtime: Node\.js \d+\.\d+\.\d+; SQLite through better-sqlite3\.$/m);
   assert.match(text.stdout, /Hash threads: \d+/);
   assert.match(text.stdout, process.platform === "linux" ? /Hash threads run at nice \+10 \(PICCOLO_HASH_NICE\)/ : /at the process's priority/);

@@ -1,14 +1,16 @@
 // One thread of the hash pool (hash-pool.ts): derives one key per message, synchronously, so the
-// pool's size is the number of hashes running at once.
+// pool's size is the number of hashes running at once; or two keys in one loop (hash-lanes.ts).
 import { pbkdf2Sync } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import { getPriority, setPriority } from "node:os";
 import { loadNativePbkdf2 } from "./hash-native.js";
 import type { HashJobMessage, HashReplyMessage, HashWorkerData } from "./hash-pool.js";
 import { verifyLegacySync } from "./legacy-verify.js";
+import type { HashPairMessage, HashPairReplyMessage } from "./hash-lanes.js";
 
 const settings = workerData as HashWorkerData;
-const native = settings.native ? loadNativePbkdf2().pbkdf2 : undefined;
+const addon = settings.native ? loadNativePbkdf2() : undefined;
+const native = addon?.pbkdf2;
 
 // On Linux a priority set for "process 0" is this thread's alone: the hash yields the CPU to the event
 // loop and the rest of the process, never the other way round. Elsewhere it would be the whole process's.
@@ -20,7 +22,25 @@ if (settings.nice > 0 && process.platform === "linux") {
   }
 }
 
-parentPort!.on("message", ({ password, salt, iterations, keyLength, legacy }: HashJobMessage) => {
+/** The pool sends a pair only when the addon's pair is in use (lanes 2). */
+function derivePair({ pair: [a, b] }: HashPairMessage): void {
+  let reply: HashPairReplyMessage;
+  try {
+    const keys = addon!.pair!(a.password, a.salt, a.iterations, a.keyLength, b.password, b.salt, b.iterations, b.keyLength);
+    reply = { pair: [{ key: new Uint8Array(keys[0]), native: true }, { key: new Uint8Array(keys[1]), native: true }] };
+  } catch (error) {
+    const failed = { error: String((error as Error)?.message ?? error) };
+    reply = { pair: [failed, failed] };
+  } finally {
+    a.password.fill(0);
+    b.password.fill(0);
+  }
+  parentPort!.postMessage(reply, reply.pair.flatMap((each) => ("key" in each ? [each.key.buffer as ArrayBuffer] : [])));
+}
+
+parentPort!.on("message", (message: HashJobMessage | HashPairMessage) => {
+  if ("pair" in message) return derivePair(message);
+  const { password, salt, iterations, keyLength, legacy } = message;
   let reply: HashReplyMessage;
   try {
     if (legacy !== undefined) {

@@ -55,21 +55,35 @@ function databaseLine(report: DatabaseReport): string {
   return `Database: ${where}: it does not answer: ${report.reason}`;
 }
 
+const LOOPS = {
+  "sha-ni": "on the CPU's SHA extensions",
+  "armv8-sha2": "on the CPU's ARMv8 SHA-2 instructions",
+  portable: "on its portable SHA-256",
+} as const;
+
 export async function run(input: CommandInput): Promise<void> {
   const info = hasherInfo();
-  const { implementation, runtime, kernel, reason, threads, queueDepth, nice } = info;
+  const { implementation, runtime, kernel, binary, lanes, reason, threads, queueDepth, nice } = info;
   const sqliteDriver = dialects.sqlite.driverName();
   const database = await checkDatabase(input.db);
   if (input.json) {
-    printJson({ sqliteDriver, hasher: { implementation, runtime, ...(kernel ? { kernel } : {}), ...(reason ? { reason } : {}), threads, queueDepth, nice }, database });
+    printJson({ sqliteDriver, hasher: { implementation, runtime, ...(kernel ? { kernel } : {}), ...(binary ? { binary } : {}), lanes, ...(reason ? { reason } : {}), threads, queueDepth, nice }, database });
     return;
   }
   print(`Runtime: ${runtime}; SQLite through ${sqliteDriver}.`);
   print(
     implementation === "native"
-      ? `Password hashing: native PBKDF2 addon, ${kernel === "sha-ni" ? "on the CPU's SHA extensions" : "on its portable SHA-256"} (same hashes as crypto.pbkdf2, in less time).`
+      ? `Password hashing: native PBKDF2 addon, ${LOOPS[kernel ?? "portable"]} (same hashes as crypto.pbkdf2, in less time).`
       : `Password hashing: ${runtime.split(" ")[0]}'s crypto.pbkdf2 (${reason ?? "the native addon is not in use"}).`,
   );
+  if (implementation === "native") {
+    print(`Addon binary: ${binary === "prebuilt" ? `prebuilt for ${process.platform}-${process.arch}, shipped in the package` : "built on this machine at install"}.`);
+    print(
+      lanes > 1
+        ? `Hash lanes: ${lanes} (PICCOLO_HASH_LANES): a hash thread runs two waiting hashes in one loop.`
+        : `Hash lanes: 1 (PICCOLO_HASH_LANES): one hash per thread at a time${kernel === "portable" ? " (the portable loop runs one)" : ""}.`,
+    );
+  }
   print(`Hash threads: ${threads} (PICCOLO_HASH_THREADS); queue depth: ${queueDepth} (PICCOLO_HASH_QUEUE); beyond it a login fails fast with BusyError.`);
   print(nice > 0 ? `Hash threads run at nice +${nice} (PICCOLO_HASH_NICE): the event loop gets a core first.` : "Hash threads run at the process's priority.");
   print(databaseLine(database));

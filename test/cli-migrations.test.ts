@@ -68,7 +68,7 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         assert.match(lines[0]!, /^app +migration_id +ran +ran_on +description$/);
         for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +false `, "m"));
         // One command for every app in use; the opt-in app is listed but not recommended.
-        assert.match(result.stdout, /^6 not yet run: run "piccolo migrations forwards all"\. Off: the opt-in app user_case_insensitive /m);
+        assert.match(result.stdout, /^12 not yet run: run "piccolo migrations forwards all"\. Off: the opt-in app user_case_insensitive /m);
         const json = await runEnv(["migrations", "status", "--json"]);
         assertOk(json);
         const rows = (JSON.parse(json.stdout) as StatusRow[]).filter((row) => row.app === "user");
@@ -155,9 +155,9 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         assertOk(result);
         assert.match(
           result.stdout,
-          /^Reversing 6 migrations\. This deletes the table admin_history \(0 rows\); the table login_attempts \(0 rows\); the table sessions \(0 rows\); the table piccolo_user \(2 rows\)\.$/m,
+          /^Reversing 12 migrations\. This deletes the table admin_history \(0 rows\); the table authenticator_secret \(0 rows\); the table token_auth \(0 rows\); the table login_attempts \(0 rows\); the table sessions \(0 rows\); the table piccolo_user \(2 rows\)\.$/m,
         );
-        assert.match(result.stdout, /Done: 6 migrations reversed\./);
+        assert.match(result.stdout, /Done: 12 migrations reversed\./);
         assert.deepEqual(await ran(), []);
       });
 

@@ -131,7 +131,7 @@ for (const engine of testEngines) {
       for (const row of python) assert.ok(ours.includes(row), `${row} is recorded`);
       // Every ID of these apps that Python does not know is piccolo-ts's own, dated after Python's.
       const extra = ours.filter((row) => PYTHON_APPS.some((app) => row.startsWith(`${app} `)) && !python.includes(row));
-      assert.deepEqual(extra, ["session_auth 2026-12-01T14:40:00", "token_auth 2026-12-06T17:30:00", "mfa_authenticator 2026-12-06T17:30:00"]);
+      assert.deepEqual(extra, ["session_auth 2026-12-01T14:40:00", "session_auth 2026-12-06T17:30:00", "token_auth 2026-12-06T17:30:00", "mfa_authenticator 2026-12-06T17:30:00"]);
     });
 
     it("creates token_auth and authenticator_secret with Python's columns, a cascading foreign key and the lookup indexes", async () => {
@@ -193,7 +193,7 @@ for (const engine of testEngines) {
       const result = await migrateForwards("all", { database: pythonUrl });
       const applied = Object.fromEntries(result.apps.map((a) => [a.app, a.applied]));
       assert.deepEqual(applied.user, []);
-      assert.deepEqual(applied.session_auth, ["2026-12-01T14:40:00"]);
+      assert.deepEqual(applied.session_auth, ["2026-12-01T14:40:00", "2026-12-06T17:30:00"]);
       assert.deepEqual(applied.token_auth, ["2026-12-06T17:30:00"]);
       assert.deepEqual(applied.mfa_authenticator, ["2026-12-06T17:30:00"]);
 

@@ -422,6 +422,7 @@ for (const engine of testEngines) {
               : T.login(username as string, password as string),
           );
           tally.add(outcome);
+          await T.settleLogins(); // a login's write follows its answer
           const after = await snapshot();
           const result = assertSucceeded(outcome, what);
           const id =

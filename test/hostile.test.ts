@@ -208,8 +208,11 @@ for (const engine of testEngines) {
     });
 
     /** Every row, every column (password included), in id order. */
-    const snapshot = async (): Promise<Record<string, unknown>[]> =>
-      (await db.kysely.selectFrom("piccolo_user").selectAll().orderBy("id").execute()) as Record<string, unknown>[];
+    // A login's last_login is written just after its answer: a snapshot first waits for any pending.
+    const snapshot = async (): Promise<Record<string, unknown>[]> => {
+      await T.settleLogins();
+      return (await db.kysely.selectFrom("piccolo_user").selectAll().orderBy("id").execute()) as Record<string, unknown>[];
+    };
 
     /** `after` is `before` with only the listed changes: rows added, and per id the columns allowed to differ. */
     function assertOnlyChanged(
@@ -424,7 +427,6 @@ for (const engine of testEngines) {
               : T.login(username as string, password as string),
           );
           tally.add(outcome);
-          await T.settleLogins(); // a login's write follows its answer
           const after = await snapshot();
           const result = assertSucceeded(outcome, what);
           const id =

@@ -50,8 +50,13 @@ class LoginWriter {
 
   /** Tracks work that will queue a write when it ends (an upgrade hash). */
   prepare(work: Promise<void>): void {
-    this.preparing.add(work);
-    void work.finally(() => this.preparing.delete(work));
+    // Tracked as settled either way: a failure was reported where it happened, and must not reject here.
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.preparing.add(settled);
+    void settled.then(() => this.preparing.delete(settled));
   }
 
   /** Resolves once every write queued or being prepared (and any queued meanwhile) is committed or logged. */
@@ -60,10 +65,16 @@ class LoginWriter {
   }
 
   private async drain(): Promise<void> {
-    // One macrotask: the other logins answered in this turn of the event loop join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.pending.length > 0) await this.write(this.pending.splice(0));
-    this.draining = null;
+    try {
+      // One macrotask: the other logins answered in this turn of the event loop join the first batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        await this.write(batch).catch((error: unknown) => batch.forEach((write) => this.report(write, error)));
+      }
+    } finally {
+      this.draining = null;
+    }
   }
 
   private async write(batch: PendingWrite[]): Promise<void> {
@@ -98,11 +109,16 @@ class LoginWriter {
     // Our own wording only: a driver's message can quote the row's values.
     const reason = translateDatabaseError(error, this.database.target).message;
     const what = write.id === NOBODY ? "A refused login's write" : `Recording the login of user ${write.id}`;
-    try {
-      write.logger.warn(`${what} failed in the background (${reason.replace(/\.$/, "")}); last_login was not written.`);
-    } catch {
-      // A throwing logger must not turn into an unhandled rejection either.
-    }
+    warnSafely(write.logger, `${what} failed in the background (${reason.replace(/\.$/, "")}); last_login was not written.`);
+  }
+}
+
+/** A throwing logger must not turn a background write into an unhandled rejection. */
+function warnSafely(logger: UserLogger, message: string): void {
+  try {
+    logger.warn(message);
+  } catch {
+    // Nowhere left to say it.
   }
 }
 
@@ -155,7 +171,7 @@ export function recordLoginLater(
     hashPassword(password, cls.iterations).then(
       (replacement) => writer.queue({ ...write, upgrade: { verifiedHash, replacement } }),
       () => {
-        cls.logger.warn(`The hash of user ${login.id} could not be upgraded now (it will be at a later login).`);
+        warnSafely(cls.logger, `The hash of user ${login.id} could not be upgraded now (it will be at a later login).`);
         writer.queue(write);
       },
     ),

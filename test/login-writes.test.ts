@@ -170,6 +170,33 @@ for (const engine of testEngines) {
       assert.notEqual(await lastLoginOf(blocked.id), null);
     });
 
+    test("a logger that throws while reporting a failed write: still no unhandled rejection, the rest is written", async () => {
+      const users = await createUsers("loud", 3);
+      class LoudUser extends TestUser {
+        static override logger = {
+          warn(): void {
+            throw new Error("the logger is down");
+          },
+        };
+      }
+      const rejections: unknown[] = [];
+      const onRejection = (reason: unknown) => rejections.push(reason);
+      process.on("unhandledRejection", onRejection);
+      await addRefusingTrigger(db, users[0]!.username);
+      try {
+        const { ids } = await burst(users, LoudUser);
+        assert.deepEqual(ids, users.map((user) => user.id));
+        await LoudUser.settleLogins();
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        await dropRefusingTrigger(db);
+        process.off("unhandledRejection", onRejection);
+      }
+      assert.deepEqual(rejections, []);
+      assert.equal(await lastLoginOf(users[0]!.id), null);
+      for (const user of users.slice(1)) assert.notEqual(await lastLoginOf(user.id), null, `${user.username} lost its write`);
+    });
+
     async function addRefusingTrigger(database: Database, username: string) {
       const name = sql.lit(username);
       if (engine === "sqlite") {

@@ -2,20 +2,10 @@ import { sql } from "../../engine/kysely.js";
 import { createIndexOnce, dropIndexOnce } from "../../migrations/indexes.js";
 import { createdByEarlierRun, dropTable } from "../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../migrations/types.js";
+import { ROW_COLUMNS } from "./stored-row.js";
 
 /** piccolo_api's authenticator-app enrollments (`mfa_authenticator`). */
 export const AUTHENTICATOR_SECRET_TABLE = "authenticator_secret";
-const COLUMNS = [
-  "id",
-  "user_id",
-  "secret",
-  "recovery_codes",
-  "recovery_codes_used_at",
-  "created_at",
-  "revoked_at",
-  "last_used_at",
-  "last_used_code",
-];
 const USER_INDEX = "authenticator_secret_user_id_idx";
 
 /**
@@ -29,7 +19,7 @@ const createAuthenticatorSecret: Migration = {
 
   async forwards(context) {
     const { db, dialect } = context;
-    if (await createdByEarlierRun(context, AUTHENTICATOR_SECRET_TABLE, COLUMNS)) return;
+    if (await createdByEarlierRun(context, AUTHENTICATOR_SECRET_TABLE, ROW_COLUMNS)) return;
     const textArray = dialect.arrayType("text");
     const timeArray = dialect.arrayType("timestamptz");
     const table = dialect

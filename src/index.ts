@@ -11,6 +11,7 @@ export {
   MigrationError,
   LastSuperuserError,
   BusyError,
+  StoreUnavailableError,
 } from "./errors.js";
 import "./apps.js"; // registers the user, session_auth and admin_history migration apps with the runner
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
@@ -104,6 +105,10 @@ export {
   BODY_TOO_LARGE_MESSAGE,
   accountLimitKey,
   rateLimitedAddress,
+  RedisConnection,
+  RedisSessionStore,
+  RedisAttemptStore,
+  parseRedisUrl,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,
@@ -130,6 +135,10 @@ export type {
   Deployment,
   CsrfProtection,
   Fetch,
+  SessionStorage,
+  RedisClient,
+  RedisSessionStoreOptions,
+  RedisAttemptStoreOptions,
 } from "./session/index.js";
 export { createAdminApp, adminHistoryApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
 export type { AdminOptions } from "./admin/index.js";

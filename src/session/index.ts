@@ -34,3 +34,7 @@ export { rateLimitedAddress } from "./address-prefix.js";
 export { accountLimitKey } from "./account-key.js";
 export { bodyLimit, readBodyWithin, DEFAULT_BODY_LIMIT, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 export { headAsGet, type Fetch, type NodeMiddleware, type NodeRequest, type NodeResponse } from "./node-adapter.js";
+export { RedisConnection, parseRedisUrl, type RedisClient } from "./redis-connection.js";
+export { RedisSessionStore, type RedisSessionStoreOptions } from "./store-redis.js";
+export { RedisAttemptStore, type RedisAttemptStoreOptions } from "./attempt-store-redis.js";
+export type { SessionStorage } from "./store-types.js";

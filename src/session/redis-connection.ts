@@ -70,6 +70,8 @@ export class RedisConnection {
   /** True for a Redis Cluster. */
   readonly cluster: boolean;
   private ready: Promise<void> | null = null;
+  /** The client's latest connection error (e.g. ECONNREFUSED), which says more than "Connection is closed". */
+  private lastError: Error | undefined;
 
   constructor(url: string) {
     const parsed = parseRedisUrl(url);
@@ -98,7 +100,9 @@ export class RedisConnection {
         })
       : new Redis({ ...common, host: parsed.nodes[0]!.host, port: parsed.nodes[0]!.port, db: parsed.db });
     // Errors reach the caller of each command; the client's own event would otherwise be unhandled.
-    this.client.on("error", () => {});
+    this.client.on("error", (error: Error) => {
+      this.lastError = error;
+    });
   }
 
   /**
@@ -120,8 +124,11 @@ export class RedisConnection {
     this.ready ??= this.firstPing().catch((error: unknown) => {
       this.ready = null;
       this.client.disconnect();
-      const detail = error instanceof Error && error.message ? error.message.replace(/\.$/, "") : "no answer";
-      throw new DatabaseConnectionError(this.url, `Redis did not answer (${detail}).`, { cause: error });
+      const reason = this.lastError ?? error;
+      const detail = reason instanceof Error && reason.message ? reason.message.replace(/\.$/, "") : "no answer";
+      throw Object.assign(new DatabaseConnectionError(this.url, `Redis did not answer (${detail}).`, { cause: reason }), {
+        advice: "Check that Redis is running and that --redis or PICCOLO_REDIS_URL points at it.",
+      });
     });
     return this.ready;
   }

@@ -117,6 +117,17 @@ for (const engine of testEngines) {
         if (redis) assert.deepEqual((await keysUnder(redis.client, prefix)).filter((key) => key.includes(`u:${alice.id}}`)), []);
       });
 
+      test("deactivated through the API, then reactivated: the stolen cookie stays dead (log out everywhere reached the store)", async () => {
+        const sessions = store();
+        const kim = await user();
+        const tokens = await Promise.all([1, 2].map(async () => (await sessions.create(kim.id)).token));
+        await TestUser.changePermissions(kim.id, { active: false });
+        assert.equal(await sessions.countForUser(kim.id), 0);
+        await TestUser.changePermissions(kim.id, { active: true });
+        for (const token of tokens) assert.equal(await sessions.resolve(token), null);
+        if (redis) assert.deepEqual((await keysUnder(redis.client, prefix)).filter((key) => key.includes(":s:")), []);
+      });
+
       test("a password change anywhere ends the user's sessions", async () => {
         const sessions = store();
         const dave = await user();

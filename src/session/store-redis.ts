@@ -1,6 +1,7 @@
 import { useDatabase, type Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
 import { ValidationError } from "../errors.js";
+import { onSessionsEnded } from "../user/session-enders.js";
 import { checkedPrefix, redisConnection, type RedisConnection } from "./redis-connection.js";
 import { DAY, HOUR, MINUTE, TOKEN_PATTERN, digestSessionToken, generateSessionToken, sessionDuration } from "./store-types.js";
 import type { NewSession, SessionInfo, SessionStorage, SessionStoreOptions } from "./store-types.js";
@@ -93,6 +94,8 @@ export class RedisSessionStore implements SessionStorage {
     this.userTable = options.userTable ?? "piccolo_user";
     this.connection = redisConnection(options.redis);
     this.prefix = checkedPrefix(options.prefix);
+    // Password changes, deactivations and deletions made through the API in this process reach Redis too.
+    onSessionsEnded(`${this.connection.url}\n${this.prefix}\n${this.userTable}`, (userId) => this.removeAllForUser(userId));
   }
 
   /** The key of a session (by its token's digest). */

@@ -3,6 +3,8 @@
 // policy and numbers, atomically. Every test uses its own key prefix.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import net from "node:net";
 import { Hono } from "hono";
 import {
   BaseUser,
@@ -43,6 +45,36 @@ function connection(url: string): RedisConnection {
   const made = new RedisConnection(url);
   connections.push(made);
   return made;
+}
+
+/** A redis-server of its own on a free loopback port, nothing persisted. */
+async function startOwnRedis(): Promise<{ connection: RedisConnection; stop(): Promise<void> }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const own = new RedisConnection(`redis://127.0.0.1:${port}`);
+  for (let i = 0; ; i++) {
+    try {
+      await own.ensureConnected();
+      break;
+    } catch (error) {
+      if (i >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    connection: own,
+    async stop() {
+      await own.close();
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGKILL");
+      await exited;
+    },
+  };
 }
 
 type Kind = "database" | "single" | "cluster";
@@ -205,7 +237,10 @@ for (const engine of testEngines) {
 
       if (kind === "single") {
         test("after FLUSHALL old cookies get 401, never another user", async () => {
-          const sessions = store();
+          // FLUSHALL on a Redis of its own: on the shared one it would wipe the test files running alongside.
+          const own = await startOwnRedis();
+          prefix = testPrefix();
+          const sessions = new RedisSessionStore({ database: url, userTable: TestUser.tableName, redis: own.connection, prefix });
           const auth = createSessionAuth({ userClass: TestUser, rateLimiter: false, store: sessions, adminOnly: false });
           const app = new Hono();
           app.use("*", auth.middleware());
@@ -216,10 +251,11 @@ for (const engine of testEngines) {
           await browser.get("/auth/login");
           assert.equal((await browser.postJson("/auth/login", { username: ivy.username, password: `${ivy.username}-pass1` })).status, 200);
           assert.equal((await browser.get("/whoami")).status, 200);
-          await redis!.client.flushall();
+          await own.connection.client.flushall();
           const jack = await user();
           await sessions.create(jack.id);
           assert.equal((await browser.get("/whoami")).status, 401);
+          await own.stop();
         });
       }
     });

@@ -69,6 +69,8 @@ export class RedisConnection {
   readonly client: RedisClient;
   /** True for a Redis Cluster. */
   readonly cluster: boolean;
+  /** True once `close()` was called (stores on it stop hearing of ended sessions). */
+  closed = false;
   private ready: Promise<void> | null = null;
   /** The client's latest connection error (e.g. ECONNREFUSED), which says more than "Connection is closed". */
   private lastError: Error | undefined;
@@ -155,6 +157,7 @@ export class RedisConnection {
    * ```
    */
   async close(): Promise<void> {
+    this.closed = true;
     this.ready = null;
     await this.client.quit().catch(() => this.client.disconnect());
   }
@@ -165,7 +168,8 @@ export class RedisConnection {
       timer = setTimeout(() => reject(new Error(`no answer within ${STARTUP_TIMEOUT / 1000} s`)), STARTUP_TIMEOUT);
     });
     try {
-      if (this.client.status === "wait") await Promise.race([this.client.connect(), timeout]);
+      // "end": a failed earlier start (or close) left it disconnected; connect again.
+      if (this.client.status === "wait" || this.client.status === "end") await Promise.race([this.client.connect(), timeout]);
       await Promise.race([this.client.ping(), timeout]);
     } finally {
       clearTimeout(timer);

@@ -95,7 +95,9 @@ export class RedisSessionStore implements SessionStorage {
     this.connection = redisConnection(options.redis);
     this.prefix = checkedPrefix(options.prefix);
     // Password changes, deactivations and deletions made through the API in this process reach Redis too.
-    onSessionsEnded(`${this.connection.url}\n${this.prefix}\n${this.userTable}`, (userId) => this.removeAllForUser(userId));
+    onSessionsEnded(`${this.connection.url}\n${this.prefix}\n${this.userTable}`, async (userId) => {
+      if (!this.connection.closed) await this.removeAllForUser(userId);
+    });
   }
 
   /** The key of a session (by its token's digest). */

@@ -2,9 +2,15 @@
 // Redis attempt store. Startup failures name the URL (password masked); failures once running (a
 // primary failing over, a timeout) become StoreUnavailableError, which the session layer answers with
 // 503 and Retry-After, never 500 and never a login let through uncounted.
-import { Cluster, Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Cluster, Redis } from "ioredis";
 import { maskPassword } from "../engine/config.js";
 import { ConfigError, DatabaseConnectionError, StoreUnavailableError } from "../errors.js";
+
+/** ioredis, loaded when the first connection is made: apps without Redis never load it. */
+function ioredis(): typeof import("ioredis") {
+  return createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
+}
 
 /** A Redis client as ioredis gives it: one server or a cluster. */
 export type RedisClient = Redis | Cluster;
@@ -88,6 +94,7 @@ export class RedisConnection {
       ...(parsed.password ? { password: parsed.password } : {}),
       ...(parsed.tls ? { tls: {} } : {}),
     };
+    const { Cluster, Redis } = ioredis();
     this.client = parsed.cluster
       ? new Cluster(parsed.nodes, {
           lazyConnect: true,

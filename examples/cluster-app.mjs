@@ -4,6 +4,7 @@
 //
 //   DATABASE_URL=postgres://… npx piccolo migrations forwards all
 //   DATABASE_URL=postgres://… WORKERS=4 PORT=3000 node examples/cluster-app.mjs
+//   PICCOLO_REDIS_URL=redis://127.0.0.1:6379 DATABASE_URL=… node examples/cluster-app.mjs   # sessions and limits in Redis
 //
 // WORKERS=1 serves from this one process (no cluster); every answer names the serving process in
 // an `X-Served-By` header, so you can see the requests spread.
@@ -29,7 +30,9 @@ export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
 }
 
 function serveHere(port, host) {
-  const server = serve({ fetch: createApp().fetch, hostname: host, port }, (info) => {
+  // PICCOLO_REDIS_URL moves sessions and login attempts to Redis (redis://… or redis+cluster://…).
+  const redis = process.env.PICCOLO_REDIS_URL ? { redis: process.env.PICCOLO_REDIS_URL, redisPrefix: process.env.PICCOLO_REDIS_PREFIX } : {};
+  const server = serve({ fetch: createApp(redis).fetch, hostname: host, port }, (info) => {
     console.log(`worker ${process.pid} listening on http://${host}:${info.port}/`);
   });
   process.on("SIGTERM", () => server.close(() => process.exit(0)));

@@ -36,6 +36,7 @@ const external = [
   "hono",
   "hono/*",
   "@hono/node-server",
+  "ioredis",
   "@inquirer/password",
   "synckit",
   "typescript",

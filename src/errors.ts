@@ -272,3 +272,28 @@ export class MfaError extends PiccoloError {
     super(message, "MFA", options);
   }
 }
+
+/**
+ * The session or rate-limit storage (Redis) did not answer in time, e.g. while a Redis Cluster primary
+ * fails over to its replica: answer 503 with `Retry-After: retryAfterSeconds`. Nothing was let through
+ * unchecked: a login whose attempt could not be counted is refused, a session that could not be read
+ * is treated as this error, never as another user's. The client's error is in `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.lookup(token);
+ * } catch (error) {
+ *   if (error instanceof StoreUnavailableError) console.error(error.message, error.retryAfterSeconds);
+ * }
+ * ```
+ */
+export class StoreUnavailableError extends PiccoloError {
+  /** A fair wait before trying again. */
+  readonly retryAfterSeconds: number;
+
+  constructor(url: string, retryAfterSeconds = 2, options?: { cause?: unknown }) {
+    super(`The session storage at ${url} did not answer: try again in ${retryAfterSeconds} s.`, "STORE_UNAVAILABLE", options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

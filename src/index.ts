@@ -12,6 +12,7 @@ export {
   LastSuperuserError,
   BusyError,
   MfaError,
+  StoreUnavailableError,
 } from "./errors.js";
 import "./apps.js"; // registers the user, session_auth, token_auth, mfa_authenticator and admin_history migration apps with the runner
 export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config.js";
@@ -132,6 +133,10 @@ export {
   MFA_CODE_REQUIRED,
   MFA_FAILED,
   MFA_ENROLLMENT_REQUIRED,
+  RedisConnection,
+  RedisSessionStore,
+  RedisAttemptStore,
+  parseRedisUrl,
 } from "./session/index.js";
 export type {
   SessionAuthOptions,
@@ -160,6 +165,10 @@ export type {
   Fetch,
   SessionTokenStorage,
   RequireMfa,
+  SessionStorage,
+  RedisClient,
+  RedisSessionStoreOptions,
+  RedisAttemptStoreOptions,
 } from "./session/index.js";
 export { createAdminApp, adminHistoryApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
 export type { AdminOptions } from "./admin/index.js";

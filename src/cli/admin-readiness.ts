@@ -7,7 +7,7 @@ import type { BaseUser } from "../user/base-user.js";
 import { CliError, warn } from "./output.js";
 
 /** Fails (exit 1) naming the command to run when a migration the admin's pages need has not run. */
-export async function requireAdminTables(database: Database, userClass: typeof BaseUser): Promise<void> {
+export async function requireAdminTables(database: Database, userClass: typeof BaseUser, options: { sessionTables: boolean }): Promise<void> {
   const [{ pendingMigrationIds }, { userApp }, { sessionAuthApp }, { adminHistoryApp }] = await Promise.all([
     import("../migrations/pending.js"),
     import("../user/migrations/index.js"),
@@ -15,7 +15,7 @@ export async function requireAdminTables(database: Database, userClass: typeof B
     import("../admin/migrations/index.js"),
   ]);
   // A user class with its own table has its own migrations: only piccolo_user is the user app's.
-  const apps = userClass.tableName === "piccolo_user" ? [userApp, sessionAuthApp, adminHistoryApp] : [sessionAuthApp, adminHistoryApp];
+  const apps = [...(userClass.tableName === "piccolo_user" ? [userApp] : []), ...(options.sessionTables ? [sessionAuthApp] : []), adminHistoryApp];
   const pending = await pendingMigrationIds(database, apps);
   const missing = apps.filter((app) => pending.get(app.name)!.length > 0).map((app) => app.name);
   if (missing.length === 0) return;

@@ -8,14 +8,15 @@ import { DEFAULT_BODY_LIMIT } from "./body-limit.js";
 import { prefixedCookieName, sessionTokens, writeSessionCookie } from "./cookies.js";
 import { CsrfProtection } from "./csrf.js";
 import { Deployment } from "./deployment.js";
-import { authenticate, type LoginResult } from "./login.js";
+import { authenticate, isUnavailable, unavailable, type LoginResult } from "./login.js";
 import { checkMfaOptions, secondFactor } from "./mfa-step.js";
 import { loginRoutes } from "./login-routes.js";
 import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
-import { LoginRateLimiter } from "./rate-limit.js";
+import type { LoginRateLimiter } from "./rate-limit.js";
 import { prepareRequest } from "./request-pipeline.js";
 import { AUTH_REQUIRED_MESSAGE, FORBIDDEN_MESSAGE, getSessionUser, LOGIN_FAILED_MESSAGE, wantsJson } from "./request-state.js";
-import { SessionStore } from "./store.js";
+import { chooseStores } from "./store-choice.js";
+import type { SessionStorage } from "./store-types.js";
 import type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
 
 export type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
@@ -47,7 +48,7 @@ export class SessionAuth {
   /** The class that checks passwords and loads users (`options.userClass`, default `BaseUser`). */
   readonly userClass: typeof BaseUser;
   /** Where sessions are kept. */
-  readonly store: SessionStore;
+  readonly store: SessionStorage;
   /** The login rate limit, or null when turned off (`rateLimiter: false`). */
   readonly rateLimiter: LoginRateLimiter | null;
   /** Who counts as logged in, with the defaults filled in. */
@@ -74,9 +75,7 @@ export class SessionAuth {
     checkMfaOptions(options);
     this.userClass = options.userClass ?? BaseUser;
     const database: string | Database | undefined = options.database ?? this.userClass.database;
-    this.store = options.store ?? new SessionStore({ ...options, database, userTable: this.userClass.tableName });
-    this.rateLimiter =
-      options.rateLimiter === false ? null : (options.rateLimiter ?? new LoginRateLimiter({ store: "database", database }));
+    ({ store: this.store, rateLimiter: this.rateLimiter } = chooseStores(options, database, this.userClass.tableName));
     this.rules = {
       activeOnly: options.activeOnly ?? true,
       adminOnly: options.adminOnly ?? true,
@@ -276,12 +275,13 @@ export class SessionAuth {
     if (!result.ok) return result;
     const second = await secondFactor(this, c, result.user, mfaCode);
     if (second && !second.ok) return second;
-    await this.endSession(c);
     try {
+      await this.endSession(c);
       await this.startSession(c, result.user.id);
     } catch (error) {
       // Deleted between its password check and its session: a failed login, no session.
       if (error instanceof UserNotFoundError) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
+      if (isUnavailable(error)) return unavailable(error);
       throw error;
     }
     c.set("sessionUser", result.user);

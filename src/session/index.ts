@@ -37,3 +37,7 @@ export { headAsGet, type Fetch, type NodeMiddleware, type NodeRequest, type Node
 export { tokenOrSessionGuard, parseBearerHeader } from "./bearer.js";
 export type { SessionTokenStorage } from "./shared-sessions.js";
 export { MFA_CODE_REQUIRED, MFA_FAILED, MFA_ENROLLMENT_REQUIRED, type RequireMfa } from "./mfa-step.js";
+export { RedisConnection, parseRedisUrl, type RedisClient } from "./redis-connection.js";
+export { RedisSessionStore, type RedisSessionStoreOptions } from "./store-redis.js";
+export { RedisAttemptStore, type RedisAttemptStoreOptions } from "./attempt-store-redis.js";
+export type { SessionStorage } from "./store-types.js";

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { StoreUnavailableError } from "../errors.js";
 import { accountLimitKey } from "./account-key.js";
 import type { PendingEnrollment } from "../user/mfa/authenticator.js";
 import type { User } from "../user/user-row.js";
@@ -25,6 +26,25 @@ export type LoginResult =
 /** Seconds a client is asked to wait when the hashing pool is full. */
 const BUSY_RETRY_AFTER = 5;
 
+/** The session or attempt storage (Redis) did not answer: the request is answered 503. */
+export function isUnavailable(error: unknown): error is StoreUnavailableError {
+  return error instanceof StoreUnavailableError;
+}
+
+/** The 503 answer for a storage that did not answer, with its Retry-After. */
+export function unavailable(error: StoreUnavailableError): LoginResult & { ok: false } {
+  return { ok: false, status: 503, message: BUSY_MESSAGE, retryAfter: error.retryAfterSeconds };
+}
+
+/** Gives the attempt back; when the storage cannot be reached the attempt simply stays counted. */
+async function giveBack(ticket: AttemptTicket | undefined): Promise<void> {
+  try {
+    await ticket?.succeeded();
+  } catch (error) {
+    if (!isUnavailable(error)) throw error;
+  }
+}
+
 /**
  * The password check behind every login: counts the attempt under the rate limit first (a refusal
  * costs no hash), then checks the password and the access rules inside `BaseUser.login` (a user the
@@ -37,7 +57,15 @@ export async function authenticate(auth: SessionAuth, c: Context, username: unkn
   let ticket: AttemptTicket | undefined;
   if (auth.rateLimiter) {
     // Counted per account, not per spelling: "Bob", "BOB" and bob's email share one limit.
-    const decision = await auth.rateLimiter.begin(await accountLimitKey(auth.userClass, name), auth.clientAddress(c));
+    const key = await accountLimitKey(auth.userClass, name);
+    let decision;
+    try {
+      decision = await auth.rateLimiter.begin(key, auth.clientAddress(c));
+    } catch (error) {
+      // An attempt that could not be counted is refused, never let through to the password check.
+      if (isUnavailable(error)) return unavailable(error);
+      throw error;
+    }
     if (!decision.allowed) {
       return { ok: false, status: 429, message: rateLimitedMessage(decision.retryAfter), retryAfter: decision.retryAfter };
     }
@@ -49,13 +77,13 @@ export async function authenticate(auth: SessionAuth, c: Context, username: unkn
     userId = await auth.userClass.login(name, secret, { allow: (user: User) => auth.allows(user) });
   } catch (error) {
     if (!isBusy(error)) throw error;
-    await ticket?.succeeded();
+    await giveBack(ticket);
     return { ok: false, status: 503, message: BUSY_MESSAGE, retryAfter: BUSY_RETRY_AFTER };
   }
   // The same lookup happens for a wrong password as for a right one.
   const user = await auth.userClass.getUser(userId ?? 0);
   if (userId === null || !auth.allows(user)) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
-  await ticket?.succeeded();
+  await giveBack(ticket);
   return { ok: true, user };
 }
 

@@ -4,7 +4,8 @@ import type { MfaAuthenticator } from "../user/mfa/authenticator.js";
 import type { RequireMfa } from "./mfa-step.js";
 import type { DeploymentOptions } from "./deployment.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
-import type { SessionStore, SessionStoreOptions } from "./store.js";
+import type { RedisConnection } from "./redis-connection.js";
+import type { SessionStorage, SessionStoreOptions } from "./store.js";
 
 /** Who counts as logged in (login and the guard); piccolo_api's defaults are active-only and admin-only. */
 export interface AccessRules {
@@ -26,7 +27,15 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   /** The user class (a `BaseUser` subclass) that checks passwords and loads users. Default `BaseUser`. */
   userClass?: typeof BaseUser;
   /** An existing store; otherwise one is made from the store options, on `database` or else `userClass.database`. */
-  store?: SessionStore;
+  store?: SessionStorage;
+  /**
+   * Keep sessions and login attempts in Redis (`RedisSessionStore`, `RedisAttemptStore`) instead of the
+   * database: a URL (`redis://host:6379`, `redis+cluster://host:7001,host:7002`) or a shared
+   * `RedisConnection`. Users stay in the database, and every session lookup still checks its user row.
+   */
+  redis?: string | RedisConnection;
+  /** Prefix of every Redis key (default `piccolo:`). */
+  redisPrefix?: string;
   /** The login rate limit, or false to turn it off. Default: `DEFAULT_LIMITS`, counted in the database's `login_attempts`. */
   rateLimiter?: LoginRateLimiter | false;
   /** The session cookie's base name (default `id`, as piccolo_api). */

@@ -3,7 +3,8 @@
 import type { Context } from "hono";
 import type { SessionAuth } from "./auth.js";
 import { BODY_TOO_LARGE_MESSAGE, readBodyWithin } from "./body-limit.js";
-import { CSRF_FAILED_MESSAGE, UNKNOWN_HOST_MESSAGE } from "./request-state.js";
+import { StoreUnavailableError } from "../errors.js";
+import { BUSY_MESSAGE, CSRF_FAILED_MESSAGE, UNKNOWN_HOST_MESSAGE } from "./request-state.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS", "TRACE"]);
 const STATE = Symbol("piccolo-session-state");
@@ -31,6 +32,14 @@ export async function prepareRequest(auth: SessionAuth, c: Context): Promise<Res
       return state.response;
     }
   }
-  c.set("sessionUser", await auth.resolveUser(c));
+  try {
+    c.set("sessionUser", await auth.resolveUser(c));
+  } catch (error) {
+    // Sessions in Redis during a failover: ask the client to come back, never guess a user.
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    c.header("Retry-After", String(error.retryAfterSeconds));
+    state.response = await auth.refuse(c, 503, BUSY_MESSAGE, "busy");
+    return state.response;
+  }
   return undefined;
 }

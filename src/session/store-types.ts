@@ -101,3 +101,32 @@ export function sessionDuration(value: number | undefined, fallback: number, nam
   }
   return duration;
 }
+
+/**
+ * What `SessionAuth` needs of a session store: `SessionStore` (the database's `sessions` table) and
+ * `RedisSessionStore` both are one. Every lookup must check the user row it was made for (see `create`).
+ */
+export interface SessionStorage {
+  /** How long a new session lives without use, in milliseconds. */
+  readonly expiry: number;
+  /** The hard limit after creation, in milliseconds. */
+  readonly maxExpiry: number;
+  /** How much later a session's expiry moves when used near its end, in milliseconds (0: never). */
+  readonly extension: number;
+  /** Starts a session for a user id; `UserNotFoundError` when no user has it. */
+  create(userId: number): Promise<NewSession>;
+  /** The user id of a live session, or null. */
+  resolve(token: unknown): Promise<number | null>;
+  /** Like `resolve`, with the session's dates. */
+  lookup(token: unknown): Promise<SessionInfo | null>;
+  /** The first of `tokens` naming a live session. */
+  lookupFirst(tokens: readonly unknown[]): Promise<SessionInfo | null>;
+  /** Ends one session. */
+  remove(token: unknown): Promise<void>;
+  /** Ends every session of a user; returns how many there were. */
+  removeAllForUser(userId: number): Promise<number>;
+  /** Deletes expired sessions; returns how many. */
+  removeExpired(): Promise<number>;
+  /** How many sessions a user has. */
+  countForUser(userId: number): Promise<number>;
+}

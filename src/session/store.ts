@@ -8,7 +8,7 @@ import { DAY, HOUR, MINUTE, TOKEN_PATTERN, generateSessionToken, sessionDuration
 import type { NewSession, SessionInfo, SessionStoreOptions } from "./store-types.js";
 
 export { DAY, HOUR, MINUTE, digestSessionToken, generateSessionToken } from "./store-types.js";
-export type { NewSession, SessionInfo, SessionStoreOptions } from "./store-types.js";
+export type { NewSession, SessionInfo, SessionStorage, SessionStoreOptions } from "./store-types.js";
 
 /**
  * Sessions in piccolo_api's `sessions` table, keyed by a SHA-256 digest of the token: a leaked table holds

@@ -8,6 +8,7 @@ import type { BaseUser, GuardOptions, Permissions, ProfileChanges } from "./base
 import { assertAvailable, writeUnique } from "./create-user.js";
 import { findUserRow, usersOf, type UserRef } from "./find-user.js";
 import { hashPassword } from "./hasher.js";
+import { notifySessionsEnded } from "./session-enders.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
 import type { UserKysely } from "./table.js";
 import { PUBLIC_COLUMNS, userFromRow, type User } from "./user-row.js";
@@ -150,6 +151,8 @@ function assertAnotherManager(managers: readonly number[], userId: number): void
  * keeps its absence from aborting the surrounding transaction (PostgreSQL would).
  */
 export async function endSessions(db: Kysely<any>, userId: number): Promise<void> {
+  // Stores outside the database (Redis) first: should one fail, the change fails with it.
+  await notifySessionsEnded(userId);
   await sql`SAVEPOINT end_sessions`.execute(db);
   try {
     await (db as UserKysely).deleteFrom(SESSIONS_TABLE).where("user_id", "=", userId).execute();

@@ -1,4 +1,4 @@
-// `piccolo admin [--host 127.0.0.1] [--port 8000] [--trust-proxy 1|addresses] [--secure] [--allowed-host names]`:
+// `piccolo admin [--host 127.0.0.1] [--port 8000] [--trust-proxy 1|addresses] [--secure] [--allowed-host names] [--redis url]`:
 // serves the user admin until stopped (Ctrl-C).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -81,15 +81,25 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   const database = options.database ?? userClass.database;
   const { requireAdminTables, warnIfNobodyCanLogIn } = await import("../admin-readiness.js");
   const { useDatabase } = await import("../../engine/connect.js");
-  // Every table a page uses, before listening: a missing one names the command to run.
-  await requireAdminTables(await useDatabase(database), userClass);
+  let redis = options.redis;
+  // Every table a page uses, before listening: a missing one names the command to run. With Redis the
+  // sessions and login limits live there: the session tables are not needed.
+  await requireAdminTables(await useDatabase(database), userClass, { sessionTables: redis === undefined });
   await warnIfNobodyCanLogIn(userClass);
-  await new SessionStore({ database }).countForUser(0);
-  await new SessionStore({ database }).removeExpired();
-  // The shared login rate limit's table comes with the second session_auth migration.
-  await new DatabaseAttemptStore(database).prune();
   // With two-factor logins: a missing table or a wrong key is reported now rather than at a login.
   await options.mfa?.checkKey();
+  let opened: { close(): Promise<void> } | undefined;
+  if (typeof redis === "string") {
+    // Fails here, naming the URL (password masked), rather than at the first login.
+    const { RedisConnection } = await import("../../session/redis-connection.js");
+    redis = await RedisConnection.connect(redis);
+    opened = redis;
+  } else if (redis === undefined) {
+    await new SessionStore({ database }).countForUser(0);
+    await new SessionStore({ database }).removeExpired();
+    // The shared login rate limit's table comes with the second session_auth migration.
+    await new DatabaseAttemptStore(database).prune();
+  }
 
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
@@ -99,7 +109,7 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   // Unspecified or any-address binds answer to what the socket was reached on (the session layer's default).
   const wildcard = host === "0.0.0.0" || host === "::";
   const allowedHosts = options.allowedHosts ?? (wildcard ? undefined : allowedHostsFor(host));
-  const app = createAdminApp({ ...options, userClass, database, ...(allowedHosts ? { allowedHosts } : {}) });
+  const app = createAdminApp({ ...options, userClass, database, ...(redis ? { redis } : {}), ...(allowedHosts ? { allowedHosts } : {}) });
   const server = createServer(getRequestListener(headAsGet(app.fetch)));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -124,13 +134,15 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      }).finally(() => opened?.close()),
   };
 }
 
 /** The command: serves until SIGTERM (exit 0) or Ctrl-C. */
 export async function run(input: CommandInput): Promise<number> {
-  const flags = input.options as { host?: string; port?: number; trust_proxy?: string; secure?: boolean; allowed_host?: string };
+  const flags = input.options as { host?: string; port?: number; trust_proxy?: string; secure?: boolean; allowed_host?: string; redis?: string };
+  // The environment keeps a Redis password out of the process list.
+  const redis = flags.redis ?? (process.env.PICCOLO_REDIS_URL || undefined);
   const trustProxy = parseTrustProxy(flags.trust_proxy);
   const host = flags.host ?? DEFAULT_HOST;
   const extraHosts = commaList(flags.allowed_host);
@@ -152,6 +164,7 @@ export async function run(input: CommandInput): Promise<number> {
     ...(mfa ? { mfa } : {}),
     ...(trustProxy !== undefined ? { trustProxy } : {}),
     ...(flags.secure ? { secure: true } : {}),
+    ...(redis ? { redis } : {}),
     ...(extraHosts.length > 0 ? { allowedHosts: allowedHostsFor(host, extraHosts) } : {}),
   });
   if (!isLoopback(admin.host) && !flags.secure && trustProxy === undefined) {

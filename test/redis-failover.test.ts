@@ -4,17 +4,17 @@
 // cluster is restored after (scripts/redis-cluster.sh start brings the node back and resets the roles).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { promisify } from "node:util";
 import { Cluster } from "ioredis";
 import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
-import { baseEnv, root } from "./support/cli.js";
+import { root } from "./support/cli.js";
+import { startClusterExample } from "./support/cluster-example.js";
 import { redisUnavailable, testPrefix } from "./support/redis.js";
 
 const run = promisify(execFile);
-const example = new URL("../../examples/cluster-app.mjs", import.meta.url).pathname;
 // A cluster of its own (7101-7106), so the kill cannot disturb the tests using the shared one (7001-7006).
 const FIRST_PORT = 7101;
 const clusterEnv = { ...process.env, REDIS_CLUSTER_FIRST_PORT: String(FIRST_PORT), REDIS_CLUSTER_DIR: "/var/tmp/piccolo-redis-cluster-faults" };
@@ -37,23 +37,6 @@ after(async () => {
   await closeDatabases();
 });
 
-function startExample(env: Record<string, string>): Promise<{ child: ChildProcess; origin: string }> {
-  const child = spawn(process.execPath, [example], { cwd: root, env: baseEnv({ ...env, WORKERS: "1", PORT: "0" }), stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`the example did not start: ${output}`)), 30_000);
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      output += chunk;
-      const match = /listening on (http:\/\/[\d.]+:\d+)\//.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, origin: match[1]! });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`the example exited (${code}): ${output}`)));
-  });
-}
 
 function request(origin: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
@@ -94,7 +77,7 @@ describeOnce("a Redis Cluster primary killed during a 20-second login load", { s
     for (let i = 0; i < USERS; i++) await TestUser.createUser({ username: `load${i}`, password: `load${i}-pass1`, email: `load${i}@example.com`, active: true });
     prefix = testPrefix();
     const env = { DATABASE_URL: url, PICCOLO_REDIS_URL: target.url, PICCOLO_REDIS_PREFIX: prefix };
-    servers = await Promise.all([0, 1].map(() => startExample(env)));
+    servers = await Promise.all([0, 1].map(() => startClusterExample(env)));
   });
   after(async () => {
     for (const { child } of servers) child.kill("SIGTERM");

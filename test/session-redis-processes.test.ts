@@ -4,42 +4,21 @@
 // fails at start, naming the URL with its password masked, when Redis does not answer.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
-import { baseEnv, piccolo, root } from "./support/cli.js";
+import { piccolo } from "./support/cli.js";
+import { startClusterExample, type ServedExample } from "./support/cluster-example.js";
 import { redisTargets, redisUnavailable, testPrefix } from "./support/redis.js";
 
-const example = new URL("../../examples/cluster-app.mjs", import.meta.url).pathname;
 const engine = testEngines[0]!;
 
 after(async () => {
   await closeDatabases();
 });
 
-interface Served {
-  child: ChildProcess;
-  origin: string;
-}
+type Served = ServedExample;
 
-function startExample(env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [example], { cwd: root, env: baseEnv({ ...env, WORKERS: "1", PORT: "0" }), stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`the example did not start: ${output}`)), 30_000);
-    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
-      output += chunk;
-      const match = /listening on (http:\/\/[\d.]+:\d+)\//.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, origin: match[1]! });
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`the example exited (${code}): ${output}`)));
-  });
-}
 
 async function stop(served: Served): Promise<void> {
   if (served.child.exitCode !== null) return;
@@ -89,7 +68,7 @@ for (const target of redisTargets) {
       for (const username of ["alice", "carol"]) await TestUser.createUser({ username, password: `${username}-pass1`, email: `${username}@example.com`, active: true });
       // No session_auth migration: sessions and limits live in Redis only.
       const env = { DATABASE_URL: url, PICCOLO_REDIS_URL: target.url, PICCOLO_REDIS_PREFIX: testPrefix() };
-      servers = await Promise.all([0, 1, 2, 3].map(() => startExample(env)));
+      servers = await Promise.all([0, 1, 2, 3].map(() => startClusterExample(env)));
       TOKEN = await csrf(servers[0]!.origin);
     });
     after(async () => {

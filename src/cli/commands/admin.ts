@@ -82,23 +82,29 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   const { requireAdminTables, warnIfNobodyCanLogIn } = await import("../admin-readiness.js");
   const { useDatabase } = await import("../../engine/connect.js");
   let redis = options.redis;
-  // Every table a page uses, before listening: a missing one names the command to run. With Redis the
-  // sessions and login limits live there: the session tables are not needed.
-  await requireAdminTables(await useDatabase(database), userClass, { sessionTables: redis === undefined });
-  await warnIfNobodyCanLogIn(userClass);
-  // With two-factor logins: a missing table or a wrong key is reported now rather than at a login.
-  await options.mfa?.checkKey();
   let opened: { close(): Promise<void> } | undefined;
   if (typeof redis === "string") {
     // Fails here, naming the URL (password masked), rather than at the first login.
     const { RedisConnection } = await import("../../session/redis-connection.js");
     redis = await RedisConnection.connect(redis);
     opened = redis;
-  } else if (redis === undefined) {
-    await new SessionStore({ database }).countForUser(0);
-    await new SessionStore({ database }).removeExpired();
-    // The shared login rate limit's table comes with the second session_auth migration.
-    await new DatabaseAttemptStore(database).prune();
+  }
+  try {
+    // Every table a page uses, before listening: a missing one names the command to run. With Redis the
+    // sessions and login limits live there: the session tables are not needed.
+    await requireAdminTables(await useDatabase(database), userClass, { sessionTables: redis === undefined });
+    await warnIfNobodyCanLogIn(userClass);
+    // With two-factor logins: a missing table or a wrong key is reported now rather than at a login.
+    await options.mfa?.checkKey();
+    if (redis === undefined) {
+      await new SessionStore({ database }).countForUser(0);
+      await new SessionStore({ database }).removeExpired();
+      // The shared login rate limit's table comes with the second session_auth migration.
+      await new DatabaseAttemptStore(database).prune();
+    }
+  } catch (error) {
+    await opened?.close();
+    throw error;
   }
 
   const host = options.host ?? DEFAULT_HOST;

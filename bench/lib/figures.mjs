@@ -267,7 +267,6 @@ export async function listPages(User, pages, runs) {
 
 /**
  * Everything a login does besides the hash, in ms: logins of a user whose stored hash has 1 iteration,
- * before its answer (`right`, `wrong`, `unknown`) and after it, in the background (`rightWrite`, …),
  * through a class whose `iterations` is 1 (so nothing is re-hashed). Hundreds of samples in a second,
  * and nearly free of CPU noise: the figure-1 overhead to expect is 1 + this ÷ the raw hash time.
  */
@@ -280,44 +279,9 @@ export async function nonHashWork(FastUser, creds, samples) {
   const out = {};
   for (const [kind, fn] of Object.entries(kinds)) {
     for (let i = 0; i < 20; i++) await fn();
-    await FastUser.settleLogins();
     const xs = [];
-    const writes = [];
-    for (let i = 0; i < samples; i++) {
-      xs.push((await timeAsync(fn)).ms);
-      // The login's writes follow its answer: timed apart, so each sample starts with none pending.
-      writes.push((await timeAsync(() => FastUser.settleLogins())).ms);
-    }
+    for (let i = 0; i < samples; i++) xs.push((await timeAsync(fn)).ms);
     out[kind] = median(xs);
-    out[`${kind}Write`] = median(writes);
   }
   return out;
-}
-
-/**
- * Figure 1o (issue 24): login (right password) against the hash it does itself — `verifyPassword` of
- * the same stored hash, through the same hash pool — interleaved. The login's background write is
- * awaited after each login sample, outside the timing, so it never lands in the next sample.
- */
-export async function loginOwnHash(pkg, User, creds, storedHash, rounds) {
-  const verify = async () => {
-    if (!(await pkg.verifyPassword(creds.password, storedHash, User.iterations))) throw new Error("verifyPassword: expected true");
-  };
-  const login = [];
-  const hash = [];
-  const steps = [
-    async () => {
-      login.push((await timeAsync(async () => expectId(await User.login(creds.username, creds.password), "login"))).ms);
-      await User.settleLogins();
-    },
-    async () => hash.push((await timeAsync(verify)).ms),
-  ];
-  for (const step of steps) await step();
-  login.length = hash.length = 0;
-  for (let i = 0; i < rounds; i++) {
-    const first = randomInt(2);
-    await steps[first]();
-    await steps[1 - first]();
-  }
-  return { value: median(login) / median(hash), paired: pairedRatio(login, hash), loginMs: median(login), hashMs: median(hash), samples: rounds };
 }

@@ -6,7 +6,6 @@ import { findUserRow, type UserRef } from "./find-user.js";
 import { DEFAULT_ITERATIONS } from "./hasher.js";
 import { countUsers, listUsers } from "./list-users.js";
 import { login } from "./login.js";
-import { settleLoginWrites } from "./login-writes.js";
 import { changePermissions, deleteUser, updatePassword, updateProfile } from "./manage-users.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
 import { callSync, type SyncSettings } from "./sync.js";
@@ -118,9 +117,7 @@ export class BaseUser {
 
   /**
    * The user's id when the password is right, else null. Costs one password hash whether or not the
-   * username exists; sets `last_login` and upgrades a hash made with another iteration count. Those
-   * writes complete just after the answer, in the background (one commit for the logins pending
-   * together); this class's reads, `settleLogins()` and `close()` wait for them.
+   * username exists; sets `last_login` and upgrades a hash made with another iteration count.
    * Inactive users authenticate too, as in Piccolo, unless `options.allow` says otherwise.
    *
    * @example
@@ -205,8 +202,7 @@ export class BaseUser {
    * const admins = await BaseUser.listUsers({ search: "smith", filter: { admin: true, active: true } });
    * ```
    */
-  static async listUsers(options?: ListUsersOptions | null): Promise<User[]> {
-    await this.settleLogins();
+  static listUsers(options?: ListUsersOptions | null): Promise<User[]> {
     return listUsers(this, options);
   }
 
@@ -219,8 +215,7 @@ export class BaseUser {
    * const pages = Math.ceil(total / 20);
    * ```
    */
-  static async countUsers(options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
-    await this.settleLogins();
+  static countUsers(options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
     return countUsers(this, options);
   }
 
@@ -236,7 +231,6 @@ export class BaseUser {
   static async getUser(user: UserRef): Promise<User | null> {
     const ref = validateUserRef(user);
     const database = await this.getDatabase();
-    await settleLoginWrites(database);
     return runTranslated(database, async () => {
       const row = await findUserRow(database, this, ref, PUBLIC_COLUMNS);
       return row ? userFromRow(row) : null;
@@ -300,8 +294,7 @@ export class BaseUser {
   }
 
   /**
-   * Closes every database connection piccolo-ts opened, so a script can end, after the pending
-   * background writes of logins (`last_login`) are committed.
+   * Closes every database connection piccolo-ts opened, so a script can end.
    *
    * @example
    * ```ts
@@ -310,25 +303,7 @@ export class BaseUser {
    * ```
    */
   static async close(): Promise<void> {
-    await settleLoginWrites();
     await closeDatabases();
-  }
-
-  /**
-   * Waits until the writes of the logins already answered (`last_login`, hash upgrades) are committed,
-   * or logged through `logger` when one failed. This class's own reads (`getUser`, `listUsers`,
-   * `countUsers`) and `close()` already wait; call it before reading `last_login` with a query of your own.
-   *
-   * @example
-   * ```ts
-   * await BaseUser.login("bob", "bob-s3cret");
-   * await BaseUser.settleLogins();
-   * const db = await BaseUser.getDatabase();
-   * const { last_login } = await db.kysely.selectFrom(BaseUser.tableName).select("last_login").where("username", "=", "bob").executeTakeFirstOrThrow();
-   * ```
-   */
-  static async settleLogins(): Promise<void> {
-    await settleLoginWrites(await this.getDatabase());
   }
 
   /** The settings a worker thread needs to act as this class. */

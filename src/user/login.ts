@@ -1,9 +1,10 @@
+import type { Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
+import { nowTimestamp } from "../engine/values.js";
 import type { BaseUser, LoginOptions } from "./base-user.js";
 import { usersOf } from "./find-user.js";
 import { admitLogin } from "./hash-pool.js";
-import { burnOneHash, parseStoredHash, verifyPassword } from "./hasher.js";
-import { recordLoginLater, touchNobodyLater } from "./login-writes.js";
+import { burnOneHash, hashPassword, parseStoredHash, verifyPassword } from "./hasher.js";
 import { identifyLegacyHash, isTruncatedByBcrypt, verifyLegacyHash } from "./legacy-hashes.js";
 import { userFromRow, PUBLIC_COLUMNS } from "./user-row.js";
 import { LOOKUP_ROW_LIMIT, isEmailIdentifier, loginFilter, pickLoginRow } from "./username-lookup.js";
@@ -14,9 +15,6 @@ import { MAX_EMAIL_LENGTH, exceedsLength, isComparableText } from "./validation.
  * password hash of the class's iteration count whether or not the username exists. `username` is the
  * identifier typed: with `loginWithEmail`, one with `@` may be an email. A stored hash of an imported
  * format (legacy-hashes.ts) is verified too, and replaced by a Piccolo hash on success.
- *
- * The answer comes after the lookup and the hash; the writes (`last_login`, a hash upgrade, a failure's
- * no-op UPDATE) follow in the background, batched per database (login-writes.ts).
  */
 export async function login(
   cls: typeof BaseUser,
@@ -67,14 +65,14 @@ async function lookUpAndVerify(cls: typeof BaseUser, username: string, password:
     if (!verified) {
       // Equal cost for every failure: an unknown user, a bad stored value, or a weaker stored hash
       // (padded up to the class's count, as Django's harden_runtime does) all take one full hash.
-      // An imported format's failure costs its own check plus that hash (its success's re-hash runs after the answer).
+      // An imported format's failure costs its own check plus that hash (as its success costs the re-hash).
       if (!parsed) await burnOneHash(password, cls.iterations);
       else if (parsed.iterations < cls.iterations) await burnOneHash(password, cls.iterations - parsed.iterations);
-      touchNobodyLater(cls, database);
+      await touchNobody(cls, database);
       return null;
     }
     if (options.allow && !options.allow(userFromRow(row!))) {
-      touchNobodyLater(cls, database);
+      await touchNobody(cls, database);
       return null;
     }
     // An imported format has no iteration count: 0 makes the upgrade below happen, unless bcrypt read only
@@ -84,8 +82,36 @@ async function lookUpAndVerify(cls: typeof BaseUser, username: string, password:
       cls.logger.warn(`User ${row!.id} logged in with a password longer than bcrypt's 72 bytes: the bcrypt hash is kept (not upgraded); give them a new password.`);
       storedIterations = cls.iterations;
     }
-    // The answer does not wait for the write (login-writes.ts): close() and loginSync do.
-    recordLoginLater(cls, database, { id: row!.id, verifiedHash: row!.password, password, storedIterations });
+    await recordLogin(cls, database, row!.id, row!.password, password, storedIterations);
     return row!.id;
   });
+}
+
+/** The database work of a successful login, done for a failed one too, so timing tells nothing. */
+async function touchNobody(cls: typeof BaseUser, database: Database): Promise<void> {
+  await usersOf(database).updateTable(cls.tableName).set({ last_login: nowTimestamp() }).where("id", "=", -1).execute();
+}
+
+async function recordLogin(
+  cls: typeof BaseUser,
+  database: Database,
+  id: number,
+  storedHash: string,
+  password: string,
+  storedIterations: number,
+): Promise<void> {
+  const lastLogin = nowTimestamp();
+  const users = usersOf(database);
+  if (storedIterations !== cls.iterations) {
+    const upgraded = await hashPassword(password, cls.iterations);
+    // Only replace the hash that was verified: a password changed meanwhile must win.
+    const result = await users
+      .updateTable(cls.tableName)
+      .set({ last_login: lastLogin, password: upgraded })
+      .where("id", "=", id)
+      .where("password", "=", storedHash)
+      .executeTakeFirst();
+    if (result.numUpdatedRows > 0n) return;
+  }
+  await users.updateTable(cls.tableName).set({ last_login: lastLogin }).where("id", "=", id).execute();
 }

@@ -31,8 +31,6 @@ runAsWorker(async ({ settings, method, args }: SyncRequest): Promise<SyncReply> 
   const cls = userClass(settings);
   try {
     const value = await (cls[method] as (...a: unknown[]) => Promise<unknown>).apply(cls, args);
-    // loginSync returns once its last_login is committed, as before logins wrote in the background.
-    if (method === "login") await cls.settleLogins();
     return { ok: true, value };
   } catch (error) {
     return { ok: false, error: serialize(error) };

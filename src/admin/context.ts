@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { basePath } from "hono/route";
-import { getCsrfToken, getSessionUser, type SessionAuth } from "../session/auth.js";
+import type { SessionAuth } from "../session/auth.js";
+import { getCsrfToken, getSessionUser } from "../session/request-state.js";
 import type { ApiTokens } from "../user/api-tokens/tokens.js";
 import type { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";

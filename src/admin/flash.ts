@@ -5,7 +5,7 @@
 // than a per-process secret, so a redirect answered by another worker of a cluster still shows it.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
-import { getCsrfToken } from "../session/auth.js";
+import { getCsrfToken } from "../session/request-state.js";
 
 /** The query parameters a message is built from: each is covered by the signature. */
 const SIGNED_PARAMETERS = ["done", "count", "skipped"] as const;

@@ -1,30 +1,23 @@
-import type { Context, MiddlewareHandler } from "hono";
-import type { Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import type { Database } from "../engine/connect.js";
-import { UserNotFoundError } from "../errors.js";
 import { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
 import { DEFAULT_BODY_LIMIT } from "./body-limit.js";
 import { prefixedCookieName, sessionTokens, writeSessionCookie } from "./cookies.js";
 import { CsrfProtection } from "./csrf.js";
 import { Deployment } from "./deployment.js";
-import { authenticate, isUnavailable, unavailable, type LoginResult } from "./login.js";
-import { checkMfaOptions, secondFactor } from "./mfa-step.js";
+import { logIn, type LoginResult } from "./login.js";
+import { checkMfaOptions } from "./mfa-step.js";
 import { loginRoutes } from "./login-routes.js";
 import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
 import { prepareRequest } from "./request-pipeline.js";
-import { AUTH_REQUIRED_MESSAGE, FORBIDDEN_MESSAGE, getSessionUser, LOGIN_FAILED_MESSAGE, wantsJson } from "./request-state.js";
+import { AUTH_REQUIRED_MESSAGE, FORBIDDEN_MESSAGE, getSessionUser, wantsJson } from "./request-state.js";
 import { chooseStores } from "./store-choice.js";
 import type { SessionStorage } from "./store-types.js";
 import type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
 
 export type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
-export type { LoginResult } from "./login.js";
-export type { NodeMiddleware, NodeRequest, NodeResponse } from "./node-adapter.js";
-export type { SessionEnv, SessionVariables } from "./request-state.js";
-// Where these lived before the split (the admin imports them from here).
-export { CSRF_FAILED_MESSAGE, getCsrfToken, getSessionUser, LOGIN_FAILED_MESSAGE, rateLimitedMessage, safeRedirect, wantsJson } from "./request-state.js";
 
 /**
  * Session authentication for any app that speaks web-standard Request/Response through Hono: mount
@@ -270,22 +263,8 @@ export class SessionAuth {
    * });
    * ```
    */
-  async login(c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult> {
-    const result = await authenticate(this, c, username, password);
-    if (!result.ok) return result;
-    const second = await secondFactor(this, c, result.user, mfaCode);
-    if (second && !second.ok) return second;
-    try {
-      await this.endSession(c);
-      await this.startSession(c, result.user.id);
-    } catch (error) {
-      // Deleted between its password check and its session: a failed login, no session.
-      if (error instanceof UserNotFoundError) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
-      if (isUnavailable(error)) return unavailable(error);
-      throw error;
-    }
-    c.set("sessionUser", result.user);
-    return result;
+  login(c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult> {
+    return logIn(this, c, username, password, mfaCode);
   }
 
   /**
@@ -334,7 +313,8 @@ export class SessionAuth {
     return { path: this.cookiePath(c), secure: this.isSecure(c), maxAgeSeconds: Math.floor(this.store.maxExpiry / 1000) };
   }
 
-  private async endSession(c: Context): Promise<void> {
+  /** Ends the sessions of the request's cookies, server-side only (a login replaces them; `logout` also clears the cookie). */
+  async endSession(c: Context): Promise<void> {
     for (const token of sessionTokens(c, this.sessionCookieName(c))) await this.store.remove(token);
   }
 

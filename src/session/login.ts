@@ -1,10 +1,11 @@
 import type { Context } from "hono";
-import { StoreUnavailableError } from "../errors.js";
+import { StoreUnavailableError, UserNotFoundError } from "../errors.js";
 import { accountLimitKey } from "./account-key.js";
 import type { PendingEnrollment } from "../user/mfa/authenticator.js";
 import type { User } from "../user/user-row.js";
 import type { SessionAuth } from "./auth.js";
 import type { AttemptTicket } from "./rate-limit.js";
+import { secondFactor } from "./mfa-step.js";
 import { BUSY_MESSAGE, isBusy, LOGIN_FAILED_MESSAGE, rateLimitedMessage } from "./request-state.js";
 
 /**
@@ -85,6 +86,28 @@ export async function authenticate(auth: SessionAuth, c: Context, username: unkn
   if (userId === null || !auth.allows(user)) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
   await giveBack(ticket);
   return { ok: true, user };
+}
+
+/**
+ * `SessionAuth.login`: the password (`authenticate`), then the second factor when one is due, then the
+ * browser's old sessions ended and a new one started.
+ */
+export async function logIn(auth: SessionAuth, c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult> {
+  const result = await authenticate(auth, c, username, password);
+  if (!result.ok) return result;
+  const second = await secondFactor(auth, c, result.user, mfaCode);
+  if (second && !second.ok) return second;
+  try {
+    await auth.endSession(c);
+    await auth.startSession(c, result.user.id);
+  } catch (error) {
+    // Deleted between its password check and its session: a failed login, no session.
+    if (error instanceof UserNotFoundError) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
+    if (isUnavailable(error)) return unavailable(error);
+    throw error;
+  }
+  c.set("sessionUser", result.user);
+  return result;
 }
 
 /**

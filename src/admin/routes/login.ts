@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { getSessionUser, safeRedirect } from "../../session/auth.js";
+import { getSessionUser, safeRedirect } from "../../session/request-state.js";
 import { field, readForm, type AdminKit } from "../context.js";
 import { loginFieldLabel } from "../../user/username-lookup.js";
 import { loginPage } from "../views/account.js";

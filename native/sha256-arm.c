@@ -3,6 +3,7 @@
 // compiled for plain armv8-a; only these functions use the instructions (target attribute), and they run
 // only when Linux reports HWCAP_SHA2.
 #include "sha256-arm.h"
+#include "sha256.h"
 
 #if PICCOLO_HAVE_ARMV8_KERNEL
 #include <arm_neon.h>
@@ -12,13 +13,6 @@
 #define HWCAP_SHA2 (1 << 6)
 #endif
 
-static const uint32_t ROUND_CONSTANTS[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
-    0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
-    0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
-    0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
-    0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
-    0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 #define SHA2 __attribute__((target("arch=armv8-a+crypto")))
 #define KERNEL SHA2 static inline
@@ -35,12 +29,12 @@ static const uint32_t ROUND_CONSTANTS[64] = {
 /** One compression of the block (m0..m3, words in host order) into the state (s[0] = ABCD, s[1] = EFGH). */
 KERNEL void compress(uint32x4_t s[2], uint32x4_t m0, uint32x4_t m1, uint32x4_t m2, uint32x4_t m3) {
   uint32x4_t abcd = s[0], efgh = s[1];
-  const uint32_t *k = ROUND_CONSTANTS;
+  const uint32_t *k = SHA256_ROUND_CONSTANTS;
   FOUR_ROUNDS(abcd, efgh, m0, vld1q_u32(k));
   FOUR_ROUNDS(abcd, efgh, m1, vld1q_u32(k + 4));
   FOUR_ROUNDS(abcd, efgh, m2, vld1q_u32(k + 8));
   FOUR_ROUNDS(abcd, efgh, m3, vld1q_u32(k + 12));
-  for (k += 16; k < ROUND_CONSTANTS + 64; k += 16) {
+  for (k += 16; k < SHA256_ROUND_CONSTANTS + 64; k += 16) {
     m0 = NEXT_MESSAGE(m0, m1, m2, m3);
     FOUR_ROUNDS(abcd, efgh, m0, vld1q_u32(k));
     m1 = NEXT_MESSAGE(m1, m2, m3, m0);
@@ -58,7 +52,7 @@ KERNEL void compress(uint32x4_t s[2], uint32x4_t m0, uint32x4_t m1, uint32x4_t m
 KERNEL void compress_x2(uint32x4_t sa[2], uint32x4_t a0, uint32x4_t a1, uint32x4_t a2, uint32x4_t a3, uint32x4_t sb[2], uint32x4_t b0,
                         uint32x4_t b1, uint32x4_t b2, uint32x4_t b3) {
   uint32x4_t abcd_a = sa[0], efgh_a = sa[1], abcd_b = sb[0], efgh_b = sb[1];
-  const uint32_t *k = ROUND_CONSTANTS;
+  const uint32_t *k = SHA256_ROUND_CONSTANTS;
 #define BOTH(ma, mb, at)                                   \
   do {                                                     \
     uint32x4_t kk = vld1q_u32(at);                         \
@@ -69,7 +63,7 @@ KERNEL void compress_x2(uint32x4_t sa[2], uint32x4_t a0, uint32x4_t a1, uint32x4
   BOTH(a1, b1, k + 4);
   BOTH(a2, b2, k + 8);
   BOTH(a3, b3, k + 12);
-  for (k += 16; k < ROUND_CONSTANTS + 64; k += 16) {
+  for (k += 16; k < SHA256_ROUND_CONSTANTS + 64; k += 16) {
     a0 = NEXT_MESSAGE(a0, a1, a2, a3);
     b0 = NEXT_MESSAGE(b0, b1, b2, b3);
     BOTH(a0, b0, k);

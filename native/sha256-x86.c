@@ -5,19 +5,13 @@
 // in a 600 000-iteration hash is strictly sequential, so that per-call overhead is paid in full. Here
 // the digest of one HMAC half goes straight into the next half's message registers.
 #include "sha256-x86.h"
+#include "sha256.h"
 
 #if PICCOLO_HAVE_SHANI_KERNEL
 #include <cpuid.h>
 #include <immintrin.h>
 #include <string.h>
 
-static const uint32_t ROUND_CONSTANTS[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
-    0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
-    0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
-    0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
-    0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
-    0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
 #define KERNEL __attribute__((target("sha,sse4.1,ssse3"))) static inline
 
@@ -36,7 +30,7 @@ static const uint32_t ROUND_CONSTANTS[64] = {
 /** One compression of the block (m0..m3, words in host order) into the state (abef, cdgh). */
 KERNEL void compress(__m128i *state_abef, __m128i *state_cdgh, __m128i m0, __m128i m1, __m128i m2, __m128i m3) {
   __m128i abef = *state_abef, cdgh = *state_cdgh;
-  const __m128i *k = (const __m128i *)ROUND_CONSTANTS;
+  const __m128i *k = (const __m128i *)SHA256_ROUND_CONSTANTS;
   FOUR_ROUNDS(m0, k++);
   FOUR_ROUNDS(m1, k++);
   FOUR_ROUNDS(m2, k++);
@@ -111,7 +105,7 @@ __attribute__((target("sha,sse4.1,ssse3"))) void pbkdf2_iterate_shani(const uint
 KERNEL void compress_x2(__m128i *state_a[2], __m128i a0, __m128i a1, __m128i a2, __m128i a3, __m128i *state_b[2], __m128i b0,
                         __m128i b1, __m128i b2, __m128i b3) {
   __m128i abef_a = *state_a[0], cdgh_a = *state_a[1], abef_b = *state_b[0], cdgh_b = *state_b[1];
-  const __m128i *k = (const __m128i *)ROUND_CONSTANTS;
+  const __m128i *k = (const __m128i *)SHA256_ROUND_CONSTANTS;
   FOUR_ROUNDS_X2(a0, b0, k++);
   FOUR_ROUNDS_X2(a1, b1, k++);
   FOUR_ROUNDS_X2(a2, b2, k++);

@@ -5,7 +5,8 @@
 
 #include <string.h>
 
-static const uint32_t K[64] = {
+/* FIPS 180-4's K: shared with the SHA-NI and ARMv8 loops. */
+const uint32_t SHA256_ROUND_CONSTANTS[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
     0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
     0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
@@ -33,7 +34,7 @@ static uint32_t load_be32(const unsigned char *p) {
 #define SCHEDULE(i) (W(i) += SSIG1(W((i) + 14)) + W((i) + 9) + SSIG0(W((i) + 1)))
 #define ROUND(a, b, c, d, e, f, g, h, i, word)           \
   do {                                                   \
-    uint32_t t1 = (h) + BSIG1(e) + CH(e, f, g) + K[i] + (word); \
+    uint32_t t1 = (h) + BSIG1(e) + CH(e, f, g) + SHA256_ROUND_CONSTANTS[i] + (word); \
     (d) += t1;                                           \
     (h) = t1 + BSIG0(a) + MAJ(a, b, c);                  \
   } while (0)

@@ -19,6 +19,8 @@ void sha256_init(sha256_state *state);
 void sha256_update(sha256_state *state, const unsigned char *data, size_t length);
 /** Writes the digest; `state` must be initialised again before reuse. */
 void sha256_final(sha256_state *state, unsigned char digest[SHA256_DIGEST]);
+/** The 64 round constants (FIPS 180-4's K), for every compression loop. */
+extern const uint32_t SHA256_ROUND_CONSTANTS[64];
 /** One compression of a 64-byte block into `h`: what each PBKDF2 iteration runs twice. */
 void sha256_compress(uint32_t h[8], const unsigned char block[SHA256_BLOCK]);
 #endif

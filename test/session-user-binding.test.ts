@@ -89,6 +89,27 @@ for (const engine of testEngines) {
       await outside.kysely.deleteFrom("piccolo_user").where("id", "=", id).execute();
     }
 
+    /**
+     * `base` with a fault: once `trigger` accepts a query's rows, the user is deleted outside (another
+     * connection) before the store sees them; `events` records the order.
+     */
+    function deletingAfter(base: Database, userId: number, events: string[], seen: string, trigger: (rows: unknown[]) => boolean): Database {
+      return {
+        ...base,
+        kysely: base.kysely.withPlugin({
+          transformQuery: (args) => args.node,
+          transformResult: async (args) => {
+            if (trigger(args.result.rows ?? [])) {
+              events.push(seen);
+              await deleteOutside(userId);
+              events.push("user deleted");
+            }
+            return args.result;
+          },
+        }),
+      } as Database;
+    }
+
     /** A new superuser at `id`: SQLite reuses the highest id by itself; the servers are given it. */
     async function newSuperuserAt(id: number, username: string, database: EngineName = engine): Promise<void> {
       if (database === "sqlite") {
@@ -151,22 +172,12 @@ for (const engine of testEngines) {
       const base = await connect(parseDatabaseUrl(url));
       let armed = false;
       const events: string[] = [];
-      const database = {
-        ...base,
-        kysely: base.kysely.withPlugin({
-          transformQuery: (args) => args.node,
-          transformResult: async (args) => {
-            // The lookup's rows carry the user's hash (bound_password): delete the user right after them.
-            if (armed && (args.result.rows ?? []).some((row) => "bound_password" in (row as object))) {
-              armed = false;
-              events.push("session looked up");
-              await deleteOutside(user.id);
-              events.push("user deleted");
-            }
-            return args.result;
-          },
-        }),
-      } as Database;
+      // The lookup's rows carry the user's hash (bound_password): delete the user right after them.
+      const database = deletingAfter(base, user.id, events, "session looked up", (rows) => {
+        const hit = armed && rows.some((row) => "bound_password" in (row as object));
+        if (hit) armed = false;
+        return hit;
+      });
       try {
         const store = new SessionStore({ database, userTable: TestUser.tableName, now: () => new Date(clock), expiry: 60 * MINUTE, extension: 20 * MINUTE });
         const { token, expiryDate } = await store.create(user.id);
@@ -215,21 +226,7 @@ for (const engine of testEngines) {
       const events: string[] = [];
       // The store's own connection, with the delete run (on another connection) right after the store has
       // read the user row and before it writes the session.
-      const database = {
-        ...base,
-        kysely: base.kysely.withPlugin({
-          transformQuery: (args) => args.node,
-          transformResult: async (args) => {
-            const from = JSON.stringify(args.result.rows ?? []);
-            if (events.length === 0 && from.includes("pbkdf2_sha256$")) {
-              events.push("user read");
-              await deleteOutside(user.id);
-              events.push("user deleted");
-            }
-            return args.result;
-          },
-        }),
-      } as Database;
+      const database = deletingAfter(base, user.id, events, "user read", (rows) => events.length === 0 && JSON.stringify(rows).includes("pbkdf2_sha256$"));
       try {
         const store = new SessionStore({ database, userTable: TestUser.tableName });
         const { token } = await store.create(user.id);

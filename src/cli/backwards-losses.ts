@@ -3,7 +3,7 @@
 // running each planned migration's `backwards` against a recording Kysely (as --preview does forwards)
 // and reading the DROP statements, so it follows the migrations as written, including apps of your own.
 import type { Database } from "../engine/connect.js";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import { recordingKysely } from "../migrations/preview.js";
 import { findApp } from "../migrations/registry.js";
 import type { BackwardsPlan } from "../migrations/runner-types.js";

@@ -8,7 +8,7 @@
 // process that died is taken over once it has expired. CockroachDB and YugabyteDB, which have no advisory
 // locks either, would need the same design.
 import type { Kysely } from "kysely";
-import { sql } from "./kysely.js";
+import { sql } from "kysely";
 import { isCertificationFailure } from "./mysql-cluster.js";
 import { MigrationError } from "../errors.js";
 import { randomBytes } from "node:crypto";

@@ -1,5 +1,5 @@
 import type { Kysely as KyselyInstance } from "kysely";
-import { Kysely } from "./kysely.js";
+import { Kysely } from "kysely";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { DatabaseTarget, EngineName } from "./config.js";

@@ -16,7 +16,7 @@
 // everything committed before they started.
 import type { Dialect } from "kysely";
 import type { Pool, PoolCluster, PoolConnection, PoolOptions } from "mysql2";
-import { MysqlDialect } from "./kysely.js";
+import { MysqlDialect } from "kysely";
 import { parseMultiHostMysqlUrl, singleHostUri } from "./mysql-hosts.js";
 
 export { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-hosts.js";

@@ -10,7 +10,7 @@ import {
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
-} from "../engine/kysely.js";
+} from "kysely";
 import type { CompiledQuery, DatabaseConnection, Kysely as KyselyInstance, QueryResult } from "kysely";
 import type { EngineName } from "../engine/config.js";
 

@@ -1,5 +1,5 @@
 import type { ColumnDefinitionBuilder, Kysely, RawBuilder } from "kysely";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import { MigrationError } from "../errors.js";
 import type { MigrationContext } from "./types.js";
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
 import { useDatabase, type Database } from "../engine/connect.js";
 import { isRetryableConflict, runTranslated } from "../engine/database-errors.js";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import { withWriteTransaction } from "../engine/transaction.js";
 import { fullRule, nextAllowedOffset, type AttemptRule, type AttemptStore, type LimitedBucket, type TakeResult } from "./attempt-store.js";
 import { LOGIN_ATTEMPTS_TABLE } from "./migrations/index.js";

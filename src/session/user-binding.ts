@@ -6,7 +6,7 @@
 // this column) is refused. The check runs in the query that finds the session, joined on the user table.
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import { UserNotFoundError } from "../errors.js";
 import { USER_BINDING_COLUMN } from "./migrations/2026-12-06T17-30-00.js";
 import { SESSIONS_TABLE } from "../user/sessions-table.js";

@@ -4,7 +4,7 @@
 // stand in for it when two emails differ only in case). Usernames and emails are unique each on their own
 // (the table's constraints); this keeps them apart from each other, on create, edit and import.
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import { UserExistsError } from "../errors.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 import { asciiLowerCase, type UsernameModes } from "./username-lookup.js";

@@ -1,7 +1,7 @@
 // The import's side of identifier-collisions.ts: with login by email, a row's email may not be another
 // row's or a stored user's username, nor a row's username another's email.
 import type { Database } from "../engine/connect.js";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import type { ImportProblem } from "./import-file.js";
 import { sameIdentifier } from "./identifier-collisions.js";
 import { asciiLowerCase } from "./username-lookup.js";

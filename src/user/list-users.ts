@@ -1,6 +1,6 @@
 import type { CompiledQuery, Expression, ExpressionBuilder, SqlBool } from "kysely";
 import { runTranslated } from "../engine/database-errors.js";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import type { Database } from "../engine/connect.js";
 import { ValidationError } from "../errors.js";
 import type { BaseUser, ListUsersOptions, UserFilter } from "./base-user.js";

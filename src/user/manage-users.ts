@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database } from "../engine/connect.js";
 import { missingTableName, runTranslated } from "../engine/database-errors.js";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import { withWriteTransaction } from "../engine/transaction.js";
 import { LastSuperuserError, UserNotFoundError, ValidationError } from "../errors.js";
 import type { BaseUser, GuardOptions, Permissions, ProfileChanges } from "./base-user.js";

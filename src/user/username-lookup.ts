@@ -3,7 +3,7 @@
 // (a login identifier with `@` may be an email). One query either way; the rows it returns are a
 // superset that the functions here narrow in JavaScript, so every engine gives the same answer.
 import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
-import { sql } from "../engine/kysely.js";
+import { sql } from "kysely";
 import { ValidationError } from "../errors.js";
 import { FOLDED_USERNAME_COLUMN, FOLDED_USERNAME_LENGTH, foldUsername } from "./username-folding.js";
 

@@ -38,7 +38,7 @@ async function checkDatabase(db: string | undefined): Promise<DatabaseReport> {
   if (file !== null && !existsSync(file)) return { ...report, status: "missing" };
   try {
     const { useDatabase } = await import("../../engine/connect.js");
-    const { sql } = await import("../../engine/kysely.js");
+    const { sql } = await import("kysely");
     const database = await useDatabase(db);
     await sql`select 1`.execute(database.kysely);
     return { ...report, status: "answers" };

@@ -1,4 +1,4 @@
-import { sql, MysqlDialect } from "../kysely.js";
+import { sql, MysqlDialect } from "kysely";
 import { mysqlConnectionCause } from "../connection-causes.js";
 import type { DatabaseTarget } from "../config.js";
 import { ConfigError, MigrationError } from "../../errors.js";

@@ -1,4 +1,4 @@
-import { sql, PostgresDialect } from "../kysely.js";
+import { sql, PostgresDialect } from "kysely";
 import { postgresConnectionCause } from "../connection-causes.js";
 import { loadDriver } from "./driver.js";
 import { inTransaction } from "./transaction.js";

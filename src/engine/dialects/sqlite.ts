@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync } from "node:fs";
 import { sqliteConnectionCause } from "../connection-causes.js";
-import { sql, SqliteDialect } from "../kysely.js";
+import { sql, SqliteDialect } from "kysely";
 import { ConfigError, DatabaseConnectionError } from "../../errors.js";
 import { applySqliteOptions, reusePreparedStatements } from "../sqlite-options.js";
 import { currentRuntime, runtimeLabel } from "../runtime.js";

@@ -1,5 +1,5 @@
 import type { Kysely, RawBuilder } from "kysely";
-import { sql } from "../kysely.js";
+import { sql } from "kysely";
 
 /** BEGIN (as given), `work`, COMMIT on one connection; ROLLBACK and rethrow the original error on failure. */
 export async function inTransaction<T>(db: Kysely<any>, begin: RawBuilder<unknown>, work: () => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@
 // when two processes create them at the same moment. Its own app, so a plain Piccolo database is
 // unchanged unless someone runs `piccolo migrations forwards user_case_insensitive`.
 import type { Kysely } from "kysely";
-import { sql } from "../../../engine/kysely.js";
+import { sql } from "kysely";
 import { MigrationError } from "../../../errors.js";
 import { addColumns, dropColumns } from "../../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../../migrations/types.js";

@@ -3,7 +3,7 @@
 // by Python Piccolo or a raw INSERT, NULL until now, included) and refuses, before any change, while
 // two users' names would then be equal, as the first migration does.
 import type { Kysely } from "kysely";
-import { sql } from "../../../engine/kysely.js";
+import { sql } from "kysely";
 import { MigrationError } from "../../../errors.js";
 import type { Migration } from "../../../migrations/types.js";
 import { FOLDED_USERNAME_COLUMN, FOLDED_USERNAME_LENGTH, findCollisions, foldUsername, type UsernameRow } from "../../username-folding.js";

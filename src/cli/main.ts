@@ -5,8 +5,7 @@
 //
 // The commands themselves are a table in ./command-table.ts.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import type * as Commander from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { PiccoloError, ValidationError } from "../errors.js";
 import { parseBoolean, parseInteger } from "./flag-values.js";
 import {
@@ -24,12 +23,6 @@ import { COMMANDS, GROUPS, ROOT_HELP, type CommandSpec, type OptionSpec } from "
 import { exampleValue, refuseFlagAsValue, twin } from "./flag-spellings.js";
 import { commanderOutput, writeText } from "./stdio.js";
 
-// Commander's CommonJS entry, not its ESM wrapper: the wrapper costs a parse of the whole library at
-// every start, and `piccolo --help` is mostly start-up.
-const { Command, CommanderError, Option } = createRequire(import.meta.url)("commander") as typeof Commander;
-type Command = Commander.Command;
-type CommanderError = Commander.CommanderError;
-type Option = Commander.Option;
 
 
 // ---- building the command tree -------------------------------------------------------------------

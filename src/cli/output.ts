@@ -1,9 +1,6 @@
 // Everything the `piccolo` command prints goes through here: results on stdout, prompts, warnings and
 // the one-line failure messages on stderr. Nothing in this module loads a database library.
-import { createRequire } from "node:module";
 import { writeText } from "./stdio.js";
-
-const requireModule = createRequire(import.meta.url);
 
 /** A failure of the command itself (not of the library): carries its exit code and what to do next. */
 export class CliError extends Error {
@@ -146,9 +143,10 @@ export function failureLine(message: string, hint?: string): string {
 // ---- tables --------------------------------------------------------------------------------------
 
 /** Columns padded to their widest cell, a dashed rule under the header. */
-export function formatTable(headers: readonly string[], rawRows: readonly (readonly string[])[]): string {
+export async function formatTable(headers: readonly string[], rawRows: readonly (readonly string[])[]): Promise<string> {
   // Escaped before measuring, so a stored name holding control characters keeps the columns aligned.
   const rows = rawRows.map((row) => row.map((cell) => cell.replace(CELL_CONTROL, escapeAsCodePoint)));
+  const displayWidth = await widthMeasure([headers, ...rows]);
   const widths = headers.map((header, i) =>
     Math.max(displayWidth(header), ...rows.map((row) => displayWidth(row[i] ?? ""))),
   );
@@ -161,19 +159,18 @@ export function formatTable(headers: readonly string[], rawRows: readonly (reado
 }
 
 const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
-let measure: ((text: string) => number) | undefined;
+const asciiWidth = (text: string) => text.length;
 
 /**
- * The columns a terminal gives `text`, by string-width (grapheme clusters: an emoji joined with
- * zero-width joiners is one wide character; East Asian wide characters; combining marks). The one measure
- * for everything the CLI aligns. Plain ASCII is its length (string-width's own answer); the library is
- * loaded only for other text, because compiling its emoji patterns costs tens of milliseconds of start-up.
+ * How many columns a terminal gives each cell: string-width's count (grapheme clusters: an emoji joined
+ * with zero-width joiners is one wide character; East Asian wide characters; combining marks), the one
+ * measure for everything the CLI aligns. When every cell is plain ASCII that is its length (string-width's
+ * own answer), and the library is not loaded: compiling its emoji patterns costs tens of milliseconds.
  */
-export function displayWidth(text: string): number {
-  if (PRINTABLE_ASCII.test(text)) return text.length;
-  // string-width is ESM-only; Node 20.19+ loads it synchronously through require, as formatTable needs.
-  measure ??= (requireModule("string-width") as { default: (text: string) => number }).default;
-  return measure(text);
+async function widthMeasure(rows: readonly (readonly string[])[]): Promise<(text: string) => number> {
+  if (rows.every((row) => row.every((cell) => PRINTABLE_ASCII.test(cell)))) return asciiWidth;
+  const { default: stringWidth } = await import("string-width");
+  return (text) => (PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text));
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC (how the tables store it), or empty for null. */

@@ -40,7 +40,7 @@ export interface Database {
 export async function connect(target: DatabaseTarget): Promise<Database> {
   const dialect = dialects[target.engine];
   if (!dialect) throw new ConfigError(`Unknown database engine ${String(target.engine)}.`);
-  const kysely = new Kysely<any>({ dialect: dialect.createKyselyDialect(target) });
+  const kysely = new Kysely<any>({ dialect: await dialect.createKyselyDialect(target) });
   let closed = false;
   return {
     target,

@@ -2,7 +2,6 @@
 // (sqlite-adapter.ts). Deno cannot load better-sqlite3's addon; this driver reads and writes the same file
 // format. Its errors carry SQLite's numeric code (`errcode`) under the code ERR_SQLITE_ERROR: they are
 // given better-sqlite3's `SQLITE_…` names here, so constraint and connection errors read the same.
-import { createRequire } from "node:module";
 import { ConfigError } from "../errors.js";
 import { adaptStatement, type NativeStatement, type SqliteDatabase } from "./sqlite-adapter.js";
 
@@ -17,6 +16,8 @@ interface NodeDatabase {
 }
 
 type NodeSqlite = { DatabaseSync: new (filename: string) => NodeDatabase };
+// A specifier in a variable: Node 20's types know no node:sqlite, and a bundler leaves it alone.
+const NODE_SQLITE = "node:sqlite";
 
 /** SQLite's result codes piccolo-ts tells apart (primary, then extended), by number. */
 const RESULT_CODES: Record<number, string> = {
@@ -51,10 +52,10 @@ function withSqliteCode(error: unknown): unknown {
 }
 
 /** Opens (creating) `filename` with node:sqlite; throws the driver's error (with a SQLITE_… code) when it cannot. */
-export function openNodeSqlite(filename: string): SqliteDatabase {
+export async function openNodeSqlite(filename: string): Promise<SqliteDatabase> {
   let DatabaseSync: NodeSqlite["DatabaseSync"];
   try {
-    ({ DatabaseSync } = createRequire(import.meta.url)("node:sqlite") as NodeSqlite);
+    ({ DatabaseSync } = (await import(NODE_SQLITE)) as NodeSqlite);
   } catch (error) {
     throw new ConfigError("This runtime has no node:sqlite module (Node.js 22.13 or later, or Deno 2, has it).", { cause: error });
   }

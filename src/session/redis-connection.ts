@@ -2,15 +2,10 @@
 // Redis attempt store. Startup failures name the URL (password masked); failures once running (a
 // primary failing over, a timeout) become StoreUnavailableError, which the session layer answers with
 // 503 and Retry-After, never 500 and never a login let through uncounted.
-import { createRequire } from "node:module";
-import type { Cluster, Redis } from "ioredis";
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { maskPassword } from "../engine/config.js";
 import { ConfigError, DatabaseConnectionError, StoreUnavailableError } from "../errors.js";
 
-/** ioredis, loaded when the first connection is made: apps without Redis never load it. */
-function ioredis(): typeof import("ioredis") {
-  return createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
-}
 
 /** A Redis client as ioredis gives it: one server or a cluster. */
 export type RedisClient = Redis | Cluster;
@@ -71,8 +66,15 @@ export function parseRedisUrl(url: string): ParsedRedisUrl {
 export class RedisConnection {
   /** The URL with its password masked, for messages. */
   readonly url: string;
-  /** The ioredis client (a `Redis` or a `Cluster`). */
-  readonly client: RedisClient;
+  /** The ioredis client (a `Redis` or a `Cluster`), made by the first connection. */
+  get client(): RedisClient {
+    if (!this.made) throw new ConfigError(`The Redis connection to ${this.url} is not made yet: await connect() or ensureConnected() first.`);
+    return this.made;
+  }
+  private made: RedisClient | undefined;
+  private readonly options:
+    | { nodes: { host: string; port: number }[]; cluster: ClusterOptions; single?: undefined }
+    | { single: RedisOptions };
   /** True for a Redis Cluster. */
   readonly cluster: boolean;
   /** True once `close()` was called (stores on it stop hearing of ended sessions). */
@@ -94,24 +96,22 @@ export class RedisConnection {
       ...(parsed.password ? { password: parsed.password } : {}),
       ...(parsed.tls ? { tls: {} } : {}),
     };
-    const { Cluster, Redis } = ioredis();
-    this.client = parsed.cluster
-      ? new Cluster(parsed.nodes, {
-          lazyConnect: true,
-          redisOptions: common,
-          // A failing-over primary: retry briefly on the refreshed slot map rather than fail at once.
-          retryDelayOnFailover: 200,
-          retryDelayOnClusterDown: 200,
-          retryDelayOnTryAgain: 100,
-          maxRedirections: 16,
-          slotsRefreshTimeout: 2_000,
-          clusterRetryStrategy: (times) => Math.min(100 * times, 1_000),
-        })
-      : new Redis({ ...common, host: parsed.nodes[0]!.host, port: parsed.nodes[0]!.port, db: parsed.db });
-    // Errors reach the caller of each command; the client's own event would otherwise be unhandled.
-    this.client.on("error", (error: Error) => {
-      this.lastError = error;
-    });
+    this.options = parsed.cluster
+      ? {
+          nodes: parsed.nodes,
+          cluster: {
+            lazyConnect: true,
+            redisOptions: common,
+            // A failing-over primary: retry briefly on the refreshed slot map rather than fail at once.
+            retryDelayOnFailover: 200,
+            retryDelayOnClusterDown: 200,
+            retryDelayOnTryAgain: 100,
+            maxRedirections: 16,
+            slotsRefreshTimeout: 2_000,
+            clusterRetryStrategy: (times) => Math.min(100 * times, 1_000),
+          },
+        }
+      : { single: { ...common, host: parsed.nodes[0]!.host, port: parsed.nodes[0]!.port, db: parsed.db } };
   }
 
   /**
@@ -132,7 +132,7 @@ export class RedisConnection {
   ensureConnected(): Promise<void> {
     this.ready ??= this.firstPing().catch((error: unknown) => {
       this.ready = null;
-      this.client.disconnect();
+      this.made?.disconnect();
       const reason = this.lastError ?? error;
       const detail = reason instanceof Error && reason.message ? reason.message.replace(/\.$/, "") : "no answer";
       throw Object.assign(new DatabaseConnectionError(this.url, `Redis did not answer (${detail}).`, { cause: reason }), {
@@ -166,18 +166,33 @@ export class RedisConnection {
   async close(): Promise<void> {
     this.closed = true;
     this.ready = null;
-    await this.client.quit().catch(() => this.client.disconnect());
+    const client = this.made;
+    await client?.quit().catch(() => client.disconnect());
+  }
+
+  /** The ioredis client, made once; ioredis is loaded only now, so apps without Redis never load it. */
+  private async clientMade(): Promise<RedisClient> {
+    const { Cluster, Redis } = await import("ioredis");
+    if (this.made) return this.made; // a failed first attempt made it already
+    const client = this.options.single ? new Redis(this.options.single) : new Cluster(this.options.nodes, this.options.cluster);
+    // Errors reach the caller of each command; the client's own event would otherwise be unhandled.
+    client.on("error", (error: Error) => {
+      this.lastError = error;
+    });
+    this.made = client;
+    return client;
   }
 
   private async firstPing(): Promise<void> {
+    const client = await this.clientMade();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${STARTUP_TIMEOUT / 1000} s`)), STARTUP_TIMEOUT);
     });
     try {
       // "end": a failed earlier start (or close) left it disconnected; connect again.
-      if (this.client.status === "wait" || this.client.status === "end") await Promise.race([this.client.connect(), timeout]);
-      await Promise.race([this.client.ping(), timeout]);
+      if (client.status === "wait" || client.status === "end") await Promise.race([client.connect(), timeout]);
+      await Promise.race([client.ping(), timeout]);
     } finally {
       clearTimeout(timer);
     }

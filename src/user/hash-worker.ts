@@ -5,7 +5,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { getPriority, setPriority } from "node:os";
 import { loadNativePbkdf2 } from "./hash-native.js";
 import type { HashJobMessage, HashReplyMessage, HashWorkerData } from "./hash-pool.js";
-import { verifyLegacySync } from "./legacy-verify.js";
+import { loadLegacyVerifier, verifyLegacySync } from "./legacy-verify.js";
 import type { HashPairMessage, HashPairReplyMessage } from "./hash-lanes.js";
 
 const settings = workerData as HashWorkerData;
@@ -40,9 +40,21 @@ function derivePair({ pair: [a, b] }: HashPairMessage): void {
 
 parentPort!.on("message", (message: HashJobMessage | HashPairMessage) => {
   if ("pair" in message) return derivePair(message);
+  if (message.legacy === undefined) return derive(message);
+  // An imported hash's library (argon2, bcrypt) is loaded by the first job that needs it. The pool
+  // sends this thread nothing more until it replies, so the wait changes no job's order.
+  void loadLegacyVerifier(message.legacy).then(
+    () => derive(message),
+    (error: unknown) => derive(message, error),
+  );
+});
+
+/** Answers one job: its key, whether a legacy hash matches, or the error (`failed`, when given). */
+function derive(message: HashJobMessage, failed?: unknown): void {
   const { password, salt, iterations, keyLength, legacy } = message;
   let reply: HashReplyMessage;
   try {
+    if (failed !== undefined) throw failed;
     if (legacy !== undefined) {
       // An imported hash (legacy-hashes.ts): checked here, so it waits in the same bounded queue.
       reply = { matches: verifyLegacySync(password, legacy, native) };
@@ -59,4 +71,4 @@ parentPort!.on("message", (message: HashJobMessage | HashPairMessage) => {
     password.fill(0); // this thread's copy of the password
   }
   parentPort!.postMessage(reply, "key" in reply ? [reply.key.buffer as ArrayBuffer] : []);
-});
+}

@@ -2,11 +2,8 @@
 // thread at a time, so the pool's size bounds the CPU and memory they take (argon2: up to its memory cap
 // per thread), and libuv's pool stays free for the file system and DNS.
 import crypto from "node:crypto";
-import { createRequire } from "node:module";
 import type { Pbkdf2Sha256 } from "./hash-native.js";
 import { BETTER_AUTH_SCRYPT, identifyLegacyHash } from "./legacy-hashes.js";
-
-const require = createRequire(import.meta.url);
 
 interface Bcryptjs {
   compareSync(password: string, hash: string): boolean;
@@ -17,6 +14,22 @@ interface Argon2 {
 
 let bcryptjs: Bcryptjs | undefined;
 let argon2: Argon2 | undefined;
+
+/**
+ * Loads the library `stored`'s format needs (argon2, bcrypt), once per thread, before verifyLegacySync
+ * checks it: only a thread that meets such a hash pays for loading it.
+ */
+export async function loadLegacyVerifier(stored: string): Promise<void> {
+  const format = identifyLegacyHash(stored);
+  if (format === "django_argon2") argon2 ??= await import("@node-rs/argon2");
+  if (format === "django_bcrypt_sha256" || format === "bcrypt") bcryptjs ??= (await import("bcryptjs")).default;
+}
+
+/** A library loadLegacyVerifier loaded; a caller that skipped it fails loudly, never with a false "no match". */
+function loaded<T>(library: T | undefined, format: string): T {
+  if (library === undefined) throw new Error(`The library for ${format} hashes is not loaded (loadLegacyVerifier).`);
+  return library;
+}
 
 function equalKeys(key: Uint8Array, expected: Uint8Array): boolean {
   // Through the module object, so a test can watch that the constant-time compare is what runs.
@@ -42,19 +55,20 @@ export function verifyLegacySync(password: Uint8Array, stored: string, nativePbk
           : crypto.pbkdf2Sync(password, saltBytes, Number(iterations), expected.length, format === "django_pbkdf2_sha256" ? "sha256" : "sha1");
       return equalKeys(key, expected);
     }
-    case "django_argon2":
-      argon2 ??= require("@node-rs/argon2") as Argon2;
+    case "django_argon2": {
+      const library = loaded(argon2, format);
       try {
-        return argon2.verifySync(stored.slice("argon2".length), password); // the crate's constant-time compare
+        return library.verifySync(stored.slice("argon2".length), password); // the crate's constant-time compare
       } catch {
         return false; // a value of the right shape that the library still cannot decode
       }
+    }
     case "django_bcrypt_sha256":
     case "bcrypt": {
-      bcryptjs ??= require("bcryptjs") as Bcryptjs;
+      const library = loaded(bcryptjs, format);
       const hash = format === "bcrypt" ? stored : stored.slice("bcrypt_sha256$".length);
       try {
-        return bcryptjs.compareSync(Buffer.from(password).toString("utf8"), hash);
+        return library.compareSync(Buffer.from(password).toString("utf8"), hash);
       } catch {
         return false;
       }

@@ -1,7 +1,7 @@
-import { runAsWorker } from "synckit";
+import { workerData } from "node:worker_threads";
 import { PiccoloError } from "../errors.js";
 import { BaseUser } from "./base-user.js";
-import type { SerializedError, SyncReply, SyncRequest, SyncSettings } from "./sync.js";
+import type { SerializedError, SyncReply, SyncRequest, SyncSettings, SyncWorkerData } from "./sync.js";
 
 const classes = new Map<string, typeof BaseUser>();
 
@@ -27,7 +27,7 @@ function serialize(error: unknown): SerializedError {
   return { name: "PiccoloError", message: "Unexpected failure in the sync worker.", properties: {}, cause: { name, message, stack } };
 }
 
-runAsWorker(async ({ settings, method, args }: SyncRequest): Promise<SyncReply> => {
+async function run({ settings, method, args }: SyncRequest): Promise<SyncReply> {
   const cls = userClass(settings);
   try {
     const value = await (cls[method] as (...a: unknown[]) => Promise<unknown>).apply(cls, args);
@@ -35,4 +35,18 @@ runAsWorker(async ({ settings, method, args }: SyncRequest): Promise<SyncReply> 
   } catch (error) {
     return { ok: false, error: serialize(error) };
   }
+}
+
+// One request at a time: the calling thread sleeps until the counter moves, then reads the reply.
+const { port, replies } = workerData as SyncWorkerData;
+port.on("message", (request: SyncRequest) => {
+  void run(request).then((reply) => {
+    try {
+      port.postMessage(reply);
+    } catch (error) {
+      port.postMessage({ ok: false, error: serialize(error) } satisfies SyncReply); // a value that cannot be cloned
+    }
+    Atomics.add(replies, 0, 1);
+    Atomics.notify(replies, 0);
+  });
 });

@@ -1,5 +1,6 @@
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
+// The …Sync variants: a worker thread runs the async method while this thread sleeps on a shared
+// counter (Atomics.wait), then takes the reply off the port with receiveMessageOnPort.
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import * as errors from "../errors.js";
 
 /** What a worker thread needs to act as a given BaseUser subclass (statics only: overridden methods do not cross). */
@@ -41,20 +42,47 @@ export interface SerializedError {
 
 export type SyncReply = { ok: true; value: unknown } | { ok: false; error: SerializedError };
 
-let runInWorker: ((request: SyncRequest) => SyncReply) | undefined;
+/** What sync-worker.ts is started with: its end of the channel and the counter it bumps per reply. */
+export interface SyncWorkerData {
+  port: MessagePort;
+  replies: Int32Array;
+}
+
+interface SyncRunner {
+  port: MessagePort;
+  replies: Int32Array;
+}
+
+let runner: SyncRunner | undefined;
+
+/** The worker thread, started on first use: most programs (and every CLI command) never call a …Sync method. */
+function startRunner(): SyncRunner {
+  const { port1, port2 } = new MessageChannel();
+  const replies = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(new URL("./sync-worker.js", import.meta.url), {
+    workerData: { port: port2, replies } satisfies SyncWorkerData,
+    transferList: [port2],
+  });
+  worker.unref(); // an idle worker never keeps a finished script running
+  return { port: port1, replies };
+}
+
+function runInWorker(request: SyncRequest): SyncReply {
+  runner ??= startRunner();
+  const { port, replies } = runner;
+  const seen = Atomics.load(replies, 0);
+  port.postMessage(request);
+  Atomics.wait(replies, 0, seen);
+  const reply = receiveMessageOnPort(port);
+  if (!reply) throw new errors.PiccoloError("The sync worker stopped without answering.", "UNKNOWN");
+  return reply.message as SyncReply;
+}
 
 /**
- * Runs a BaseUser method to completion on a worker thread while this thread waits (Atomics.wait via
- * synckit), so the `…Sync` variants work on every engine with the same code as the async ones.
+ * Runs a BaseUser method to completion on a worker thread while this thread waits, so the `…Sync`
+ * variants work on every engine with the same code as the async ones.
  */
 export function callSync<T>(settings: SyncSettings, method: SyncMethod, args: unknown[]): T {
-  if (!runInWorker) {
-    // Loaded on first use only: most programs (and every CLI command) never call a …Sync method.
-    const { createSyncFn } = createRequire(import.meta.url)("synckit") as typeof import("synckit");
-    runInWorker = createSyncFn<(request: SyncRequest) => Promise<SyncReply>>(
-      fileURLToPath(new URL("./sync-worker.js", import.meta.url)),
-    );
-  }
   const reply = runInWorker({ settings, method, args });
   if (reply.ok) return reply.value as T;
   throw rebuildError(reply.error);

@@ -25,7 +25,7 @@ export async function run(input: CommandInput): Promise<void> {
     return;
   }
   print(
-    formatTable(
+    await formatTable(
       ["app", "migration_id", "ran", "ran_on", "description"],
       rows.map((row) => [row.app, row.id, String(row.ran), formatTimestamp(row.ranOn), row.description]),
     ),

@@ -63,7 +63,7 @@ export async function run(input: CommandInput): Promise<number> {
           ? `${problem.format} hash (imported): will be upgraded on next login`
           : "not a pbkdf2_sha256 hash: this user cannot log in; set a new password",
     ]);
-    print(formatTable(["id", "username", "problem", "detail"], rows));
+    print(await formatTable(["id", "username", "problem", "detail"], rows));
     if (malformed + weak === 0) {
       print(
         `${legacy === 1 ? "1 user has a hash" : `${legacy} users have hashes`} imported from another system: ` +

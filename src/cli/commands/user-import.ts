@@ -44,7 +44,7 @@ export async function run(input: CommandInput): Promise<number> {
     return result.problems.length === 0 ? 0 : 1;
   }
   if (result.problems.length > 0) {
-    print(formatTable(["line", "problem"], result.problems.map((problem) => [problem.line === 0 ? "-" : String(problem.line), problem.reason])));
+    print(await formatTable(["line", "problem"], result.problems.map((problem) => [problem.line === 0 ? "-" : String(problem.line), problem.reason])));
     const rows = new Set(result.problems.map((problem) => problem.line)).size;
     throw new CliError(`${rows === 1 ? "1 row" : `${rows} rows`} of ${result.total} cannot be imported (listed above); nothing was written.`, {
       code: "IMPORT_INVALID",

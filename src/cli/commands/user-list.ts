@@ -54,7 +54,7 @@ export async function run(input: CommandInput): Promise<void> {
     String(user.superuser),
     formatTimestamp(user.lastLogin),
   ]);
-  print(formatTable(COLUMNS, rows));
+  print(await formatTable(COLUMNS, rows));
   if (pages > 1) {
     const more = page < pages ? ` — --page=${page + 1} for more` : "";
     note(`page ${page} of ${pages} (${total} users)${more}`);

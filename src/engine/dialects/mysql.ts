@@ -65,8 +65,8 @@ export const mysqlDialect: EngineDialect = {
   name: "mysql",
   driverName: () => "mysql2",
 
-  createKyselyDialect(target) {
-    const mysql = loadDriver<typeof import("mysql2")>("mysql2");
+  async createKyselyDialect(target) {
+    const mysql = await loadDriver<typeof import("mysql2")>("mysql2");
     const poolOptions = (url: string) =>
       ({
         ...mysqlConnectionOptions({ ...target, url }),

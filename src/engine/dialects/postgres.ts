@@ -12,8 +12,8 @@ export const postgresDialect: EngineDialect = {
   name: "postgres",
   driverName: () => "pg",
 
-  createKyselyDialect(target) {
-    const pg = loadDriver<typeof import("pg")>("pg");
+  async createKyselyDialect(target) {
+    const pg = await loadDriver<typeof import("pg")>("pg");
     const pool = new pg.Pool({
       connectionString: target.url,
       // Idle connections must not keep a finished script alive.

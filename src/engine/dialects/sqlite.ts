@@ -41,12 +41,12 @@ export function sqliteDriverName(): SqliteDriverName {
 }
 
 /** Opens the file with the chosen driver, its busy timeout set (15 s: a writer waits for another, not fails). */
-function openSqlite(driver: SqliteDriverName, filename: string): SqliteDatabase {
+async function openSqlite(driver: SqliteDriverName, filename: string): Promise<SqliteDatabase> {
   if (driver === "better-sqlite3") {
-    const BetterSqlite3 = loadDriver<typeof import("better-sqlite3")>("better-sqlite3");
+    const BetterSqlite3 = await loadDriver<typeof import("better-sqlite3")>("better-sqlite3");
     return new BetterSqlite3(filename, { timeout: 15_000 }) as unknown as SqliteDatabase;
   }
-  const db = driver === "bun:sqlite" ? openBunSqlite(filename) : openNodeSqlite(filename);
+  const db = driver === "bun:sqlite" ? await openBunSqlite(filename) : await openNodeSqlite(filename);
   db.pragma("busy_timeout = 15000");
   return db;
 }
@@ -55,14 +55,14 @@ export const sqliteDialect: EngineDialect = {
   name: "sqlite",
   driverName: sqliteDriverName,
 
-  createKyselyDialect(target) {
+  async createKyselyDialect(target) {
     const driver = sqliteDriverName();
     const filename = target.filename ?? target.url;
     return new SqliteDialect({
       database: async () => {
         try {
           createPrivateFile(filename);
-          const db = openSqlite(driver, filename);
+          const db = await openSqlite(driver, filename);
           db.pragma("foreign_keys = ON");
           applySqliteOptions(db, target.sqlite);
           return reusePreparedStatements(db);

@@ -30,7 +30,7 @@ export interface EngineDialect {
   /** The driver module this engine is reached through in this process ("pg", "mysql2", "bun:sqlite", …). */
   driverName(): string;
   /** Opens the driver's pool for `target`; the driver is loaded only now. */
-  createKyselyDialect(target: DatabaseTarget): Dialect;
+  createKyselyDialect(target: DatabaseTarget): Promise<Dialect>;
 
   /** How a boolean is written: PostgreSQL has a type, the others store 1/0. */
   booleanToDatabase(value: boolean): boolean | number;

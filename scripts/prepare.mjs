@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm's `prepare` step (it runs before `npm pack` and `npm publish`, and after `npm ci` and an install
 // from a git URL). 1. dist/ must be a build of the sources being packed. `npm run build` ends by writing
-// dist/.build-inputs, a hash of everything the build reads (src/, tsconfig.json, the bundling scripts,
+// dist/.build-inputs, a hash of everything the build reads (src/, tsconfig.json, the bin's build scripts,
 // package.json and the lock file); here the build runs again whenever dist/ is missing or that hash no
 // longer matches the sources. So a source changed since the last build is built before it is packed,
 // and a checkout built from the same sources is left alone (tests may be reading dist/ meanwhile).
@@ -19,7 +19,7 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const stampFile = path.join(root, "dist/.build-inputs");
-const INPUT_FILES = ["tsconfig.json", "package.json", "package-lock.json", "scripts/bundle-kysely.mjs", "scripts/bundle-cli.mjs"];
+const INPUT_FILES = ["tsconfig.json", "package.json", "package-lock.json", "scripts/build-cli.mjs", "scripts/import-meta-url.cjs"];
 
 function filesUnder(dir) {
   return readdirSync(path.join(root, dir), { withFileTypes: true, recursive: true })

@@ -1,5 +1,6 @@
 // `piccolo doctor`: how this installation hashes passwords, and which database the commands here would
 // use and whether it answers. Creates nothing: a SQLite file that is not there is reported, not made.
+import { sql } from "kysely";
 import { existsSync } from "node:fs";
 import { dialects } from "../../engine/dialects/index.js";
 import { hasherInfo } from "../../user/hash-pool.js";
@@ -38,7 +39,6 @@ async function checkDatabase(db: string | undefined): Promise<DatabaseReport> {
   if (file !== null && !existsSync(file)) return { ...report, status: "missing" };
   try {
     const { useDatabase } = await import("../../engine/connect.js");
-    const { sql } = await import("kysely");
     const database = await useDatabase(db);
     await sql`select 1`.execute(database.kysely);
     return { ...report, status: "answers" };

@@ -1,6 +1,13 @@
 import { ConfigError } from "../../errors.js";
 
+// Each by its literal name, so a bundler sees them (scripts/build-cli.mjs leaves them out of the
+// command's bundle and loads them from node_modules).
 type DriverName = "pg" | "mysql2" | "better-sqlite3";
+const DRIVERS: Record<DriverName, () => Promise<unknown>> = {
+  pg: () => import("pg"),
+  mysql2: () => import("mysql2"),
+  "better-sqlite3": () => import("better-sqlite3"),
+};
 
 /**
  * Loads a database driver on first use, so a program pays only for the engine it uses. The drivers
@@ -8,7 +15,7 @@ type DriverName = "pg" | "mysql2" | "better-sqlite3";
  */
 export async function loadDriver<T>(name: DriverName): Promise<T> {
   try {
-    const namespace = (await import(name)) as { default?: T };
+    const namespace = (await DRIVERS[name]()) as { default?: T };
     return (namespace.default ?? namespace) as T;
   } catch (error) {
     throw new ConfigError(

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// Builds the `piccolo` command into dist/bin/ with esbuild, from src/:
+// - piccolo.cjs, the bin: src/cli/entry.ts and everything it imports from src/ (Kysely and commander
+//   included) in one CommonJS file. Loading ~40 of our modules and Kysely's ~270 one by one was most
+//   of a short command's time; one file is read and compiled at once, and Node 20 starts a CommonJS
+//   main without its ES module loader. The command modules stay lazy inside it (each import() of
+//   ours becomes a function run when that command runs).
+// - What only some commands need (the database drivers, Hono, the prompts library, ioredis,
+//   string-width, the hash libraries, jiti) stays out of the file and is imported from node_modules
+//   when used, by the source's own import().
+// - hash-worker.js and sync-worker.js, the worker threads the pool and the …Sync API start from
+//   `new URL("./hash-worker.js", import.meta.url)`, beside it as ES modules of their own. dist/bin/ is
+//   as deep as dist/user/, so `../../package.json` and `../../native/` name the same files from both.
+import { build } from "esbuild";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+const outdir = path.join(root, "dist/bin");
+const { dependencies } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+const BUNDLED = ["kysely", "commander"];
+
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  external: Object.keys(dependencies)
+    .filter((name) => !BUNDLED.includes(name))
+    .flatMap((name) => [name, `${name}/*`]),
+  // Less to read and parse at every start; names kept, since error classes report their own.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  legalComments: "inline",
+  logLevel: "warning",
+};
+
+await build({
+  ...common,
+  entryPoints: { piccolo: path.join(root, "src/cli/entry.ts") },
+  outdir,
+  outExtension: { ".js": ".cjs" },
+  format: "cjs",
+  // CommonJS has no import.meta: the file's own URL, from a module of one line.
+  inject: [path.join(root, "scripts/import-meta-url.cjs")],
+  define: { "import.meta.url": "import_meta_url" },
+});
+
+await build({
+  ...common,
+  entryPoints: {
+    "hash-worker": path.join(root, "src/user/hash-worker.ts"),
+    "sync-worker": path.join(root, "src/user/sync-worker.ts"),
+  },
+  outdir,
+  format: "esm",
+});

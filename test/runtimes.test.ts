@@ -4,12 +4,12 @@
 // through every path where the runtimes differ:
 //
 // - `migrations forwards user`, the README seed's `user create`, `user list` (the `piccolo` bin): the bin's
-//   start-up (dist/cli/entry.cjs runs its bundle plainly there, without Node's code cache), the database
+//   start-up (dist/bin/piccolo.cjs, one CommonJS file, imports what it needs), the database
 //   driver (bun:sqlite and node:sqlite behind the one SQLite dialect, through sqlite-bun.ts and
 //   sqlite-node.ts; pg on PostgreSQL), DDL and migration records in a transaction, the hidden-password
 //   prompt on a pipe, an INSERT … RETURNING and a listing;
 // - `BaseUser.login`: the hash pool on the runtime's worker threads with the native addon (which now loads
-//   there: hasherInfo says so) and an UPDATE of last_login; `loginSync`: synckit's worker with
+//   there: hasherInfo says so) and an UPDATE of last_login; `loginSync`: its worker thread with
 //   Atomics.wait and a second connection from inside a worker;
 // - a session login through examples/hono-app.mjs (Hono's app.request): the session layer's cookies, CSRF,
 //   the rate-limit counters and session rows, written by that runtime's driver;

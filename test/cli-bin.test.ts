@@ -35,7 +35,7 @@ test("the bin hashes a new user's password on the pool's worker thread (dist/bin
   const cwd = tempDir();
   const env = { DATABASE_URL: path.join(cwd, "bin.sqlite"), PICCOLO_USER_PASSWORD: "correct horse battery" };
   assert.equal(run(["migrations", "forwards", "user"], cwd, env).code, 0);
-  const created = run(["user", "create", "--username", "alice", "--email", "alice@example.com"], cwd, env);
+  const created = run(["user", "create", "--username", "alice", "--email", "alice@example.com", "--is_admin", "n", "--is_superuser", "n", "--is_active", "y"], cwd, env);
   assert.equal(created.code, 0, created.stderr);
   const listed = run(["user", "list", "--json"], cwd, env);
   assert.equal(listed.code, 0, listed.stderr);

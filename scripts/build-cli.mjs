@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Builds the `piccolo` command into dist/bin/ with esbuild, from src/:
-// - piccolo.cjs, the bin: src/cli/entry.ts and everything it imports from src/ (Kysely and commander
-//   included) in one CommonJS file. Loading ~40 of our modules and Kysely's ~270 one by one was most
-//   of a short command's time; one file is read and compiled at once, and Node 20 starts a CommonJS
-//   main without its ES module loader. The command modules stay lazy inside it (each import() of
+// - piccolo.cjs, which the bin (src/cli/entry.cts) runs: src/cli/main.ts and everything it imports
+//   from src/ (Kysely and commander included) in one CommonJS file. Loading ~40 of our modules and
+//   Kysely's ~270 one by one was most of a short command's time; one file is read and compiled at once
+//   (and its compiled code kept by the bin). The command modules stay lazy inside it (each import() of
 //   ours becomes a function run when that command runs).
 // - What only some commands need (the database drivers, Hono, the prompts library, ioredis,
-//   string-width, the hash libraries, jiti) stays out of the file and is imported from node_modules
-//   when used, by the source's own import().
+//   string-width, the hash libraries, jiti) stays out of the file and is loaded from node_modules when
+//   the source's import() runs.
 // - hash-worker.js and sync-worker.js, the worker threads the pool and the …Sync API start from
 //   `new URL("./hash-worker.js", import.meta.url)`, beside it as ES modules of their own. dist/bin/ is
 //   as deep as dist/user/, so `../../package.json` and `../../native/` name the same files from both.
@@ -37,10 +37,13 @@ const common = {
 
 await build({
   ...common,
-  entryPoints: { piccolo: path.join(root, "src/cli/entry.ts") },
+  entryPoints: { piccolo: path.join(root, "src/cli/main.ts") },
   outdir,
   outExtension: { ".js": ".cjs" },
   format: "cjs",
+  // import() of a package becomes require(): no ES module loader to start, and no import() left, which
+  // a script compiled from V8's cached data (the bin, src/cli/entry.cts) could not run.
+  supported: { "dynamic-import": false },
   // CommonJS has no import.meta: the file's own URL, from a module of one line.
   inject: [path.join(root, "scripts/import-meta-url.cjs")],
   define: { "import.meta.url": "import_meta_url" },

@@ -97,7 +97,7 @@ for (const name of ["node", "bun", "deno"] as RuntimeName[]) {
       assert.match(String(report.reason), REASONS[variant]);
       assert.match(String(report.runtime), new RegExp(`^${{ node: "Node\\.js", bun: "Bun", deno: "Deno" }[name]} `));
 
-      const doctor = spawnSync(runtime.command, [...runtime.args, path.join(dir, "dist/bin/piccolo.cjs"), "doctor"], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
+      const doctor = spawnSync(runtime.command, [...runtime.args, path.join(dir, "dist/cli/entry.cjs"), "doctor"], { cwd: dir, env, encoding: "utf8", timeout: 60_000 });
       assert.equal(doctor.status, 0, `${doctor.stdout}\n${doctor.stderr}`);
       assert.match(doctor.stdout, /Password hashing: \S+'s crypto\.pbkdf2 \(the addon (did not load|was built by an older)/);
     });

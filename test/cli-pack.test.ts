@@ -76,9 +76,9 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
     assert.ok(files.includes(needed), `${needed} is not in the tarball`);
   }
   for (const source of NATIVE_SOURCES) assert.ok(files.includes(source), `${source} is not in the tarball (the install builds it)`);
-  // The bin is the one-file bundle of the command, its worker threads beside it.
+  // The bin is the small loader of the one-file bundle of the command (its worker threads beside it).
   const packedBin = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { bin: { piccolo: string } }).bin.piccolo;
-  for (const file of [packedBin, "dist/bin/hash-worker.js", "dist/bin/sync-worker.js"]) assert.ok(files.includes(file), `${file} is not packed`);
+  for (const file of [packedBin, "dist/bin/piccolo.cjs", "dist/bin/hash-worker.js", "dist/bin/sync-worker.js"]) assert.ok(files.includes(file), `${file} is not packed`);
   // Every module of the library has its declarations next to it (the bin's files are no API).
   for (const file of files.filter((f) => f.endsWith(".js") && f.startsWith("dist/") && !f.startsWith("dist/bin/"))) {
     assert.ok(files.includes(file.replace(/\.js$/, ".d.ts")), `${file} has no .d.ts in the tarball`);
@@ -138,6 +138,8 @@ test("npm pack, installed for real into an empty directory: its files, bin and t
   const users = JSON.parse(listed.stdout) as { username: string; admin: boolean }[];
   assert.deepEqual(users.map((u) => [u.username, u.admin]), [["packed", true]]);
   assert.ok(!(migrated.stdout + created.stdout + created.stderr + listed.stdout).includes("packed-pass-1"));
+  // The installed bin ran the bundle and kept its compiled code next to the package.
+  assert.ok(readdirSync(path.join(app, "node_modules/.cache/piccolo-ts")).length > 0, "a compile cache in the app's node_modules/.cache");
   // The native PBKDF2 addon is in use: on linux-x64 and linux-arm64 the prebuilt one (the install step
   // loads it and compiles nothing), elsewhere the one the install step built from the packed sources.
   const doctor = run("npx", ["--no", "--", "piccolo", "doctor", "--json"], app);

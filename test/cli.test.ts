@@ -433,14 +433,14 @@ Module._resolveFilename = function (...args) {
     };
     const packages = (urls: string[]) => new Set(urls.map((url) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1]).filter(Boolean));
 
-    // The files of this package the process loaded (the bin is one bundled file: no ES module of dist/
-    // means every command module, admin and session included, came from it, loaded only as it runs).
+    // The files of this package the process loaded (the bin runs one bundled file, read by the bin
+    // itself: no ES module of dist/ means every command module, admin and session included, stayed out).
     const ownFiles = (urls: string[]) =>
       [...new Set(urls.filter((url) => url.startsWith(pathToFileURL(root).href + "/dist/")).map((url) => url.slice(pathToFileURL(root).href.length + 1)))];
 
     const helpLoaded = await loaded(["--help"], dir);
     assert.deepEqual([...packages(helpLoaded)], [], "commander is in the bundle");
-    assert.deepEqual(ownFiles(helpLoaded), ["dist/bin/piccolo.cjs"]);
+    assert.deepEqual(ownFiles(helpLoaded), ["dist/cli/entry.cjs"]);
     const cwd = tempDir();
     assertOk(await run(["migrations", "forwards", "user"], { cwd }));
     const listing = await loaded(["user", "list"], cwd);
@@ -449,7 +449,7 @@ Module._resolveFilename = function (...args) {
     assert.deepEqual([...listed].sort(), ["better-sqlite3", "bindings", "file-uri-to-path"]);
     assert.ok(listing.some((url) => url.endsWith("/better_sqlite3.node")), "SQLite's native addon loaded");
     for (const name of ["kysely", "pg", "mysql2", "@inquirer/password", "hono", "@hono/node-server"]) assert.ok(!listed.has(name), `${name} not loaded`);
-    assert.deepEqual(ownFiles(listing), ["dist/bin/piccolo.cjs"], "no module of dist/ (commands, admin, session) beside the bundle");
+    assert.deepEqual(ownFiles(listing), ["dist/cli/entry.cjs"], "no module of dist/ (commands, admin, session) beside the bundle");
   });
 
   test("an unknown command suggests the closest one (exit 2)", async () => {

@@ -4,7 +4,7 @@
 // through every path where the runtimes differ:
 //
 // - `migrations forwards user`, the README seed's `user create`, `user list` (the `piccolo` bin): the bin's
-//   start-up (dist/bin/piccolo.cjs, one CommonJS file, imports what it needs), the database
+//   start-up (dist/cli/entry.cjs runs its bundle plainly there, without V8's code cache), the database
 //   driver (bun:sqlite and node:sqlite behind the one SQLite dialect, through sqlite-bun.ts and
 //   sqlite-node.ts; pg on PostgreSQL), DDL and migration records in a transaction, the hidden-password
 //   prompt on a pipe, an INSERT … RETURNING and a listing;

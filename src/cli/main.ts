@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The `piccolo` command. This file only declares the commands and parses the command line: each
 // command's code (and every database library) is imported when that command runs, so `--help` and
 // the commands that touch SQLite start without loading anything they do not use.

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
 import { isMultiHostMysqlUrl, maskMultiHostPassword, parseMultiHostMysqlUrl } from "./mysql-hosts.js";
 import { splitSqliteLocation, type SqliteOptions } from "./sqlite-options.js";
@@ -123,19 +122,19 @@ function refuseSchemeWithoutColon(url: string, scheme: string | undefined): void
 
 async function loadConfigModule(file: string): Promise<unknown> {
   if (file.endsWith(".json")) return JSON.parse(readFileSync(file, "utf8"));
-  if (file.endsWith(".ts")) return loadTypeScriptConfig(file);
-  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  return mod.default ?? mod;
+  return importConfigFile(file);
 }
 
 /**
- * Node 20 cannot import .ts itself. jiti (a loader made for config files) transpiles it and whatever it
- * imports, without the project's own `typescript` (TypeScript 7 has no JavaScript API to borrow).
+ * jiti (a loader made for config files) imports a .js/.mjs/.cjs config natively (`tryNative`: Node's own
+ * import(), top-level await included, from jiti's module, so the `piccolo` bin's bundle, whose import()
+ * is a require(), loads it the same way); a .ts one, which Node 20 cannot import itself, it transpiles
+ * with whatever it imports, without the project's own `typescript` (TypeScript 7 has no JavaScript API).
  */
-async function loadTypeScriptConfig(file: string): Promise<unknown> {
+async function importConfigFile(file: string): Promise<unknown> {
   const { createJiti } = await import("jiti");
   // No disk cache: a config is read once per command, and nothing is written into the project.
-  const jiti = createJiti(file, { fsCache: false, moduleCache: false, interopDefault: true });
+  const jiti = createJiti(file, { fsCache: false, moduleCache: false, interopDefault: true, tryNative: !file.endsWith(".ts") });
   return jiti.import(file, { default: true });
 }
 

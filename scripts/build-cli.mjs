@@ -18,7 +18,9 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 const outdir = path.join(root, "dist/bin");
 const { dependencies } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-const BUNDLED = ["kysely", "commander"];
+// string-width is an ES module only: bundled, its default export stays a function (it still runs
+// only when a table holds text that is not plain ASCII).
+const BUNDLED = ["kysely", "commander", "string-width"];
 
 const common = {
   bundle: true,

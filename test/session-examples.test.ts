@@ -89,7 +89,7 @@ for (const engine of testEngines) {
     );
 
     test("nodeMiddleware and nodeGuard on a bare node:http server (what Express does with them)", async () => {
-      const auth = createSessionAuth({ userClass: TestUser, adminOnly: false, loginUrl: "/auth/login" });
+      const auth = createSessionAuth({ userClass: TestUser, access: { adminOnly: false, loginUrl: "/auth/login" } });
       const loginRoutes = auth.routes();
       type Req = IncomingMessage & { body?: unknown; sessionUser?: { username: string } | null; csrfToken?: string; originalUrl?: string };
       type Handler = (req: Req, res: ServerResponse, next: (error?: unknown) => void) => void;

@@ -260,7 +260,7 @@ for (const engine of testEngines) {
     // ----- the HTTP layer ------------------------------------------------------------------------
 
     function makeApp(options: Parameters<typeof createSessionAuth>[0] = {}) {
-      const auth = createSessionAuth({ userClass: TestUser, now, ...options });
+      const auth = createSessionAuth({ userClass: TestUser, store: { now }, ...options });
       const app = new Hono();
       app.use("*", auth.middleware());
       app.route("/auth", auth.routes());
@@ -318,7 +318,7 @@ for (const engine of testEngines) {
     });
 
     test("Secure cookies over HTTPS, the CSRF cookie as __Host-; a form login redirects only within the site", async () => {
-      const { app } = makeApp({ allowedHosts: ["example.com"] });
+      const { app } = makeApp({ deployment: { allowedHosts: ["example.com"] } });
       const browser = browserFor(app, "10.0.0.2", "https://example.com");
       await browser.get("/auth/login");
       assert.equal(browser.cookies.get("csrftoken"), undefined);
@@ -334,7 +334,7 @@ for (const engine of testEngines) {
     });
 
     test("inactive, non-admin, unknown and wrong-password logins all get the same answer", async () => {
-      const { app } = makeApp({ rateLimiter: false });
+      const { app } = makeApp({ rateLimit: false });
       const answers = new Set<string>();
       for (const [username, password] of [
         ["sleeper", "sleeper-pass1"], // right password, inactive
@@ -356,7 +356,7 @@ for (const engine of testEngines) {
     });
 
     test("the guard's rules: adminOnly off lets a non-admin in, activeOnly stays", async () => {
-      const { app } = makeApp({ adminOnly: false });
+      const { app } = makeApp({ access: { adminOnly: false } });
       const browser = browserFor(app);
       await browser.get("/auth/login");
       assert.equal((await browser.postJson("/auth/login", { username: "plain", password: "plain-pass1" })).status, 200);
@@ -415,7 +415,7 @@ for (const engine of testEngines) {
     test("5 failed logins for one username from one address → 429 with Retry-After, whether or not the user exists", async () => {
       let ms = 0;
       const limiter = new LoginRateLimiter({ now: () => ms });
-      const { app } = makeApp({ rateLimiter: limiter });
+      const { app } = makeApp({ rateLimit: limiter });
       for (const username of ["alice", "no-such-user"]) {
         const browser = browserFor(app, `10.1.0.${username.length}`);
         await browser.get("/auth/login");

@@ -166,3 +166,10 @@ test("no `engine ===` / `engine !==` comparison outside src/engine/ (engine fact
   }
   assert.deepEqual(problems, [], `engine comparisons outside src/engine/:\n${problems.join("\n")}`);
 });
+
+test("no file of src/session/ is over 250 lines (the session layer stays small modules)", () => {
+  const long = sourceFiles(path.join(SRC, "session"))
+    .map((file) => ({ file: show(file), lines: readFileSync(file, "utf8").split("\n").length - 1 }))
+    .filter(({ lines }) => lines > 250);
+  assert.deepEqual(long, []);
+});

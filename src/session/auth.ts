@@ -64,11 +64,7 @@ export class SessionAuth {
   readonly mfa: MfaAuthenticator | undefined;
   /** Who must enroll in two-factor authentication before getting a session. */
   readonly requireMfa: RequireMfa | undefined;
-  /**
-   * The auth's work for one request, done once (what `middleware()` runs); a Response when the request is
-   * refused. For handlers of your own that cannot take a middleware:
-   * `app.post("/api/thing", async (c) => (await auth.prepare(c)) ?? c.json({ user: getSessionUser(c) }))`.
-   */
+  /** The work of `middleware()` for one request, done once: the refusal, or undefined (`(await auth.prepare(c)) ?? next()`). */
   readonly prepare: Prepare;
   private loginApp: Hono | undefined;
   private lookupApp: Hono | undefined;
@@ -109,9 +105,8 @@ export class SessionAuth {
   }
 
   /**
-   * Checks the host, resolves the session cookie into `c.get("sessionUser")`, gives every request a CSRF
-   * token (`c.get("csrfToken")`), and refuses state-changing requests (anything but GET, HEAD, OPTIONS,
-   * TRACE) whose token is missing or wrong, or whose `Origin` is another origin. Safe to apply more than once.
+   * The host check, CSRF (a token for every request in `c.get("csrfToken")`, state-changing requests
+   * refused without it) and the session's user in `c.get("sessionUser")`. Safe to apply more than once.
    */
   middleware(): MiddlewareHandler {
     return async (c, next) => (await this.prepare(c)) ?? next();
@@ -145,10 +140,7 @@ export class SessionAuth {
    * HTTP from HTTPS, hence the cookie's name) or just its headers (read as plain HTTP unless a trusted
    * proxy's `X-Forwarded-Proto` or `deployment.secure: true` says otherwise). Checks no CSRF token.
    *
-   * @example
-   * ```ts
-   * const user = await auth.getSession(request.headers); // User | null
-   * ```
+   * `const user = await auth.getSession(request.headers); // User | null`
    */
   async getSession(input: Request | HeadersInput): Promise<User | null> {
     const found: { user: User | null; error?: unknown } = { user: null };
@@ -171,10 +163,7 @@ export class SessionAuth {
    * framework (the adapters use it). It answers any path ending in `/login` (GET, POST) or `/logout`
    * (POST), wherever it is mounted; anything else is 404.
    *
-   * @example
-   * ```ts
-   * export const POST = (request: Request) => auth.handler(request); // a Next.js route handler
-   * ```
+   * `export const POST = (request: Request) => auth.handler(request); // a Next.js route handler`
    */
   handler(request: Request, bindings?: object): Promise<Response> {
     this.loginApp ??= loginRoutes(this, { getPath: lastSegmentPath });

@@ -42,7 +42,7 @@ export function sessionTokens(c: Context, name: string): string[] {
  * The session cookie's name: over HTTPS `__Host-<name>` when its path is `/` (Secure, Path=/, no Domain:
  * neither a sibling subdomain nor a plain-HTTP page can plant or overwrite it), `__Secure-<name>` under a
  * narrower path (the admin mounted at `/admin`: __Host- requires Path=/; a plain-HTTP page still cannot
- * set it), and the name as given otherwise (plain HTTP, or `cookiePrefix: false` to share piccolo_api's `id`).
+ * set it), and the name as given otherwise (plain HTTP, or `cookies.prefix: false` to share piccolo_api's `id`).
  */
 export function prefixedCookieName(name: string, prefixed: boolean, path: string): string {
   if (!prefixed) return name;

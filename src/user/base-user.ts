@@ -3,7 +3,7 @@ import { runTranslated } from "../engine/database-errors.js";
 import { checkPasswords } from "./check-passwords.js";
 import { createUser } from "./create-user.js";
 import { findUserRow, type UserRef } from "./find-user.js";
-import { DEFAULT_ITERATIONS } from "./hasher.js";
+import { DEFAULT_ITERATIONS } from "../password/hasher.js";
 import { countUsers, listUsers } from "./list-users.js";
 import { login } from "./login.js";
 import { changePermissions, deleteUser, updatePassword, updateProfile } from "./manage-users.js";

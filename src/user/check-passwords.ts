@@ -2,8 +2,8 @@ import { runTranslated } from "../engine/database-errors.js";
 import { ValidationError } from "../errors.js";
 import type { BaseUser, PasswordProblem } from "./base-user.js";
 import { usersOf } from "./find-user.js";
-import { parseStoredHash } from "./hasher.js";
-import { LEGACY_FORMAT_NAMES, identifyLegacyHash } from "./legacy-hashes.js";
+import { parseStoredHash } from "../password/hasher.js";
+import { LEGACY_FORMAT_NAMES, identifyLegacyHash } from "../password/legacy-hashes.js";
 
 /**
  * Finds stored passwords that are not well-formed hashes (a bulk update wrote plaintext, a value was

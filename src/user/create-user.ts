@@ -3,7 +3,7 @@ import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.
 import { UserExistsError, ValidationError } from "../errors.js";
 import type { BaseUser, CreateUserInput } from "./base-user.js";
 import { usersOf } from "./find-user.js";
-import { hashPassword } from "./hasher.js";
+import { hashPassword } from "../password/hasher.js";
 import type { UserKysely } from "./table.js";
 import type { User } from "./user-row.js";
 import { isFoldedUsernameColumn } from "./username-folding.js";

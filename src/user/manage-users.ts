@@ -7,7 +7,7 @@ import { LastSuperuserError, UserNotFoundError, ValidationError } from "../error
 import type { BaseUser, GuardOptions, Permissions, ProfileChanges } from "./base-user.js";
 import { assertAvailable, writeUnique } from "./create-user.js";
 import { findUserRow, usersOf, type UserRef } from "./find-user.js";
-import { hashPassword } from "./hasher.js";
+import { hashPassword } from "../password/hasher.js";
 import { notifySessionsEnded } from "./session-enders.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
 import type { UserKysely } from "./table.js";

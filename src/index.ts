@@ -41,6 +41,7 @@ export type { User } from "./user/user-row.js";
 export { loginFieldLabel } from "./user/username-lookup.js";
 export type { UsernameModes } from "./user/username-lookup.js";
 export type { SyncSettings } from "./user/sync.js";
+export type { UserSettings } from "./user/settings.js";
 export { foldUsername } from "./user/username-folding.js";
 export { identifyLegacyHash, verifyLegacyHash, LEGACY_FORMAT_NAMES, LEGACY_COST_CAPS } from "./password/legacy-hashes.js";
 export type { LegacyHashFormat } from "./password/legacy-hashes.js";

@@ -13,12 +13,39 @@
  * }
  * ```
  */
+/**
+ * Every code a {@link PiccoloError} can carry, with the message it has when the thrower knows no more.
+ * A program branches on the code (`error.code === "USER_EXISTS"`), never on the message; the CLI's `--json`
+ * prints the code too. Adding a code here is the one way to add one: `PiccoloError.code` is typed by this
+ * table.
+ */
+export const PICCOLO_ERROR_CODES = {
+  VALIDATION: "The input breaks a rule.",
+  USER_EXISTS: "A user with this username already exists.",
+  USER_NOT_FOUND: "No user has this id or username.",
+  CONFIG: "An option or the configuration is invalid.",
+  DB_UNREACHABLE: "Cannot connect to the database.",
+  TABLE_MISSING: "A table piccolo-ts needs does not exist: run its migrations first.",
+  DB_ERROR: "The database could not do this.",
+  MIGRATION: "A migration cannot run or be reversed.",
+  LAST_SUPERUSER: "This would leave no active admin superuser: make another user an active admin superuser first.",
+  BUSY: "The server is busy hashing passwords: try again shortly.",
+  HASH_FAILED: "Password hashing failed.",
+  MFA: "Two-factor authentication cannot do this.",
+  STORE_UNAVAILABLE: "The session storage did not answer: try again shortly.",
+  UNKNOWN: "An unexpected failure in a worker thread.",
+} as const satisfies Record<string, string>;
+
+/** The stable, machine-readable name of a failure: one key of {@link PICCOLO_ERROR_CODES}. */
+export type PiccoloErrorCode = keyof typeof PICCOLO_ERROR_CODES;
+
 export class PiccoloError extends Error {
   /** A stable, machine-readable name for the failure (also printed by the CLI's `--json`). */
-  readonly code: string;
+  readonly code: PiccoloErrorCode;
 
-  constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** `message` undefined: the code's default message from {@link PICCOLO_ERROR_CODES}. */
+  constructor(message: string | undefined, code: PiccoloErrorCode, options?: { cause?: unknown }) {
+    super(message ?? PICCOLO_ERROR_CODES[code], options);
     this.name = new.target.name;
     this.code = code;
   }
@@ -139,6 +166,34 @@ export class DatabaseConnectionError extends PiccoloError {
   }
 }
 
+/** Why a connection failed, when the driver's error says. */
+export type ConnectionCause =
+  | "database-missing"
+  | "authentication-failed"
+  | "access-denied"
+  | "sqlite-cannot-open"
+  | "unreachable";
+
+/** A connection failure whose cause is known: `cause` says which, `advice` what to do about it. */
+export class NamedConnectionError extends DatabaseConnectionError {
+  constructor(
+    url: string,
+    detail: string,
+    /** The cause, as a name a program can compare. */
+    readonly reason: ConnectionCause,
+    /** What to do next, one sentence (the CLI prints it after the message). */
+    readonly advice: string,
+    options?: { cause?: unknown },
+  ) {
+    super(url, detail, options);
+  }
+
+  /** True when a server (or the SQLite library) answered: starting a server would not help. */
+  get serverAnswered(): boolean {
+    return this.reason !== "unreachable";
+  }
+}
+
 /**
  * A table that piccolo-ts needs is not there yet: its message says which migration app to run.
  *
@@ -204,7 +259,7 @@ export class DatabaseError extends PiccoloError {
  * ```
  */
 export class LastSuperuserError extends PiccoloError {
-  constructor(message = "This would leave no active admin superuser: make another user an active admin superuser first.") {
+  constructor(message?: string) {
     super(message, "LAST_SUPERUSER");
   }
 }

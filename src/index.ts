@@ -19,7 +19,7 @@ export { resolveDatabase, parseDatabaseUrl, maskPassword } from "./engine/config
 export type { DatabaseTarget, EngineName, PiccoloConfig } from "./engine/config.js";
 export type { SqliteOptions } from "./engine/sqlite-options.js";
 export type { DriverError } from "./engine/dialects/types.js";
-export type { NamedConnectionError, ConnectionCause } from "./engine/connection-causes.js";
+export type { NamedConnectionError, ConnectionCause } from "./errors.js";
 export { connect, openDatabase, closeDatabases } from "./engine/connect.js";
 export type { EngineDialect } from "./engine/dialects/index.js";
 export type { Database } from "./engine/connect.js";

@@ -16,6 +16,7 @@ import { AUTH_REQUIRED_MESSAGE, FORBIDDEN_MESSAGE, getSessionUser, wantsJson } f
 import { chooseStores } from "./store-choice.js";
 import type { SessionStorage } from "./store-types.js";
 import type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
+import { ConfigError } from "../errors.js";
 
 export type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
 
@@ -79,9 +80,9 @@ export class SessionAuth {
     this.csrfHeaderName = options.csrfHeaderName ?? "X-CSRFToken";
     this.csrfFieldName = options.csrfFieldName ?? "csrftoken";
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-    if (!Number.isSafeInteger(this.bodyLimit) || this.bodyLimit < 0) throw new RangeError("bodyLimit must be a whole number of bytes.");
+    if (!Number.isSafeInteger(this.bodyLimit) || this.bodyLimit < 0) throw new ConfigError("bodyLimit must be a whole number of bytes.");
     this.deployment = new Deployment(options);
-    const trustedOrigins = (options.trustedOrigins ?? []).map((origin) => new URL(origin).origin);
+    const trustedOrigins = (options.trustedOrigins ?? []).map(trustedOrigin);
     this.csrf = new CsrfProtection(
       { cookieName: this.csrfCookieName, headerName: this.csrfHeaderName, fieldName: this.csrfFieldName, trustedOrigins, cookiePath: (c) => this.cookiePath(c) },
       this.deployment,
@@ -388,4 +389,13 @@ export class SessionAuth {
  */
 export function createSessionAuth(options: SessionAuthOptions = {}): SessionAuth {
   return new SessionAuth(options);
+}
+
+/** A `trustedOrigins` entry as an origin; a malformed one is a ConfigError at start-up, not a TypeError. */
+function trustedOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch (error) {
+    throw new ConfigError(`trustedOrigins: ${JSON.stringify(origin)} is not an origin such as https://shop.example.com.`, { cause: error });
+  }
 }

@@ -3,23 +3,9 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
-import {
-  BaseUser,
-  LOGIN_FAILED_MESSAGE,
-  LoginRateLimiter,
-  MemoryAttemptStore,
-  SessionStore,
-  closeDatabases,
-  connect,
-  createSessionAuth,
-  digestSessionToken,
-  getSessionUser,
-  migrateBackwards,
-  migrateForwards,
-  parseDatabaseUrl,
-  sessionAuthApp,
-  type Database,
-} from "piccolo-ts";
+import { BaseUser, closeDatabases, connect, migrateBackwards, migrateForwards, parseDatabaseUrl, type Database } from "piccolo-ts";
+import { LOGIN_FAILED_MESSAGE, LoginRateLimiter, SessionStore, createSessionAuth, getSessionUser } from "piccolo-ts/session";
+import { MemoryAttemptStore, digestSessionToken, sessionAuthApp } from "./support/internals.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";

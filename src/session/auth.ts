@@ -29,7 +29,7 @@ export type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import { createSessionAuth, getSessionUser } from "piccolo-ts";
+ * import { createSessionAuth, getSessionUser } from "piccolo-ts/session";
  *
  * const auth = createSessionAuth({ adminOnly: false, loginUrl: "/auth/login" });
  * const app = new Hono();

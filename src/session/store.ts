@@ -17,7 +17,8 @@ export type { NewSession, SessionInfo, SessionStorage, SessionStoreOptions } fro
  *
  * @example
  * ```ts
- * import { BaseUser, SessionStore } from "piccolo-ts";
+ * import { BaseUser } from "piccolo-ts";
+ * import { SessionStore } from "piccolo-ts/session";
  *
  * const store = new SessionStore({ expiry: 60 * 60_000, maxExpiry: 7 * 24 * 60 * 60_000 });
  * const userId = await BaseUser.login("bob", "bob-s3cret");

@@ -122,8 +122,10 @@ export class UserNotFoundError extends PiccoloError {
 }
 
 /**
- * The database URL or the piccolo.config file cannot be understood, or a database driver cannot load.
- * Fix the configuration: retrying will not help.
+ * A bad option (of `createSessionAuth`, `createAdminApp`, a store, `LoginRateLimiter`, `ApiTokens`,
+ * `MfaAuthenticator`, `configureHashing`, …), thrown when the option is given rather than at the first
+ * request; or a database URL or piccolo.config file that cannot be understood, or a driver that cannot
+ * load. Fix the configuration: retrying will not help.
  *
  * @example
  * ```ts

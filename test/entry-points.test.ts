@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { root } from "./support/cli.js";
-import { packedCheckoutAndProject, provideSqliteAddon, run } from "./support/doc-blocks.js";
+import { packedCheckoutAndProject, provideSqliteAddon, readPage, run, section } from "./support/doc-blocks.js";
 
 const ENTRIES = ["src/index.ts", "src/session/index.ts", "src/admin/index.ts"].map((entry) => path.join(root, entry));
 let program: ts.Program | undefined;
@@ -37,6 +37,17 @@ test("the root exports a curated list: at most 60 names, no internals, nothing o
   assert.ok(session.includes("createSessionAuth") && session.includes("SessionStore") && admin.includes("createAdminApp"));
   // One name, one entry point: a reader never wonders which of two imports to use.
   for (const name of session) assert.ok(!names.includes(name) && !admin.includes(name), `${name} is exported twice`);
+});
+
+test("docs/api.md's Entry points table names every export of the three entry points", () => {
+  const { text } = section(readPage("docs/api.md"), "Entry points");
+  const rows = ["piccolo-ts", "piccolo-ts/session", "piccolo-ts/admin"].map((name) => text.split("\n").find((line) => line.startsWith(`| \`${name}\` |`)) ?? "");
+  const entries = ["src/index.ts", "src/session/index.ts", "src/admin/index.ts"];
+  entries.forEach((entry, i) => {
+    // The root's row sends the error classes to the Errors section; the rest are named in the row.
+    const missing = exportedNames(entry).filter((name) => !rows[i]!.includes(`\`${name}\``) && !(i === 0 && /Error$/.test(name)));
+    assert.deepEqual(missing, [], `${entry}: exported but not in docs/api.md's Entry points`);
+  });
 });
 
 /** Recorded by the hook: every URL the ESM loader resolved, one a line. */

@@ -21,6 +21,7 @@ import {
 import { createSessionAuth, LoginRateLimiter, SessionStore } from "piccolo-ts/session";
 import { createAdminApp } from "piccolo-ts/admin";
 import { root as checkout } from "./support/cli.js";
+import { readPage, section } from "./support/doc-blocks.js";
 
 test("every code of the table has its own message, a sentence", () => {
   const messages = Object.values(PICCOLO_ERROR_CODES);
@@ -115,4 +116,10 @@ test("bad options of configureHashing and of the database functions are ConfigEr
   assertConfigError(() => parseDatabaseUrl("redis://localhost"), /redis/, "parseDatabaseUrl scheme");
   await assert.rejects(connect({ engine: "oracle" } as unknown as DatabaseTarget), ConfigError);
   await assert.rejects(async () => openDatabase("sqlite:app.sqlite?journal_mode=sideways"), ConfigError);
+});
+
+test("docs/api.md's Errors table lists every code of the table, once", () => {
+  const { text } = section(readPage("docs/api.md"), "Errors");
+  const documented = [...text.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1]!);
+  assert.deepEqual([...documented].sort(), Object.keys(PICCOLO_ERROR_CODES).sort());
 });

@@ -34,6 +34,19 @@ export const PICCOLO_ERROR_CODES = {
   MFA: "Two-factor authentication cannot do this.",
   STORE_UNAVAILABLE: "The session storage did not answer: try again shortly.",
   UNKNOWN: "An unexpected failure in a worker thread.",
+  // The `piccolo` command's own failures (CliError), printed by its --json.
+  USAGE: "The command line is wrong.",
+  FAILED: "The command failed.",
+  CANCELLED: "Cancelled.",
+  INPUT_ENDED: "Standard input ended before every question was answered.",
+  ANSWER_REFUSED: "A piped answer was refused, and nothing was changed.",
+  PASSWORD_MISMATCH: "Passwords don't match!",
+  NO_DATABASE: "The database does not exist.",
+  FILE_UNREADABLE: "The file cannot be read.",
+  IMPORT_INVALID: "Some rows cannot be imported; nothing was written.",
+  PORT_IN_USE: "The port is already in use.",
+  BAD_HOST: "Cannot listen on that host: no such local address.",
+  MFA_NOT_CONFIRMED: "Three wrong codes: two-factor authentication stays off.",
 } as const satisfies Record<string, string>;
 
 /** The stable, machine-readable name of a failure: one key of {@link PICCOLO_ERROR_CODES}. */
@@ -352,5 +365,57 @@ export class StoreUnavailableError extends PiccoloError {
   constructor(url: string, retryAfterSeconds = 2, options?: { cause?: unknown }) {
     super(`The session storage at ${url} did not answer: try again in ${retryAfterSeconds} s.`, "STORE_UNAVAILABLE", options);
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+// ---- the `piccolo` command's own failures (src/cli/ throws them; the package does not export them) ----
+
+/** A failure of the command itself (not of the library): carries its exit code and what to do next. */
+export class CliError extends PiccoloError {
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { exitCode?: number; hint?: string; code?: PiccoloErrorCode } = {}) {
+    const exitCode = options.exitCode ?? 1;
+    super(message, options.code ?? (exitCode === 2 ? "USAGE" : "FAILED"));
+    this.exitCode = exitCode;
+    this.hint = options.hint;
+  }
+}
+
+/** The command line itself is wrong: unknown command or option, bad flag value, missing argument. Exit 2. */
+export class UsageError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, hint === undefined ? { exitCode: 2, code: "USAGE" } : { exitCode: 2, code: "USAGE", hint });
+  }
+}
+
+/** The person pressed Ctrl-C (or Ctrl-D at a hidden prompt). */
+export class CancelledError extends CliError {
+  constructor() {
+    super("Cancelled.", { exitCode: 130, code: "CANCELLED" });
+  }
+}
+
+/**
+ * A piped answer that its question refuses: asking again would read the next line, meant for the next
+ * question, so the command ends (exit 2) before anything is written.
+ */
+export class PipedAnswerRefusedError extends CliError {
+  constructor(question: string, reason: string) {
+    super(`The piped answer to "${question.trim()}" was refused, and nothing was changed: ${reason}`, {
+      exitCode: 2,
+      code: "ANSWER_REFUSED",
+      hint: "Piped answers are not asked again: fix that line (one answer per line, in the order asked), or give the value with its flag.",
+    });
+  }
+}
+
+export class InputEndedError extends CliError {
+  constructor(question: string) {
+    super(`Standard input ended before "${question.trim()}" was answered.`, {
+      code: "INPUT_ENDED",
+      hint: "Pipe one answer per line, or give the value with its flag.",
+    });
   }
 }

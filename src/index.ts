@@ -23,7 +23,7 @@ import "./apps.js"; // registers the user, session_auth, token_auth, mfa_authent
 
 // Databases
 export { connect, openDatabase, closeDatabases, type Database } from "./engine/connect.js";
-export { resolveDatabase, parseDatabaseUrl, maskPassword, type DatabaseTarget, type PiccoloConfig } from "./engine/config.js";
+export { parseDatabaseUrl, maskPassword, type DatabaseTarget, type PiccoloConfig } from "./engine/config.js";
 
 // Users
 export { BaseUser, type CreateUserInput, type Permissions, type ProfileChanges, type UserFilter, type ListUsersOptions } from "./user/base-user.js";

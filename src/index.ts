@@ -28,6 +28,7 @@ export { parseDatabaseUrl, maskPassword, type DatabaseTarget, type PiccoloConfig
 // Users
 export { BaseUser, type CreateUserInput, type Permissions, type ProfileChanges, type UserFilter, type ListUsersOptions } from "./user/base-user.js";
 export type { User } from "./user/user-row.js";
+export type { UserSettings } from "./user/settings.js";
 export type { PiccoloTables } from "./user/table.js";
 export { loginFieldLabel } from "./user/username-lookup.js";
 export { foldUsername } from "./user/username-folding.js";
@@ -36,9 +37,9 @@ export { ApiTokens, type ApiTokenOptions } from "./user/api-tokens/tokens.js";
 export { MfaAuthenticator, type MfaOptions } from "./user/mfa/index.js";
 
 // Password hashing
-export { hashPassword, hashPasswordSync, verifyPassword } from "./user/hasher.js";
-export { configureHashing, hasherInfo, type HashingOptions, type HasherInfo } from "./user/hash-pool.js";
-export { identifyLegacyHash, verifyLegacyHash, type LegacyHashFormat } from "./user/legacy-hashes.js";
+export { hashPassword, hashPasswordSync, verifyPassword } from "./password/hasher.js";
+export { configureHashing, hasherInfo, type HashingOptions, type HasherInfo } from "./password/hash-pool.js";
+export { identifyLegacyHash, verifyLegacyHash, type LegacyHashFormat } from "./password/legacy-hashes.js";
 
 // Migrations
 export { migrateForwards, migrateBackwards, migrationStatus, previewForwards } from "./migrations/runner.js";

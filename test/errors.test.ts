@@ -89,15 +89,15 @@ function assertConfigError(run: () => unknown, mentions: RegExp, what: string): 
 
 test("bad options of createSessionAuth, createAdminApp, the stores and the limiter are ConfigErrors", () => {
   const session: [string, Parameters<typeof createSessionAuth>[0], RegExp][] = [
-    ["trustProxy entry", { trustProxy: ["10.0.0.300"] }, /trustProxy/],
-    ["trustProxy hops", { trustProxy: -1 }, /trustProxy/],
+    ["trustProxy entry", { deployment: { trustProxy: ["10.0.0.300"] } }, /trustProxy/],
+    ["trustProxy hops", { deployment: { trustProxy: -1 } }, /trustProxy/],
     ["bodyLimit", { bodyLimit: -1 }, /bodyLimit/],
-    ["trustedOrigins", { trustedOrigins: ["not an origin"] }, /trustedOrigins/],
-    ["expiry", { expiry: 0 }, /expiry/],
-    ["maxExpiry", { expiry: 60_000, maxExpiry: 1_000 }, /maxExpiry/],
-    ["tokens", { tokens: "plain" as "digest" }, /tokens/],
+    ["trustedOrigins", { csrf: { trustedOrigins: ["not an origin"] } }, /trustedOrigins/],
+    ["expiry", { store: { expiry: 0 } }, /expiry/],
+    ["maxExpiry", { store: { expiry: 60_000, maxExpiry: 1_000 } }, /maxExpiry/],
+    ["tokens", { store: { tokens: "plain" as "digest" } }, /tokens/],
     ["requireMfa", { requireMfa: "everyone" as "all" }, /requireMfa/],
-    ["sharedTimeZone", { tokens: "piccolo", sharedTimeZone: "Mars/Olympus_Mons" }, /time zone/],
+    ["sharedTimeZone", { store: { tokens: "piccolo", sharedTimeZone: "Mars/Olympus_Mons" } }, /time zone/],
   ];
   for (const [what, options, mentions] of session) {
     assertConfigError(() => createSessionAuth({ userClass: BaseUser, ...options }), mentions, `createSessionAuth ${what}`);

@@ -1,10 +1,13 @@
-// `piccolo-ts/session`: logins, sessions, CSRF and the login rate limit for Hono and Node apps. A curated
-// list of re-exports, one module per line: helpers the session layer uses inside stay out of it.
-export { SessionAuth, createSessionAuth, type SessionAuthOptions, type AccessRules, type DenyReason, type DenyStatus } from "./auth.js";
+// `piccolo-ts/session`: logins, sessions, CSRF and the login rate limit for Hono, Node, Express and Fastify
+// apps. A curated list of re-exports, one module per line: helpers the session layer uses inside stay out.
+export { SessionAuth, createSessionAuth } from "./auth.js";
+export type { SessionAuthOptions, AccessOptions, AccessRules, CookieOptions, CsrfOptions, Deny, DenyReason, DenyStatus, StoreOptions } from "./options.js";
 export type { DeploymentOptions } from "./deployment.js";
 export { checkCurrentPassword, type LoginResult } from "./login.js";
 export { getSessionUser, getCsrfToken, LOGIN_FAILED_MESSAGE, CSRF_FAILED_MESSAGE, type SessionVariables, type SessionEnv } from "./request-state.js";
 export type { NodeMiddleware, NodeRequest, NodeResponse } from "./node-adapter.js";
+export { toNodeHandler, type NodeRequestListener } from "./node-handler.js";
+export { fastifySessionRoutes, fastifySessionHook } from "./fastify-adapter.js";
 export { bodyLimit, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 export { tokenOrSessionGuard, parseBearerHeader } from "./bearer.js";
 export { MFA_CODE_REQUIRED, MFA_FAILED, MFA_ENROLLMENT_REQUIRED, type RequireMfa } from "./mfa-step.js";

@@ -4,7 +4,7 @@
 import type * as UserMigrations from "../../dist/user/migrations/index.js";
 import type * as TokenMigrations from "../../dist/user/api-tokens/migrations.js";
 import type * as Mfa from "../../dist/user/mfa/index.js";
-import type * as Hasher from "../../dist/user/hasher.js";
+import type * as Hasher from "../../dist/password/hasher.js";
 import type * as SessionMigrations from "../../dist/session/migrations/index.js";
 import type * as Store from "../../dist/session/store.js";
 import type * as AttemptStore from "../../dist/session/attempt-store.js";
@@ -18,7 +18,7 @@ export const { userApp } = await load<typeof UserMigrations>("user/migrations/in
 export const { tokenAuthApp } = await load<typeof TokenMigrations>("user/api-tokens/migrations.js");
 export const { mfaAuthenticatorApp, generateMfaKey, createMfaEncryption, totpCode, provisioningUri, normalizeTotpCode, hashRecoveryCodes, normalizeRecoveryCode } =
   await load<typeof Mfa>("user/mfa/index.js");
-export const { parseStoredHash } = await load<typeof Hasher>("user/hasher.js");
+export const { parseStoredHash } = await load<typeof Hasher>("password/hasher.js");
 export const { sessionAuthApp } = await load<typeof SessionMigrations>("session/migrations/index.js");
 export const { generateSessionToken, digestSessionToken } = await load<typeof Store>("session/store.js");
 export const { MemoryAttemptStore } = await load<typeof AttemptStore>("session/attempt-store.js");

@@ -11,7 +11,9 @@ import { pathToFileURL } from "node:url";
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { serve } from "@hono/node-server";
-import { BaseUser, createAdminApp, createSessionAuth, getCsrfToken, getSessionUser } from "piccolo-ts";
+import { BaseUser } from "piccolo-ts";
+import { createSessionAuth, getCsrfToken, getSessionUser } from "piccolo-ts/session";
+import { createAdminApp } from "piccolo-ts/admin";
 
 export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
   const app = new Hono();
@@ -21,7 +23,7 @@ export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
   app.route("/admin", createAdminApp({ userClass }));
 
   // The site's sessions. piccolo_api's default lets only admins log in; here any active user may.
-  const auth = createSessionAuth({ userClass, adminOnly: false, loginUrl: "/auth/login", ...sessionOptions });
+  const auth = createSessionAuth({ userClass, access: { adminOnly: false, loginUrl: "/auth/login" }, ...sessionOptions });
   // Every request: c.get("sessionUser"), c.get("csrfToken"); every POST/PUT/PATCH/DELETE needs the token.
   app.use("*", auth.middleware());
   // GET and POST /auth/login (a form, or JSON), POST /auth/logout.

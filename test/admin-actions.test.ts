@@ -4,16 +4,14 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { BaseUser, closeDatabases, connect, parseDatabaseUrl, type Database } from "piccolo-ts";
-import type * as AdminModule from "../dist/admin/index.js";
-import type * as SessionModule from "../dist/session/index.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 import { piccolo } from "./support/cli.js";
+import { createAdminApp } from "piccolo-ts/admin";
+import { sessionAuthApp, adminHistoryApp, ADMIN_HISTORY_TABLE } from "./support/internals.js";
 
 const load = async <T>(path: string) => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
-const { createAdminApp, adminHistoryApp, ADMIN_HISTORY_TABLE } = await load<typeof AdminModule>("admin/index.js");
-const { sessionAuthApp } = await load<typeof SessionModule>("session/index.js");
 
 after(async () => {
   await closeDatabases();
@@ -255,10 +253,10 @@ for (const engine of testEngines) {
 
     test("deployment options reach the session auth: secure cookies, a trusted proxy's scheme", async () => {
       // Over HTTPS the CSRF cookie is `__Host-csrftoken` (Secure, Path=/, no Domain).
-      const secure = browser(createAdminApp({ userClass: TestUser, secure: true }));
+      const secure = browser(createAdminApp({ userClass: TestUser, deployment: { secure: true } }));
       await secure.get("/login");
       assert.match(secure.cookies.get("__Host-csrftoken")!.attributes, /Secure/i);
-      const proxied = browser(createAdminApp({ userClass: TestUser, trustProxy: true }));
+      const proxied = browser(createAdminApp({ userClass: TestUser, deployment: { trustProxy: true } }));
       await proxied.get("/login", { "x-forwarded-proto": "https" });
       assert.match(proxied.cookies.get("__Host-csrftoken")!.attributes, /Secure/i);
       const plain = browser(createAdminApp({ userClass: TestUser }));

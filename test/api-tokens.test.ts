@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { sql } from "kysely";
-import { ApiTokens, BaseUser, closeDatabases, createSessionAuth, getSessionUser, parseBearerHeader, tokenOrSessionGuard, type Database } from "piccolo-ts";
+import { ApiTokens, BaseUser, closeDatabases, type Database } from "piccolo-ts";
+import { createSessionAuth, getSessionUser, parseBearerHeader, tokenOrSessionGuard } from "piccolo-ts/session";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { boundTo, root } from "./support/cli.js";
@@ -88,7 +89,7 @@ for (const engine of testEngines) {
     });
 
     it("a Bearer token reaches a guarded route beside the session cookie; a deactivated user's token gets 401", async () => {
-      const auth = createSessionAuth({ userClass: TestUser, adminOnly: false, rateLimiter: false });
+      const auth = createSessionAuth({ userClass: TestUser, access: { adminOnly: false }, rateLimit: false });
       const tokens = new ApiTokens({ users: TestUser });
       const app = new Hono();
       app.get("/api/me", tokenOrSessionGuard(auth, tokens), (c) => c.json({ username: getSessionUser(c)?.username }));

@@ -6,7 +6,9 @@ import { mock } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { Hono } from "hono";
-import { BaseUser, closeDatabases, createSessionAuth, hashPassword, sessionAuthApp, verifyPassword } from "piccolo-ts";
+import { BaseUser, closeDatabases, hashPassword, verifyPassword } from "piccolo-ts";
+import { createSessionAuth } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 
@@ -52,7 +54,7 @@ test("a login's password check goes through crypto.timingSafeEqual too", async (
 
 test("the CSRF check compares the sent token with the cookie's through crypto.timingSafeEqual", async () => {
   const url = await migratedDatabaseUrl("sqlite", sessionAuthApp);
-  const auth = createSessionAuth({ database: url, adminOnly: false, rateLimiter: false });
+  const auth = createSessionAuth({ database: url, access: { adminOnly: false }, rateLimit: false });
   const app = new Hono();
   app.use("*", auth.middleware());
   app.get("/", (c) => c.text("form"));

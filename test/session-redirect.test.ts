@@ -6,13 +6,15 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Hono } from "hono";
-import { adminHistoryApp, BaseUser, closeDatabases, createAdminApp } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
+import { BaseUser, closeDatabases } from "piccolo-ts";
+import { createAdminApp } from "piccolo-ts/admin";
+import { adminHistoryApp } from "./support/internals.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
+import { createSessionAuth } from "piccolo-ts/session";
+import { sessionAuthApp, safeRedirect } from "./support/internals.js";
 
-const { createSessionAuth, sessionAuthApp, safeRedirect } = (await import(new URL("../../dist/session/index.js", import.meta.url).href)) as typeof SessionModule;
 
 const RUNS = Number(process.env.PICCOLO_FUZZ_RUNS ?? 100);
 const ORIGIN = "http://localhost";
@@ -79,10 +81,10 @@ for (const engine of testEngines) {
       RedirectUser.database = await migratedDatabaseUrl(engine, sessionAuthApp, adminHistoryApp);
       await RedirectUser.createUser({ username: "rita", password: "rita-pass1", admin: true, active: true });
       app = new Hono();
-      app.route("/auth", createSessionAuth({ userClass: RedirectUser, rateLimiter: false }).routes());
-      app.route("/admin", createAdminApp({ userClass: RedirectUser, rateLimiter: false }));
+      app.route("/auth", createSessionAuth({ userClass: RedirectUser, rateLimit: false }).routes());
+      app.route("/admin", createAdminApp({ userClass: RedirectUser, rateLimit: false }));
       // As `piccolo admin` serves it: at the root, where every path on the site is one of its own.
-      rootAdmin = createAdminApp({ userClass: RedirectUser, rateLimiter: false });
+      rootAdmin = createAdminApp({ userClass: RedirectUser, rateLimit: false });
     });
 
     const logins = [

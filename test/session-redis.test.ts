@@ -6,26 +6,19 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { Hono } from "hono";
+import { BaseUser, closeDatabases, connect, DatabaseConnectionError, hashPassword, parseDatabaseUrl, type Database } from "piccolo-ts";
 import {
-  BaseUser,
-  closeDatabases,
-  connect,
   createSessionAuth,
   DatabaseAttemptStore,
-  DatabaseConnectionError,
   getSessionUser,
-  hashPassword,
-  parseDatabaseUrl,
   RedisAttemptStore,
   RedisConnection,
   RedisSessionStore,
   SessionStore,
-  sessionAuthApp,
   type AttemptRule,
-  type Database,
-  type LimitedBucket,
   type SessionStorage,
-} from "piccolo-ts";
+} from "piccolo-ts/session";
+import { digestSessionToken, sessionAuthApp, type LimitedBucket } from "./support/internals.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
@@ -170,7 +163,7 @@ for (const engine of testEngines) {
 
       test("a user deleted outside piccolo-ts and the id reused: the old cookie gets 401, never the new user", async () => {
         const sessions = store();
-        const auth = createSessionAuth({ userClass: TestUser, rateLimiter: false, store: sessions });
+        const auth = createSessionAuth({ userClass: TestUser, rateLimit: false, store: { sessions } });
         const app = new Hono();
         app.use("*", auth.middleware());
         app.route("/auth", auth.routes());
@@ -203,7 +196,7 @@ for (const engine of testEngines) {
         assert.equal(info?.expiryDate.getTime(), maxExpiryDate.getTime(), "moved by 20 minutes, capped at the max expiry");
         assert.ok(info!.expiryDate > expiryDate);
         if (redis) {
-          const ttl = await redis.client.pttl(`${prefix}s:${(await import("piccolo-ts")).digestSessionToken(token)}`);
+          const ttl = await redis.client.pttl(`${prefix}s:${digestSessionToken(token)}`);
           assert.ok(ttl > 20 * MINUTE && ttl <= 25 * MINUTE, `TTL ${ttl} ms`);
         }
       });
@@ -229,7 +222,7 @@ for (const engine of testEngines) {
           await redis!.client.del(`${prefix}{${prefix}u:${gina.id}}:sessions`);
           assert.equal(await sessions.resolve(ginaToken), null);
           // The session key lost: the index entry alone revives nothing.
-          await redis!.client.del(`${prefix}s:${(await import("piccolo-ts")).digestSessionToken(hankToken)}`);
+          await redis!.client.del(`${prefix}s:${digestSessionToken(hankToken)}`);
           assert.equal(await sessions.resolve(hankToken), null);
           assert.equal(await sessions.countForUser(gina.id), 0);
         });
@@ -241,7 +234,7 @@ for (const engine of testEngines) {
           const own = await startOwnRedis();
           prefix = testPrefix();
           const sessions = new RedisSessionStore({ database: url, userTable: TestUser.tableName, redis: own.connection, prefix });
-          const auth = createSessionAuth({ userClass: TestUser, rateLimiter: false, store: sessions, adminOnly: false });
+          const auth = createSessionAuth({ userClass: TestUser, rateLimit: false, store: { sessions }, access: { adminOnly: false } });
           const app = new Hono();
           app.use("*", auth.middleware());
           app.route("/auth", auth.routes());

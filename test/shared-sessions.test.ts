@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Hono } from "hono";
-import { BaseUser, SessionStore, closeDatabases, createSessionAuth, digestSessionToken, generateSessionToken, getSessionUser, type Database } from "piccolo-ts";
+import { BaseUser, closeDatabases, type Database } from "piccolo-ts";
+import { SessionStore, createSessionAuth, getSessionUser } from "piccolo-ts/session";
+import { digestSessionToken, generateSessionToken } from "./support/internals.js";
 import type * as SharedModule from "../dist/session/shared-sessions.js";
 import { root } from "./support/cli.js";
 import { testEngines } from "./support/engines.js";
@@ -64,7 +66,7 @@ for (const engine of testEngines) {
       const later = new SessionStore({ database: url, tokens: "piccolo", sharedTimeZone: "Asia/Tokyo", now: () => new Date(utcNow.getTime() + 61 * 60_000), extension: 0 });
       assert.equal(await later.resolve(token), null, "expired an hour after Python's now");
 
-      const auth = createSessionAuth({ userClass: TestUser, tokens: "piccolo", sharedTimeZone: "Asia/Tokyo", now, extension: 0, rateLimiter: false });
+      const auth = createSessionAuth({ userClass: TestUser, store: { tokens: "piccolo", sharedTimeZone: "Asia/Tokyo", now, extension: 0 }, rateLimit: false });
       const app = new Hono();
       app.get("/me", auth.guard(), (c) => c.json({ username: getSessionUser(c)?.username }));
       await db.kysely.insertInto("sessions").values({ token, user_id: userId, expiry_date: row!.expiry_date!.stored, max_expiry_date: row!.max_expiry_date!.stored }).execute();

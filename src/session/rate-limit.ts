@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../engine/connect.js";
-import { MemoryAttemptStore, type AttemptRule, type AttemptStore, type LimitedBucket } from "./attempt-store.js";
+import { MemoryAttemptStore, fullRule, type AttemptRule, type AttemptStore, type LimitedBucket } from "./attempt-store.js";
 import { DatabaseAttemptStore } from "./attempt-store-db.js";
 import { rateLimitedAddress } from "./address-prefix.js";
 
@@ -82,7 +82,7 @@ function digest(text: string): string {
  *
  * @example
  * ```ts
- * const auth = createSessionAuth({ rateLimiter: new LoginRateLimiter({ store: "database", database: process.env.DATABASE_URL }) });
+ * const auth = createSessionAuth({ rateLimit: new LoginRateLimiter({ store: "database", database: process.env.DATABASE_URL }) });
  *
  * // or on its own, around a login of yours:
  * const limiter = new LoginRateLimiter({ store: "memory" });
@@ -107,6 +107,8 @@ export class LoginRateLimiter {
       address: options.address ?? DEFAULT_LIMITS.address,
       username: options.username ?? DEFAULT_LIMITS.username,
     };
+    // A bad rule is a ConfigError now, at start-up, not at the first login.
+    for (const rule of Object.values(this.rules)) fullRule(rule);
     this.now = options.now ?? Date.now;
   }
 

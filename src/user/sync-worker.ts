@@ -1,7 +1,8 @@
 import { workerData } from "node:worker_threads";
 import { PiccoloError } from "../errors.js";
 import { BaseUser } from "./base-user.js";
-import type { SerializedError, SyncReply, SyncRequest, SyncSettings, SyncWorkerData } from "./sync.js";
+import type { SyncSettings } from "./settings.js";
+import type { SerializedError, SyncReply, SyncRequest, SyncWorkerData } from "./sync.js";
 
 const classes = new Map<string, typeof BaseUser>();
 

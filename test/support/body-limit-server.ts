@@ -3,13 +3,15 @@
 // It samples its own RSS every 5 ms; GET /__peak answers the highest since the last call, then starts over.
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { createAdminApp, createSessionAuth, headAsGet } from "piccolo-ts";
+import { createSessionAuth } from "piccolo-ts/session";
+import { createAdminApp } from "piccolo-ts/admin";
+import { headAsGet } from "./internals.js";
 
 const database = process.env.DATABASE_URL!;
 let peak = process.memoryUsage.rss();
 setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5).unref();
 
-const auth = createSessionAuth({ database, adminOnly: false });
+const auth = createSessionAuth({ database, access: { adminOnly: false } });
 const app = new Hono();
 app.get("/__peak", (c) => {
   const answer = c.json({ peak, now: process.memoryUsage.rss() });

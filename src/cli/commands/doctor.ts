@@ -3,7 +3,7 @@
 import { sql } from "kysely";
 import { existsSync } from "node:fs";
 import { dialects } from "../../engine/dialects/index.js";
-import { hasherInfo } from "../../user/hash-pool.js";
+import { hasherInfo } from "../../password/hash-pool.js";
 import { print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
 

@@ -54,7 +54,7 @@ await build({
 await build({
   ...common,
   entryPoints: {
-    "hash-worker": path.join(root, "src/user/hash-worker.ts"),
+    "hash-worker": path.join(root, "src/password/hash-worker.ts"),
     "sync-worker": path.join(root, "src/user/sync-worker.ts"),
   },
   outdir,

@@ -172,3 +172,8 @@ export type {
 } from "./session/index.js";
 export { createAdminApp, adminHistoryApp, SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./admin/index.js";
 export type { AdminOptions } from "./admin/index.js";
+// Passkeys (WebAuthn): the opt-in `passkeys` migration app, the credential store, the option type.
+export { passkeysApp } from "./user/passkeys/migrations.js";
+export { PasskeyCredentials } from "./user/passkeys/credentials.js";
+export type { PasskeySummary } from "./user/passkeys/credentials.js";
+export type { PasskeyOptions } from "./session/passkey-options.js";

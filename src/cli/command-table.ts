@@ -177,6 +177,15 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/user-mfa.js"),
   },
   {
+    path: ["user", "passkeys"],
+    summary: "list a user's passkeys (name, added, last used), or remove one",
+    arguments: [["<username>", "the user"]],
+    options: [{ flags: "--remove <name>", description: "remove the passkey with this name (a lost device)", example: "laptop" }],
+    json: true,
+    help: "\nNeeds the passkeys migration app (piccolo migrations forwards passkeys). Never prints key material.",
+    load: () => import("./commands/user-passkeys.js"),
+  },
+  {
     path: ["user", "token"],
     summary: "API tokens: create, list or revoke a user's (Authorization: Bearer <token>)",
     arguments: [

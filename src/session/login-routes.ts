@@ -4,6 +4,7 @@ import { loginFieldLabel } from "../user/username-lookup.js";
 import { bodyLimit, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 import { loginPage, loginPageHeaders } from "./login-page.js";
 import { mfaRefusalAnswer, pendingStepAnswer } from "./mfa-routes.js";
+import { addPasskeyRoutes } from "./passkey-routes.js";
 import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
 /** The request's fields (form or JSON object), or null when the body is not one (the body limit already held). */
@@ -59,6 +60,7 @@ export function loginRoutes(auth: SessionAuth): Hono {
     });
     return c.html(page.value, result.status);
   });
+  addPasskeyRoutes(app, auth, (_c, next) => safeRedirect(next, auth.options.redirectTo ?? "/"));
   app.post("/logout", async (c) => {
     await auth.logout(c);
     if (wantsJson(c)) return c.json({ ok: true });

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { StoreUnavailableError, UserNotFoundError } from "../errors.js";
 import { accountLimitKey } from "./account-key.js";
 import type { PendingEnrollment } from "../user/mfa/authenticator.js";
+import type { PasskeyStep } from "./passkey-step.js";
 import type { User } from "../user/user-row.js";
 import type { SessionAuth } from "./auth.js";
 import type { AttemptTicket } from "./rate-limit.js";
@@ -19,9 +20,11 @@ export type LoginResult =
       message: string;
       retryAfter?: number;
       /** The two-factor step that stopped the login (mfa-step.ts): a code is needed, was wrong, enrollment is needed, or the step expired. */
-      mfa?: "required" | "failed" | "enroll" | "expired" | "unavailable";
+      mfa?: "required" | "failed" | "enroll" | "expired" | "unavailable" | "passkey";
       /** With `mfa: "enroll"`: the QR code and secret to show. */
       enrollment?: PendingEnrollment;
+      /** With `mfa: "passkey"`: the options for `navigator.credentials.get`, and whether a TOTP code is also accepted. */
+      passkey?: PasskeyStep;
     };
 
 /** Seconds a client is asked to wait when the hashing pool is full. */

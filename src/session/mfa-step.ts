@@ -16,6 +16,7 @@ import { cookieValues, sessionTokens } from "./cookies.js";
 import type { LoginResult } from "./login.js";
 import { BUSY_MESSAGE, isBusy, rateLimitedMessage } from "./request-state.js";
 import { userLimitKey } from "./account-key.js";
+import { passkeySecondStep } from "./passkey-step.js";
 
 /** piccolo_api's answers, which Piccolo Admin's UI looks for (`detail`, status 401). */
 export const MFA_CODE_REQUIRED = "MFA code required";
@@ -92,6 +93,13 @@ function readPending(auth: SessionAuth, c: Context, mfa: MfaAuthenticator): Pend
  */
 export async function secondFactor(auth: SessionAuth, c: Context, user: User, code: unknown): Promise<LoginResult | null> {
   const mfa = auth.options.mfa;
+  const codeSent = code !== undefined && code !== null;
+  const passkey = await passkeySecondStep(auth, c, user, async () => (mfa ? mfa.isEnrolled(user.id) : false), codeSent);
+  if (passkey) {
+    // The TOTP code form stays a way through for a user who has both.
+    if (mfa && passkey.passkey.codeAlso) writePending(auth, c, mfa, { u: user.id, e: Date.now() + PENDING_LOGIN_TTL_MS });
+    return passkey;
+  }
   if (!mfa) {
     // Fail closed: without the key no code can be checked, and the password alone is not enough for them.
     if (!(await hasActiveEnrollment(auth.userClass, user.id))) return null;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { BaseUser } from "../user/base-user.js";
 import type { MfaAuthenticator } from "../user/mfa/authenticator.js";
+import type { PasskeyOptions } from "./passkey-options.js";
 import type { RequireMfa } from "./mfa-step.js";
 import type { DeploymentOptions } from "./deployment.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
@@ -77,6 +78,8 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   mfa?: MfaAuthenticator;
   /** Who must enroll before getting a session: `"superusers"`, `"admins"` or `"all"` (default: nobody). Needs `mfa`. */
   requireMfa?: RequireMfa;
+  /** Passkeys (WebAuthn): instead of the password, and as the second factor. Needs the `passkeys` migration app; see docs/passkeys.md. */
+  passkeys?: PasskeyOptions;
   /** Builds the response for a refusal (401, 403, 413, 429, 503); default plain text or JSON. */
   deny?: (c: Context, status: DenyStatus, message: string, reason: DenyReason) => Response | Promise<Response>;
 }

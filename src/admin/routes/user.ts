@@ -8,19 +8,21 @@ import { loadHistory } from "./history.js";
 import { flashQuery } from "../flash.js";
 import { loadMfaView } from "./mfa.js";
 import { loadTokensView } from "./tokens.js";
+import { loadPasskeysView } from "./passkeys.js";
 
 /** The user's page, with the state of whichever form came back. */
 export async function showUser(
   kit: AdminKit,
   c: Context,
   user: User,
-  state: Omit<UserPageState, "user" | "history" | "mfa" | "tokens"> = {},
+  state: Omit<UserPageState, "user" | "history" | "mfa" | "tokens" | "passkeys"> = {},
   status: 200 | 400 | 409 = 200,
 ): Promise<Response> {
   const history = await loadHistory(kit, c, user);
   const mfa = await loadMfaView(kit, user, state.mfaNotice);
   const tokens = await loadTokensView(kit.apiTokens, user, state.tokensNotice);
-  return c.html(userPage(kit.page(c), { ...state, user, history, mfa, tokens }), status);
+  const passkeys = await loadPasskeysView(kit, user, state.passkeysNotice);
+  return c.html(userPage(kit.page(c), { ...state, user, history, mfa, tokens, passkeys }), status);
 }
 
 export function userRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler; superuserOnly: MiddlewareHandler }): void {

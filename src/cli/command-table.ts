@@ -229,6 +229,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--port <n>", description: "port to listen on (default: 8000; 0 picks a free one)", type: "integer", example: "8000" },
       { flags: "--trust-proxy <hops|addresses>", description: "behind a reverse proxy: its hop count, or its addresses and subnets (comma-separated, e.g. 10.0.0.0/8)", example: "1" },
       { flags: "--secure", description: "always mark cookies Secure (served over HTTPS by a proxy)" },
+      { flags: "--passkeys", description: "passkey logins (instead of the password, and as the second factor); needs `piccolo migrations forwards passkeys`" },
       { flags: "--allowed-host <names>", description: "host names to answer besides the bound host, localhost and 127.0.0.1 (comma-separated)", example: "admin.example.com" },
       { flags: "--redis <url>", description: "keep sessions and login attempts in Redis (redis://host:6379, redis+cluster://host:7001,host:7002; default: PICCOLO_REDIS_URL, else the database)", example: "redis://127.0.0.1:6379" },
     ],

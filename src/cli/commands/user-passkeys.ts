@@ -34,6 +34,6 @@ export async function run(input: CommandInput): Promise<number | void> {
     return;
   }
   for (const key of passkeys) {
-    print(`${key.name}: added ${formatTimestamp(key.createdAt)}, last used ${formatTimestamp(key.lastUsedAt)}${key.backedUp ? ", synced (backed up)" : ""}`);
+    print(`${key.name}: added ${formatTimestamp(key.createdAt)}, last used ${key.lastUsedAt ? formatTimestamp(key.lastUsedAt) : "never"}${key.backedUp ? ", synced (backed up)" : ""}`);
   }
 }

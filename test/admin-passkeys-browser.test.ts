@@ -150,7 +150,7 @@ for (const engine of testEngines) {
       await page.waitForURL(/\/users$/);
       await page.goto(url(`users/${ids.erin}`));
       await page.locator(`#passkey-remove-password-${stored!.id}`).fill("erin-pass1");
-      await page.getByRole("button", { name: "Remove laptop" }).click();
+      await page.getByRole("button", { name: "Remove laptop", exact: true }).click();
       await page.locator(".alert", { hasText: "Passkey removed." }).waitFor();
       assert.deepEqual(await credentials.list(ids.erin!), []);
       await logOut(page);
@@ -205,7 +205,7 @@ for (const engine of testEngines) {
       // A superuser sees mallory's passkey (no rename form) and removes it, with a history row.
       await page.goto(url(`users/${ids.mallory}`));
       assert.equal(await page.locator("#passkeys input[name=name]").count(), 0, "another's passkeys are not renamed");
-      await page.getByRole("button", { name: "Remove phone" }).click();
+      await page.getByRole("button", { name: "Remove phone", exact: true }).click();
       await page.locator(".alert", { hasText: "Passkey removed." }).waitFor();
       assert.match((await page.locator("body").textContent()) ?? "", /Passkey removed/);
       assert.deepEqual(await credentials.list(ids.mallory!), []);

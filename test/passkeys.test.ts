@@ -117,6 +117,27 @@ for (const engine of testEngines) {
       assert.deepEqual(statuses, [401, 401, 401, 429], "bob's successes gave their attempts back: three failures, then the limit");
     });
 
+    test("removing a passkey over JSON needs the password or another of the user's passkeys, never the same one", async () => {
+      const auth = createSessionAuth({ userClass: TestUser, passkeys: { secondFactor: false }, rateLimiter: false });
+      const app = new Hono();
+      app.route("/auth", auth.routes());
+      const browser = new FakeBrowser((target, init) => app.request(target, init));
+      await browser.get("/auth/login");
+      assert.equal((await browser.postJson("/auth/login", { username: "alice", password: "alice-pass1" })).status, 200);
+      const first = await enroll("alice", "first");
+      const second = await enroll("alice", "second");
+      const [firstRow] = (await credentials.list(ids.alice!)).filter((each) => each.name === "first");
+      const confirm = async (key: SoftAuthenticator) => {
+        const options = (await (await browser.postJson("/auth/passkeys/confirm/options", {})).json()) as Options;
+        return key.assertion(options.challenge, "localhost", "http://localhost");
+      };
+      assert.equal((await browser.postJson(`/auth/passkeys/${firstRow!.id}/remove`, { response: await confirm(first) })).status, 400, "not with itself");
+      assert.equal((await browser.postJson(`/auth/passkeys/${firstRow!.id}/remove`, { password: "wrong" })).status, 400);
+      assert.equal((await browser.postJson(`/auth/passkeys/${firstRow!.id}/remove`, { response: await confirm(second) })).status, 200);
+      assert.deepEqual((await credentials.list(ids.alice!)).map((each) => each.name), ["second"]);
+      await credentials.remove(ids.alice!, { name: "second" });
+    });
+
     test("passkeys go with their user, follow a rename through piccolo-ts, and are not honoured once the row changes elsewhere", async () => {
       const key = await enroll("carol", "tablet");
       await TestUser.updateProfile("carol", { username: "caroline" });

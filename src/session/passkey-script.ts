@@ -1,5 +1,5 @@
 // The browser side of the ceremonies, served by the package (no CDN, no bundler): base64url in and out
-// of navigator.credentials. Elements opt in with `data-passkey` ("login", "second" or "register") and
+// of navigator.credentials. Elements opt in with `data-passkey` ("login", "second", "register" or "remove") and
 // carry their URLs, CSRF token and options in data attributes; they stay hidden where the browser has
 // no WebAuthn. Answers are JSON: `{ redirect }` on success, `{ error }` otherwise.
 export const PASSKEY_SCRIPT = String.raw`(() => {
@@ -50,6 +50,11 @@ export const PASSKEY_SCRIPT = String.raw`(() => {
       const options = JSON.parse(el.dataset.options);
       const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
       return post(el, el.dataset.verifyUrl, { response: asJson(credential), next: el.dataset.next || "" });
+    },
+    async remove(el) {
+      const options = await post(el, el.dataset.optionsUrl, {});
+      const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+      return post(el, el.dataset.verifyUrl, { response: asJson(credential) });
     },
     async register(el) {
       const name = el.querySelector("[name=passkey_name]");

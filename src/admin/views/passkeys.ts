@@ -50,7 +50,8 @@ function row(page: PageContext, user: User, self: boolean, key: PasskeySummary):
   }
   return html`<li>${facts}
 <form method="post" action="${action("rename")}">${csrfField(page)}<div class="field"><label for="passkey-rename-${key.id}">New name</label><input id="passkey-rename-${key.id}" name="name" maxlength="100" required value="${key.name}"></div><button type="submit" class="button secondary">Rename</button></form>
-<form method="post" action="${action("remove")}">${csrfField(page)}${passwordField(`passkey-remove-password-${key.id}`)}<button type="submit" class="button danger">Remove ${key.name}</button></form></li>`;
+<form method="post" action="${action("remove")}">${csrfField(page)}${passwordField(`passkey-remove-password-${key.id}`)}<button type="submit" class="button danger">Remove ${key.name}</button></form>
+<form data-passkey="remove" data-options-url="${page.mount}/passkeys/confirm/options" data-verify-url="${page.mount}/passkeys/${key.id}/remove" data-csrf="${page.csrfToken}" hidden><button type="submit" class="button secondary">Remove ${key.name}, confirming with another passkey</button><p class="hint" role="status" data-passkey-message></p></form></li>`;
 }
 
 /** The "Passkeys" section: your own (add, rename, remove), or another's for a superuser (list, remove). */

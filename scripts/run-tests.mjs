@@ -163,6 +163,8 @@ for (const [index, pass] of passes.entries()) {
     [
       "--test",
       `--test-concurrency=${pass.concurrency ?? 2}`,
+      // A test that hangs fails after five minutes instead of holding the whole CI run until its deadline.
+      `--test-timeout=${process.env.PICCOLO_TEST_TIMEOUT_MS ?? 300000}`,
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       "--test-reporter=tap",

@@ -15,14 +15,14 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from "@simplewebauthn/server";
-import { ValidationError } from "../errors.js";
+import { StoreUnavailableError, ValidationError } from "../errors.js";
 import { PasskeyChallenges, CHALLENGE_TTL_MS, type ChallengePurpose } from "../user/passkeys/challenges.js";
 import { PasskeyCredentials, type PasskeySummary, type StoredPasskey } from "../user/passkeys/credentials.js";
 import type { User } from "../user/user-row.js";
 import { userLimitKey } from "./account-key.js";
 import type { SessionAuth } from "./auth.js";
 import type { PasskeyOptions } from "./passkey-options.js";
-import { rateLimitedMessage } from "./request-state.js";
+import { BUSY_MESSAGE, rateLimitedMessage } from "./request-state.js";
 
 /** What a refused passkey login says: the same whatever was wrong (unknown key, bad signature, replay). */
 export const PASSKEY_FAILED = "That passkey could not be verified.";
@@ -163,7 +163,14 @@ export class PasskeyCeremonies {
     if (!isObject(response) || typeof response.id !== "string" || response.id.length > 2048) return { ok: false, status: 400, message: "The browser's answer could not be read." };
     const passkey = await this.credentials.find(response.id);
     const limiter = this.auth.rateLimiter;
-    const decision = limiter ? await limiter.begin(passkey ? userLimitKey(passkey.userId) : userId !== null ? userLimitKey(userId) : "passkey:unknown", this.auth.clientAddress(c)) : null;
+    let decision;
+    try {
+      decision = limiter ? await limiter.begin(passkey ? userLimitKey(passkey.userId) : userId !== null ? userLimitKey(userId) : "passkey:unknown", this.auth.clientAddress(c)) : null;
+    } catch (error) {
+      // An attempt that could not be counted (Redis down) is refused, never let through to the check.
+      if (error instanceof StoreUnavailableError) return { ok: false, status: 503, message: BUSY_MESSAGE, retryAfter: error.retryAfterSeconds };
+      throw error;
+    }
     if (decision && !decision.allowed) return { ok: false, status: 429, message: rateLimitedMessage(decision.retryAfter), retryAfter: decision.retryAfter };
     const challenge = signedChallenge(response);
     const taken = challenge ? await this.challenges.take(challenge, purpose, userId) : null;

@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Hono } from "hono";
-import { BaseUser, LoginRateLimiter, PasskeyCredentials, adminHistoryApp, closeDatabases, createSessionAuth, passkeysApp, sessionAuthApp } from "piccolo-ts";
+import { BaseUser, LoginRateLimiter, migrateBackwards, migrateForwards, PasskeyCredentials, adminHistoryApp, closeDatabases, createSessionAuth, passkeysApp, sessionAuthApp } from "piccolo-ts";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
@@ -151,6 +151,16 @@ for (const engine of testEngines) {
       await TestUser.deleteUser(ids.carol!);
       const left = await database.kysely.selectFrom("passkey_credential").select("id").where("user_id", "=", ids.carol!).execute();
       assert.deepEqual(left, [], "deleting the user deleted its passkeys");
+    });
+
+    test("the passkeys app goes backwards (its tables dropped) and forwards again", async () => {
+      const database = await TestUser.getDatabase();
+      const tables = async () => (await database.kysely.introspection.getTables()).map((table) => table.name).filter((name) => name.startsWith("passkey_")).sort();
+      assert.deepEqual(await tables(), ["passkey_challenge", "passkey_credential"]);
+      await migrateBackwards("passkeys", { database: url, migrationId: "all" });
+      assert.deepEqual(await tables(), []);
+      await migrateForwards("passkeys", { database: url });
+      assert.deepEqual(await tables(), ["passkey_challenge", "passkey_credential"]);
     });
 
     test("piccolo user passkeys lists names and dates, never key material, and --remove removes one", async () => {

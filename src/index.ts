@@ -41,9 +41,10 @@ export type { User } from "./user/user-row.js";
 export { loginFieldLabel } from "./user/username-lookup.js";
 export type { UsernameModes } from "./user/username-lookup.js";
 export type { SyncSettings } from "./user/sync.js";
+export type { UserSettings } from "./user/settings.js";
 export { foldUsername } from "./user/username-folding.js";
-export { identifyLegacyHash, verifyLegacyHash, LEGACY_FORMAT_NAMES, LEGACY_COST_CAPS } from "./user/legacy-hashes.js";
-export type { LegacyHashFormat } from "./user/legacy-hashes.js";
+export { identifyLegacyHash, verifyLegacyHash, LEGACY_FORMAT_NAMES, LEGACY_COST_CAPS } from "./password/legacy-hashes.js";
+export type { LegacyHashFormat } from "./password/legacy-hashes.js";
 export { importUsers, detectFormat as detectImportFormat } from "./user/import.js";
 export type { ImportFormat, ImportOptions, ImportProblem, ImportResult, ImportTarget } from "./user/import.js";
 export { userCaseInsensitiveApp, createUserCaseInsensitiveApp } from "./user/migrations/case-insensitive/index.js";
@@ -54,11 +55,11 @@ export {
   parseStoredHash,
   isWellFormedHash,
   DEFAULT_ITERATIONS,
-} from "./user/hasher.js";
-export type { ParsedHash } from "./user/hasher.js";
-export { configureHashing, hasherInfo } from "./user/hash-pool.js";
-export type { HashingOptions, HasherInfo } from "./user/hash-pool.js";
-export type { NativeKernel } from "./user/hash-native.js";
+} from "./password/hasher.js";
+export type { ParsedHash } from "./password/hasher.js";
+export { configureHashing, hasherInfo } from "./password/hash-pool.js";
+export type { HashingOptions, HasherInfo } from "./password/hash-pool.js";
+export type { NativeKernel } from "./password/hash-native.js";
 export {
   migrateForwards,
   migrateBackwards,
@@ -124,6 +125,9 @@ export {
   MemoryAttemptStore,
   checkCurrentPassword,
   headAsGet,
+  toNodeHandler,
+  fastifySessionRoutes,
+  fastifySessionHook,
   bodyLimit,
   BODY_TOO_LARGE_MESSAGE,
   accountLimitKey,
@@ -140,6 +144,12 @@ export {
 } from "./session/index.js";
 export type {
   SessionAuthOptions,
+  AccessOptions,
+  CookieOptions,
+  CsrfOptions,
+  StoreOptions,
+  Deny,
+  NodeRequestListener,
   AccessRules,
   LoginResult,
   DenyReason,

@@ -82,7 +82,7 @@ for (const engine of testEngines) {
 
     test("routes(): the JSON second-factor step after a password, which a TOTP code cannot skip; a wrong passkey counts against the login limit", async () => {
       const key = await enroll("bob", "laptop");
-      const auth = createSessionAuth({ userClass: TestUser, passkeys: {}, rateLimiter: new LoginRateLimiter({ database: url, pair: { max: 3, window: 60_000 } }) });
+      const auth = createSessionAuth({ userClass: TestUser, passkeys: {}, rateLimit: new LoginRateLimiter({ database: url, pair: { max: 3, window: 60_000 } }) });
       const app = new Hono();
       app.route("/auth", auth.routes());
       const browser = new FakeBrowser((target, init) => app.request(target, init));
@@ -118,7 +118,7 @@ for (const engine of testEngines) {
     });
 
     test("removing a passkey over JSON needs the password or another of the user's passkeys, never the same one", async () => {
-      const auth = createSessionAuth({ userClass: TestUser, passkeys: { secondFactor: false }, rateLimiter: false });
+      const auth = createSessionAuth({ userClass: TestUser, passkeys: { secondFactor: false }, rateLimit: false });
       const app = new Hono();
       app.route("/auth", auth.routes());
       const browser = new FakeBrowser((target, init) => app.request(target, init));

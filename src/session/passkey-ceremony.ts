@@ -18,14 +18,31 @@ import {
 import { StoreUnavailableError, ValidationError } from "../errors.js";
 import { PasskeyChallenges, CHALLENGE_TTL_MS, type ChallengePurpose } from "../user/passkeys/challenges.js";
 import { PasskeyCredentials, type PasskeySummary, type StoredPasskey } from "../user/passkeys/credentials.js";
+import type { BaseUser } from "../user/base-user.js";
 import type { User } from "../user/user-row.js";
 import { userLimitKey } from "./account-key.js";
-import type { SessionAuth } from "./auth.js";
+import type { Deployment } from "./deployment.js";
+import type { LoginRateLimiter } from "./rate-limit.js";
 import type { PasskeyOptions } from "./passkey-options.js";
 import { BUSY_MESSAGE, rateLimitedMessage } from "./request-state.js";
 
 /** What a refused passkey login says: the same whatever was wrong (unknown key, bad signature, replay). */
 export const PASSKEY_FAILED = "That passkey could not be verified.";
+
+/** What the ceremonies use of the session auth: users and their rules, the rate limit, the deployment. */
+export interface PasskeyParts {
+  readonly userClass: typeof BaseUser;
+  readonly rateLimiter: LoginRateLimiter | null;
+  readonly deployment: Deployment;
+  allows(user: User | null): user is User;
+  clientAddress(c: Context): string;
+}
+
+/** What the browser needs for the second step: the assertion options, and whether a TOTP code may be sent instead. */
+export interface PasskeyStep {
+  options: PublicKeyCredentialRequestOptionsJSON;
+  codeAlso: boolean;
+}
 
 export type PasskeyCheck =
   | { ok: true; user: User; passkey: StoredPasskey }
@@ -53,13 +70,13 @@ function isObject(value: unknown): value is Record<string, any> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** The ceremonies of one SessionAuth (see `passkeysOf`). */
+/** The ceremonies of one SessionAuth (`auth.passkeys`, made from its `passkeys` option). */
 export class PasskeyCeremonies {
   readonly credentials: PasskeyCredentials;
   readonly challenges: PasskeyChallenges;
 
   constructor(
-    private readonly auth: SessionAuth,
+    private readonly auth: PasskeyParts,
     readonly options: PasskeyOptions,
   ) {
     this.credentials = new PasskeyCredentials(auth.userClass);
@@ -210,14 +227,4 @@ export class PasskeyCeremonies {
       `piccolo-ts: refused a passkey login: passkey ${JSON.stringify(event.passkey)} of user ${event.userId} sent signature counter ${event.received}, not above the stored ${event.stored} (a cloned authenticator?).`,
     );
   }
-}
-
-const ceremonies = new WeakMap<SessionAuth, PasskeyCeremonies>();
-
-/** The auth's passkey ceremonies, or null when it has no `passkeys` option. */
-export function passkeysOf(auth: SessionAuth): PasskeyCeremonies | null {
-  if (!auth.options.passkeys) return null;
-  let found = ceremonies.get(auth);
-  if (!found) ceremonies.set(auth, (found = new PasskeyCeremonies(auth, auth.options.passkeys)));
-  return found;
 }

@@ -4,9 +4,9 @@
 import type { Context, Hono } from "hono";
 import { UserNotFoundError, ValidationError } from "../errors.js";
 import type { User } from "../user/user-row.js";
-import type { SessionAuth } from "./auth.js";
-import { checkCurrentPassword, isUnavailable, unavailable, type LoginResult } from "./login.js";
-import { passkeysOf, type PasskeyCeremonies, type PasskeyCheck } from "./passkey-ceremony.js";
+import { checkCurrentPassword, isUnavailable, unavailable } from "./login.js";
+import type { LoginGate, LoginResult, SessionSwitch } from "./login-types.js";
+import type { PasskeyCeremonies, PasskeyCheck } from "./passkey-ceremony.js";
 import { PASSKEY_SCRIPT } from "./passkey-script.js";
 import { LOGIN_FAILED_MESSAGE, getCsrfToken, getSessionUser } from "./request-state.js";
 
@@ -20,8 +20,13 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   }
 }
 
+/** What the passkey routes use: the login gate, starting and ending sessions, the ceremonies. */
+export interface PasskeyRouteParts extends LoginGate, SessionSwitch {
+  readonly passkeys: PasskeyCeremonies | null;
+}
+
 /** After a verified assertion: the browser's old sessions end and one for this user starts. */
-export async function startPasskeySession(auth: SessionAuth, c: Context, user: User): Promise<LoginResult> {
+export async function startPasskeySession(auth: PasskeyRouteParts, c: Context, user: User): Promise<LoginResult> {
   try {
     await auth.endSession(c);
     await auth.startSession(c, user.id);
@@ -35,7 +40,7 @@ export async function startPasskeySession(auth: SessionAuth, c: Context, user: U
 }
 
 /** A passwordless login or a second-factor step: the assertion checked, then the session. */
-export async function passkeyLogin(auth: SessionAuth, c: Context, passkeys: PasskeyCeremonies, body: Record<string, unknown>, purpose: "login" | "second"): Promise<LoginResult | PasskeyCheck> {
+export async function passkeyLogin(auth: PasskeyRouteParts, c: Context, passkeys: PasskeyCeremonies, body: Record<string, unknown>, purpose: "login" | "second"): Promise<LoginResult | PasskeyCheck> {
   const check = await passkeys.authenticate(c, body.response, purpose, null);
   if (!check.ok) return check;
   return startPasskeySession(auth, c, check.user);
@@ -48,7 +53,7 @@ export function refusal(c: Context, result: { status: number; message: string; r
 }
 
 /** What a passkey may be removed with: the account's password, or an assertion by another of its passkeys. */
-export async function removalAllowed(auth: SessionAuth, c: Context, passkeys: PasskeyCeremonies, user: User, removing: number, proof: { password?: unknown; response?: unknown }): Promise<{ ok: true } | { ok: false; status: 400 | 401 | 429 | 503; message: string; retryAfter?: number }> {
+export async function removalAllowed(auth: PasskeyRouteParts, c: Context, passkeys: PasskeyCeremonies, user: User, removing: number, proof: { password?: unknown; response?: unknown }): Promise<{ ok: true } | { ok: false; status: 400 | 401 | 429 | 503; message: string; retryAfter?: number }> {
   if (proof.response !== undefined) {
     const check = await passkeys.authenticate(c, proof.response, "second", null);
     if (!check.ok) return check;
@@ -64,8 +69,8 @@ export async function removalAllowed(auth: SessionAuth, c: Context, passkeys: Pa
  * Adds the passkey endpoints to `app` under `prefix` (default `/passkeys`); `location(c, next)` says
  * where a login goes. Nothing is added when the auth has no `passkeys` option.
  */
-export function addPasskeyRoutes(app: Hono, auth: SessionAuth, location: (c: Context, next: unknown) => string, prefix = "/passkeys"): void {
-  const passkeys = passkeysOf(auth);
+export function addPasskeyRoutes(app: Hono, auth: PasskeyRouteParts, location: (c: Context, next: unknown) => string, prefix = "/passkeys"): void {
+  const passkeys = auth.passkeys;
   if (!passkeys) return;
   const loggedIn = (c: Context) => getSessionUser(c);
 

@@ -2,27 +2,18 @@
 // when also enrolled, for a TOTP code) before any session exists. The pending state is the challenge
 // row itself, bound to the user: only an assertion by one of that user's passkeys takes it.
 import type { Context } from "hono";
-import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import type { User } from "../user/user-row.js";
-import type { SessionAuth } from "./auth.js";
-import { passkeysOf } from "./passkey-ceremony.js";
+import type { PasskeyCeremonies } from "./passkey-ceremony.js";
 
 /** piccolo_api has no passkeys: its UI sees a 401 with this detail. */
 export const PASSKEY_REQUIRED = "Passkey required";
-
-/** What the browser needs for the step: the assertion options, and whether a TOTP code may be sent instead. */
-export interface PasskeyStep {
-  options: PublicKeyCredentialRequestOptionsJSON;
-  codeAlso: boolean;
-}
 
 /**
  * The passkey step's refusal when it applies to this user (passkeys as second factor on, a passkey
  * registered), else null. A TOTP code sent with the password skips it only for a user enrolled in TOTP
  * (whose code the TOTP step then checks): for anyone else a code cannot stand in for the passkey.
  */
-export async function passkeySecondStep(auth: SessionAuth, c: Context, user: User, totpEnrolled: () => Promise<boolean>, codeSent: boolean) {
-  const passkeys = passkeysOf(auth);
+export async function passkeySecondStep(passkeys: PasskeyCeremonies | null, c: Context, user: User, totpEnrolled: () => Promise<boolean>, codeSent: boolean) {
   if (!passkeys?.secondFactor) return null;
   if ((await passkeys.credentials.list(user.id)).length === 0) return null;
   const codeAlso = await totpEnrolled();

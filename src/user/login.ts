@@ -1,11 +1,12 @@
 import type { Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
 import { nowTimestamp } from "../engine/values.js";
-import type { BaseUser, LoginOptions } from "./base-user.js";
+import { openUserDatabase, type UserSettings } from "./settings.js";
+import type { LoginOptions } from "./user-types.js";
 import { usersOf } from "./find-user.js";
-import { admitLogin } from "./hash-pool.js";
-import { burnOneHash, hashPassword, parseStoredHash, verifyPassword } from "./hasher.js";
-import { identifyLegacyHash, isTruncatedByBcrypt, verifyLegacyHash } from "./legacy-hashes.js";
+import { admitLogin } from "../password/hash-pool.js";
+import { burnOneHash, hashPassword, parseStoredHash, verifyPassword } from "../password/hasher.js";
+import { identifyLegacyHash, isTruncatedByBcrypt, verifyLegacyHash } from "../password/legacy-hashes.js";
 import { userFromRow, PUBLIC_COLUMNS } from "./user-row.js";
 import { LOOKUP_ROW_LIMIT, isEmailIdentifier, loginFilter, pickLoginRow } from "./username-lookup.js";
 import { MAX_EMAIL_LENGTH, exceedsLength, isComparableText } from "./validation.js";
@@ -17,19 +18,19 @@ import { MAX_EMAIL_LENGTH, exceedsLength, isComparableText } from "./validation.
  * format (legacy-hashes.ts) is verified too, and replaced by a Piccolo hash on success.
  */
 export async function login(
-  cls: typeof BaseUser,
+  settings: UserSettings,
   username: unknown,
   password: unknown,
   options: LoginOptions = {},
 ): Promise<number | null> {
   if (typeof username !== "string" || typeof password !== "string") return null;
-  const maxLength = isEmailIdentifier(cls, username) ? Math.max(cls.maxUsernameLength, MAX_EMAIL_LENGTH) : cls.maxUsernameLength;
+  const maxLength = isEmailIdentifier(settings, username) ? Math.max(settings.maxUsernameLength, MAX_EMAIL_LENGTH) : settings.maxUsernameLength;
   if (exceedsLength(username, maxLength)) {
-    cls.logger.warn("Excessively long username provided.");
+    settings.logger.warn("Excessively long username provided.");
     return null;
   }
-  if (exceedsLength(password, cls.maxPasswordLength)) {
-    cls.logger.warn("Excessively long password provided.");
+  if (exceedsLength(password, settings.maxPasswordLength)) {
+    settings.logger.warn("Excessively long password provided.");
     return null;
   }
   // No stored user can have these (see validation.ts): answering without a query says nothing about real users.
@@ -37,63 +38,63 @@ export async function login(
   // Under a flood, refuse before the query: the hash it leads to would be refused anyway.
   const release = admitLogin();
   try {
-    return await lookUpAndVerify(cls, username, password, options);
+    return await lookUpAndVerify(settings, username, password, options);
   } finally {
     release();
   }
 }
 
-async function lookUpAndVerify(cls: typeof BaseUser, username: string, password: string, options: LoginOptions): Promise<number | null> {
-  const database = await cls.getDatabase();
+async function lookUpAndVerify(settings: UserSettings, username: string, password: string, options: LoginOptions): Promise<number | null> {
+  const database = await openUserDatabase(settings);
   return runTranslated(database, async () => {
     // One query for every way the identifier can name a user; the choice among its rows is made here.
     const rows = await usersOf(database)
-      .selectFrom(cls.tableName)
+      .selectFrom(settings.tableName)
       .select([...PUBLIC_COLUMNS, "password"])
-      .where(loginFilter(cls, username))
+      .where(loginFilter(settings, username))
       .limit(LOOKUP_ROW_LIMIT)
       .execute();
-    const row = pickLoginRow(cls, rows, username);
+    const row = pickLoginRow(settings, rows, username);
     const parsed = row ? parseStoredHash(row.password) : null;
     const legacy = row && !parsed ? identifyLegacyHash(row.password) : null;
     if (row && !parsed && !legacy) {
-      cls.logger.warn(`User ${row.id} has a stored password that is not a valid hash; login refused.`);
+      settings.logger.warn(`User ${row.id} has a stored password that is not a valid hash; login refused.`);
     }
     let verified = false;
-    if (row && parsed) verified = await verifyPassword(password, row.password, cls.iterations);
+    if (row && parsed) verified = await verifyPassword(password, row.password, settings.iterations);
     else if (row && legacy) verified = (await verifyLegacyHash(password, row.password)) === true;
     if (!verified) {
       // Equal cost for every failure: an unknown user, a bad stored value, or a weaker stored hash
       // (padded up to the class's count, as Django's harden_runtime does) all take one full hash.
       // An imported format's failure costs its own check plus that hash (as its success costs the re-hash).
-      if (!parsed) await burnOneHash(password, cls.iterations);
-      else if (parsed.iterations < cls.iterations) await burnOneHash(password, cls.iterations - parsed.iterations);
-      await touchNobody(cls, database);
+      if (!parsed) await burnOneHash(password, settings.iterations);
+      else if (parsed.iterations < settings.iterations) await burnOneHash(password, settings.iterations - parsed.iterations);
+      await touchNobody(settings, database);
       return null;
     }
     if (options.allow && !options.allow(userFromRow(row!))) {
-      await touchNobody(cls, database);
+      await touchNobody(settings, database);
       return null;
     }
     // An imported format has no iteration count: 0 makes the upgrade below happen, unless bcrypt read only
     // part of the password: any password with the same first 72 bytes matched, so the hash is kept.
     let storedIterations = parsed ? parsed.iterations : 0;
     if (legacy && isTruncatedByBcrypt(password, row!.password)) {
-      cls.logger.warn(`User ${row!.id} logged in with a password longer than bcrypt's 72 bytes: the bcrypt hash is kept (not upgraded); give them a new password.`);
-      storedIterations = cls.iterations;
+      settings.logger.warn(`User ${row!.id} logged in with a password longer than bcrypt's 72 bytes: the bcrypt hash is kept (not upgraded); give them a new password.`);
+      storedIterations = settings.iterations;
     }
-    await recordLogin(cls, database, row!.id, row!.password, password, storedIterations);
+    await recordLogin(settings, database, row!.id, row!.password, password, storedIterations);
     return row!.id;
   });
 }
 
 /** The database work of a successful login, done for a failed one too, so timing tells nothing. */
-async function touchNobody(cls: typeof BaseUser, database: Database): Promise<void> {
-  await usersOf(database).updateTable(cls.tableName).set({ last_login: nowTimestamp() }).where("id", "=", -1).execute();
+async function touchNobody(settings: UserSettings, database: Database): Promise<void> {
+  await usersOf(database).updateTable(settings.tableName).set({ last_login: nowTimestamp() }).where("id", "=", -1).execute();
 }
 
 async function recordLogin(
-  cls: typeof BaseUser,
+  settings: UserSettings,
   database: Database,
   id: number,
   storedHash: string,
@@ -102,16 +103,16 @@ async function recordLogin(
 ): Promise<void> {
   const lastLogin = nowTimestamp();
   const users = usersOf(database);
-  if (storedIterations !== cls.iterations) {
-    const upgraded = await hashPassword(password, cls.iterations);
+  if (storedIterations !== settings.iterations) {
+    const upgraded = await hashPassword(password, settings.iterations);
     // Only replace the hash that was verified: a password changed meanwhile must win.
     const result = await users
-      .updateTable(cls.tableName)
+      .updateTable(settings.tableName)
       .set({ last_login: lastLogin, password: upgraded })
       .where("id", "=", id)
       .where("password", "=", storedHash)
       .executeTakeFirst();
     if (result.numUpdatedRows > 0n) return;
   }
-  await users.updateTable(cls.tableName).set({ last_login: lastLogin }).where("id", "=", id).execute();
+  await users.updateTable(settings.tableName).set({ last_login: lastLogin }).where("id", "=", id).execute();
 }

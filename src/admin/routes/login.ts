@@ -4,7 +4,6 @@ import { field, readForm, type AdminKit } from "../context.js";
 import { loginFieldLabel } from "../../user/username-lookup.js";
 import { loginPage } from "../views/account.js";
 import { mfaLoginAnswer, mfaPendingStep } from "./mfa-login.js";
-import { passkeysOf } from "../../session/passkey-ceremony.js";
 import { passkeyLoginForm } from "../views/passkeys.js";
 
 export function loginRoutes(app: Hono, kit: AdminKit): void {
@@ -15,7 +14,7 @@ export function loginRoutes(app: Hono, kit: AdminKit): void {
     const next = c.req.query("next");
     const page = kit.page(c);
     const target = next ? safeRedirect(next, "") : "";
-    return c.html(loginPage(page, { next: target, label: loginFieldLabel(kit.userClass), ...(passkeysOf(kit.auth)?.passwordless ? { extra: passkeyLoginForm(page, target) } : {}) }));
+    return c.html(loginPage(page, { next: target, label: loginFieldLabel(kit.userClass), ...(kit.auth.passkeys?.passwordless ? { extra: passkeyLoginForm(page, target) } : {}) }));
   });
 
   app.post("/login", async (c) => {

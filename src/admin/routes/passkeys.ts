@@ -1,20 +1,11 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { ValidationError } from "../../errors.js";
-import { passkeysOf } from "../../session/passkey-ceremony.js";
 import { removalAllowed } from "../../session/passkey-routes.js";
 import type { User } from "../../user/user-row.js";
 import { actorOf, badRequest, field, loadTarget, parseUserId, readForm, type AdminKit } from "../context.js";
 import { flashQuery } from "../flash.js";
-import { errorPage, type Notice } from "../views/layout.js";
-import type { PasskeysView } from "../views/passkeys.js";
-import { showUser } from "./user.js";
-
-/** The user page's passkey view (null when the admin has no `passkeys` option). */
-export async function loadPasskeysView(kit: AdminKit, user: User, notice?: Notice): Promise<PasskeysView> {
-  const passkeys = passkeysOf(kit.auth);
-  if (!passkeys) return null;
-  return { passkeys: await passkeys.credentials.list(user.id), ...(notice ? { notice } : {}) };
-}
+import { errorPage } from "../views/layout.js";
+import { showUser } from "./user-page.js";
 
 /** Renaming and removing your own passkeys (removing needs your password), and a superuser removing another's (recorded in the history). */
 export function passkeyRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler }): void {
@@ -22,7 +13,7 @@ export function passkeyRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Midd
     const user = await loadTarget(kit, c);
     if (user instanceof Response) return user;
     const actor = actorOf(c);
-    const passkeys = passkeysOf(kit.auth);
+    const passkeys = kit.auth.passkeys;
     if (!passkeys) return badRequest(kit, c, "Passkeys are not set up on this server.");
     if (actor.id !== user.id && (selfOnly || !actor.superuser)) {
       return c.html(errorPage(kit.page(c), "Not allowed", "You can change only your own passkeys."), 403);

@@ -3,7 +3,8 @@ import { Worker } from "node:worker_threads";
 import { BusyError, PiccoloError } from "../errors.js";
 import { currentRuntime, runtimeLabel } from "../engine/runtime.js";
 import { loadNativePbkdf2, type NativeBinary, type NativeKernel } from "./hash-native.js";
-import { LANES_VARIABLE, takePartner, type HashPairMessage, type HashPairReplyMessage } from "./hash-lanes.js";
+import { LANES_VARIABLE, takePartner } from "./hash-lanes.js";
+import type { HashJobMessage, HashPairMessage, HashPairReplyMessage, HashReplyMessage, HashWorkerData } from "./hash-messages.js";
 
 /**
  * Password hashing runs on threads of its own, not on libuv's pool: PBKDF2 there would hold the
@@ -32,11 +33,6 @@ export interface HashingOptions {
    * with 1. Elsewhere (the portable loop, crypto.pbkdf2) 1 is what is in use, whatever is asked.
    */
   lanes?: number;
-}
-
-export interface HashWorkerData {
-  native: boolean;
-  nice: number;
 }
 
 /** How passwords are hashed in this process and how busy the pool is (`hasherInfo()`, `piccolo doctor`). */
@@ -68,17 +64,6 @@ export interface HasherInfo {
   /** PBKDF2 iterations those hashes ran, in all: what a login costs, counted rather than timed. */
   iterationsCompleted: number;
 }
-
-export interface HashJobMessage {
-  password: Uint8Array;
-  salt: Uint8Array;
-  iterations: number;
-  keyLength: number;
-  /** A stored value of another system's format (legacy-hashes.ts) to check the password against, instead of PBKDF2. */
-  legacy?: string;
-}
-
-export type HashReplyMessage = { key: Uint8Array; native: boolean } | { matches: boolean } | { error: string };
 
 interface Job extends HashJobMessage {
   resolve(answer: Buffer | boolean): void;

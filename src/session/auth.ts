@@ -65,8 +65,7 @@ export class SessionAuth {
   readonly mfa: MfaAuthenticator | undefined;
   /** Who must enroll in two-factor authentication before getting a session. */
   readonly requireMfa: RequireMfa | undefined;
-  /** The passkey ceremonies (the `passkeys` option), or null when passkeys are off. */
-  readonly passkeys: PasskeyCeremonies | null;
+  readonly passkeys: PasskeyCeremonies | null; // the `passkeys` option's ceremonies, or null
   /** The work of `middleware()` for one request, done once: the refusal, or undefined (`(await auth.prepare(c)) ?? next()`). */
   readonly prepare: Prepare;
   private loginApp: Hono | undefined;

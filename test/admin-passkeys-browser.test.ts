@@ -6,7 +6,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
-import { BaseUser, PasskeyCredentials, adminHistoryApp, closeDatabases, passkeysApp, sessionAuthApp } from "piccolo-ts";
+import { BaseUser, PasskeyCredentials, closeDatabases } from "piccolo-ts";
+import { adminHistoryApp, passkeysApp, sessionAuthApp } from "./support/internals.js";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";

@@ -4,14 +4,12 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { BaseUser, closeDatabases, connect, parseDatabaseUrl, PiccoloError, type Database } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
+import { createSessionAuth, SessionStore, LoginRateLimiter, checkCurrentPassword, getSessionUser } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 
-const { createSessionAuth, sessionAuthApp, SessionStore, LoginRateLimiter, checkCurrentPassword, getSessionUser } = (await import(
-  new URL("../../dist/session/index.js", import.meta.url).href
-)) as typeof SessionModule;
 
 after(async () => {
   await closeDatabases();

@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { BusyError, PiccoloError } from "../errors.js";
+import { BusyError, ConfigError, PiccoloError } from "../errors.js";
 import { currentRuntime, runtimeLabel } from "../engine/runtime.js";
 import { loadNativePbkdf2, type NativeBinary, type NativeKernel } from "./hash-native.js";
 import { LANES_VARIABLE, takePartner } from "./hash-lanes.js";
@@ -82,7 +82,7 @@ function wholeNumber(value: unknown, option: NumericOption, what: string = optio
   const [min, max] = RANGES[option];
   const n = typeof value === "string" ? Number(value) : value;
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-    throw new PiccoloError(`Hashing option ${what} must be a whole number from ${min} to ${max}: got ${String(value)}.`, "CONFIG");
+    throw new ConfigError(`Hashing option ${what} must be a whole number from ${min} to ${max}: got ${String(value)}.`);
   }
   return n;
 }

@@ -18,7 +18,7 @@ export async function run(input: CommandInput): Promise<number | void> {
   const remove = input.options.remove;
   if (typeof remove === "string") {
     if (!(await credentials.remove(user.id, { name: remove }))) {
-      throw new CliError(`${user.username} has no passkey named ${JSON.stringify(remove)}.`, { code: "PASSKEY_NOT_FOUND", hint: `List them with: piccolo user passkeys ${user.username}` });
+      throw new CliError(`${user.username} has no passkey named ${JSON.stringify(remove)}.`, { hint: `List them with: piccolo user passkeys ${user.username}` });
     }
     if (input.json) printJson({ username: user.username, removed: remove });
     else print(`Removed the passkey ${JSON.stringify(remove)} of ${user.username}.`);

@@ -15,6 +15,8 @@ import { cookieValues } from "./cookies.js";
 import type { LoginResult, MfaStepParts, RequireMfa } from "./login-types.js";
 import { BUSY_MESSAGE, isBusy, rateLimitedMessage } from "./request-state.js";
 import { userLimitKey } from "./account-key.js";
+import { PasskeyCeremonies, type PasskeyParts } from "./passkey-ceremony.js";
+import type { PasskeyOptions } from "./passkey-options.js";
 import { passkeySecondStep } from "./passkey-step.js";
 
 /** piccolo_api's answers, which Piccolo Admin's UI looks for (`detail`, status 401). */
@@ -83,6 +85,11 @@ function readPending(auth: MfaStepParts, c: Context, mfa: MfaAuthenticator): Pen
     }
   }
   return null;
+}
+
+/** The ceremonies of the `passkeys` option, or null when it is off: a registered passkey is the other second step. */
+export function passkeyCeremonies(parts: PasskeyParts, options: PasskeyOptions | undefined): PasskeyCeremonies | null {
+  return options ? new PasskeyCeremonies(parts, options) : null;
 }
 
 /**

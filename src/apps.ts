@@ -6,7 +6,8 @@ import { registerMigrationApps } from "./migrations/registry.js";
 import { sessionAuthApp } from "./session/migrations/index.js";
 import { tokenAuthApp } from "./user/api-tokens/migrations.js";
 import { mfaAuthenticatorApp } from "./user/mfa/migrations.js";
+import { passkeysApp } from "./user/passkeys/migrations.js";
 import { userApp } from "./user/migrations/index.js";
 import { userCaseInsensitiveApp } from "./user/migrations/case-insensitive/index.js";
 
-registerMigrationApps(userApp, sessionAuthApp, tokenAuthApp, mfaAuthenticatorApp, adminHistoryApp, userCaseInsensitiveApp);
+registerMigrationApps(userApp, sessionAuthApp, tokenAuthApp, mfaAuthenticatorApp, adminHistoryApp, userCaseInsensitiveApp, passkeysApp);

@@ -35,6 +35,7 @@ export { foldUsername } from "./user/username-folding.js";
 export { importUsers, type ImportOptions, type ImportResult } from "./user/import.js";
 export { ApiTokens, type ApiTokenOptions } from "./user/api-tokens/tokens.js";
 export { MfaAuthenticator, type MfaOptions } from "./user/mfa/index.js";
+export { PasskeyCredentials, type PasskeySummary } from "./user/passkeys/credentials.js";
 
 // Password hashing
 export { hashPassword, hashPasswordSync, verifyPassword } from "./password/hasher.js";

@@ -68,7 +68,7 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         assert.match(lines[0]!, /^app +migration_id +ran +ran_on +description$/);
         for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +false `, "m"));
         // One command for every app in use; the opt-in app is listed but not recommended.
-        assert.match(result.stdout, /^12 not yet run: run "piccolo migrations forwards all"\. Off: the opt-in app user_case_insensitive /m);
+        assert.match(result.stdout, /^12 not yet run: run "piccolo migrations forwards all"\. Off: the opt-in apps user_case_insensitive, passkeys /m);
         const json = await runEnv(["migrations", "status", "--json"]);
         assertOk(json);
         const rows = (JSON.parse(json.stdout) as StatusRow[]).filter((row) => row.app === "user");
@@ -104,7 +104,7 @@ describe("piccolo migrations … on every engine", { concurrency: testEngines.le
         assert.match(result.stdout, /^No migrations need to be run for user$/m);
         // After forwards all, the opt-in app (which all leaves out) is not what is left to do.
         result = await run(["migrations", "check"]);
-        assert.match(result.stdout, /^Every migration in use has run\. Off: the opt-in app user_case_insensitive \(forwards all leaves it out/m);
+        assert.match(result.stdout, /^Every migration in use has run\. Off: the opt-in apps user_case_insensitive, passkeys \(forwards all leaves them out/m);
         assert.doesNotMatch(result.stdout, /not yet run/);
         result = await run(["migrations", "check", "user"]);
         for (const id of IDS) assert.match(result.stdout, new RegExp(`^user +${id} +true +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d `, "m"));

@@ -16,6 +16,9 @@ import { listRoutes } from "./routes/list.js";
 import { loginRoutes } from "./routes/login.js";
 import { mfaRoutes } from "./routes/mfa.js";
 import { tokenRoutes } from "./routes/tokens.js";
+import { passkeyRoutes } from "./routes/passkeys.js";
+import { addPasskeyRoutes } from "../session/passkey-routes.js";
+import { safeRedirect } from "../session/request-state.js";
 import { passwordRoutes } from "./routes/password.js";
 import { permissionRoutes } from "./routes/permissions.js";
 import { userRoutes } from "./routes/user.js";
@@ -54,6 +57,9 @@ const securityHeaders = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'none'"],
     styleSrc: ["'self'"],
+    // The passkey ceremonies' own script (/passkeys/passkeys.js) and its fetch calls; nothing inline.
+    scriptSrc: ["'self'"],
+    connectSrc: ["'self'"],
     imgSrc: ["'self'", "data:"],
     formAction: ["'self'"],
     frameAncestors: ["'none'"],
@@ -167,5 +173,10 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
   deleteRoutes(app, kit, guards);
   mfaRoutes(app, kit, guards);
   tokenRoutes(app, kit, apiTokens, guards);
+  passkeyRoutes(app, kit, guards);
+  addPasskeyRoutes(app, auth, (c, next) => {
+    const target = typeof next === "string" ? safeRedirect(next, "") : "";
+    return target.startsWith(`${mountOf(c)}/`) ? target : `${mountOf(c)}/users`;
+  });
   return app;
 }

@@ -11,7 +11,7 @@ export interface Change {
   to: string | boolean | null;
 }
 
-export type HistoryAction = "created" | "profile" | "permissions" | "password" | "deleted" | "mfa_revoked";
+export type HistoryAction = "created" | "profile" | "permissions" | "password" | "deleted" | "mfa_revoked" | "passkey_removed";
 
 export interface HistoryEntry {
   id: number;

@@ -177,6 +177,15 @@ export const COMMANDS: CommandSpec[] = [
     load: () => import("./commands/user-mfa.js"),
   },
   {
+    path: ["user", "passkeys"],
+    summary: "list a user's passkeys (name, added, last used), or remove one",
+    arguments: [["<username>", "the user"]],
+    options: [{ flags: "--remove <name>", description: "remove the passkey with this name (a lost device)", example: "laptop" }],
+    json: true,
+    help: "\nNeeds the passkeys migration app (piccolo migrations forwards passkeys). Never prints key material.",
+    load: () => import("./commands/user-passkeys.js"),
+  },
+  {
     path: ["user", "token"],
     summary: "API tokens: create, list or revoke a user's (Authorization: Bearer <token>)",
     arguments: [
@@ -220,6 +229,7 @@ export const COMMANDS: CommandSpec[] = [
       { flags: "--port <n>", description: "port to listen on (default: 8000; 0 picks a free one)", type: "integer", example: "8000" },
       { flags: "--trust-proxy <hops|addresses>", description: "behind a reverse proxy: its hop count, or its addresses and subnets (comma-separated, e.g. 10.0.0.0/8)", example: "1" },
       { flags: "--secure", description: "always mark cookies Secure (served over HTTPS by a proxy)" },
+      { flags: "--passkeys", description: "passkey logins (instead of the password, and as the second factor); needs `piccolo migrations forwards passkeys`" },
       { flags: "--allowed-host <names>", description: "host names to answer besides the bound host, localhost and 127.0.0.1 (comma-separated)", example: "admin.example.com" },
       { flags: "--redis <url>", description: "keep sessions and login attempts in Redis (redis://host:6379, redis+cluster://host:7001,host:7002; default: PICCOLO_REDIS_URL, else the database)", example: "redis://127.0.0.1:6379" },
     ],

@@ -10,8 +10,8 @@ import { Deployment } from "./deployment.js";
 import { hostCheck } from "./host-check.js";
 import { logIn } from "./login.js";
 import { loginRoutes } from "./login-routes.js";
-import type { LoginResult, RequireMfa } from "./login-types.js";
-import { checkMfaOptions } from "./mfa-step.js";
+import type { LoginResult, MfaStepParts, RequireMfa } from "./login-types.js";
+import { checkMfaOptions, passkeyCeremonies } from "./mfa-step.js";
 import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
 import type { SessionAuthOptions } from "./options.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
@@ -65,6 +65,7 @@ export class SessionAuth {
   readonly mfa: MfaAuthenticator | undefined;
   /** Who must enroll in two-factor authentication before getting a session. */
   readonly requireMfa: RequireMfa | undefined;
+  readonly passkeys: MfaStepParts["passkeys"]; // the `passkeys` option's ceremonies, or null
   /** The work of `middleware()` for one request, done once: the refusal, or undefined (`(await auth.prepare(c)) ?? next()`). */
   readonly prepare: Prepare;
   private loginApp: Hono | undefined;
@@ -80,6 +81,7 @@ export class SessionAuth {
     if (!Number.isSafeInteger(this.bodyLimit) || this.bodyLimit < 0) throw new ConfigError("bodyLimit must be a whole number of bytes.");
     this.access = new Access(options.access);
     this.deployment = new Deployment(options.deployment ?? {});
+    this.passkeys = passkeyCeremonies(this, options.passkeys);
     // Sessions shared with Python (`tokens: "piccolo"`) keep piccolo_api's plain `id` unless asked otherwise.
     const prefix = options.store?.tokens !== "piccolo";
     this.cookies = new SessionCookies(options.cookies ?? {}, this.deployment, { prefix, maxAgeSeconds: Math.floor(this.store.maxExpiry / 1000) });

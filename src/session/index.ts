@@ -11,6 +11,7 @@ export { fastifySessionRoutes, fastifySessionHook } from "./fastify-adapter.js";
 export { bodyLimit, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 export { tokenOrSessionGuard, parseBearerHeader } from "./bearer.js";
 export { MFA_CODE_REQUIRED, MFA_FAILED, MFA_ENROLLMENT_REQUIRED, type RequireMfa } from "./mfa-step.js";
+export type { PasskeyOptions } from "./passkey-options.js";
 export { SessionStore, type SessionStoreOptions, type NewSession, type SessionInfo } from "./store.js";
 export type { SessionStorage } from "./store-types.js";
 export type { SessionTokenStorage } from "./shared-sessions.js";

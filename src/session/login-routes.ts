@@ -7,6 +7,7 @@ import { bodyLimit, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 import { loginPage, loginPageHeaders } from "./login-page.js";
 import type { LoginResult } from "./login-types.js";
 import { mfaRefusalAnswer, pendingStepAnswer, type MfaRoutesParts } from "./mfa-routes.js";
+import { addPasskeyRoutes, type PasskeyRouteParts } from "./passkey-routes.js";
 import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
 /** The request's fields (form or JSON object), or null when the body is not one (the body limit already held). */
@@ -21,7 +22,7 @@ async function readFields(c: Context, json: boolean): Promise<Record<string, unk
 }
 
 /** What the routes use: the session middleware, the login and logout, the access settings, the body limit. */
-export interface LoginRoutesParts extends MfaRoutesParts {
+export interface LoginRoutesParts extends MfaRoutesParts, PasskeyRouteParts {
   readonly access: Access;
   readonly bodyLimit: number;
   middleware(): MiddlewareHandler;
@@ -71,6 +72,7 @@ export function loginRoutes(auth: LoginRoutesParts, honoOptions?: HonoOptions<Bl
     });
     return c.html(page, result.status);
   });
+  addPasskeyRoutes(app, auth, (_c, next) => safeRedirect(next, auth.access.redirectTo));
   app.post("/logout", async (c) => {
     await auth.logout(c);
     if (wantsJson(c)) return c.json({ ok: true });

@@ -5,6 +5,7 @@ import type { BaseUser } from "../user/base-user.js";
 import type { MfaAuthenticator, PendingEnrollment } from "../user/mfa/authenticator.js";
 import type { User } from "../user/user-row.js";
 import type { SessionCookies } from "./cookies.js";
+import type { PasskeyCeremonies, PasskeyStep } from "./passkey-ceremony.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
 
 /**
@@ -18,9 +19,11 @@ export type LoginResult =
       message: string;
       retryAfter?: number;
       /** The two-factor step that stopped the login (mfa-step.ts): a code is needed, was wrong, enrollment is needed, or the step expired. */
-      mfa?: "required" | "failed" | "enroll" | "expired" | "unavailable";
+      mfa?: "required" | "failed" | "enroll" | "expired" | "unavailable" | "passkey";
       /** With `mfa: "enroll"`: the QR code and secret to show. */
       enrollment?: PendingEnrollment;
+      /** With `mfa: "passkey"`: the options for `navigator.credentials.get`, and whether a TOTP code is also accepted. */
+      passkey?: PasskeyStep;
     };
 
 /** Who must use two-factor authentication: `"superusers"`, `"admins"` (admins and superusers) or `"all"`. */
@@ -44,5 +47,7 @@ export interface SessionSwitch {
 export interface MfaStepParts extends LoginGate, SessionSwitch {
   readonly mfa: MfaAuthenticator | undefined;
   readonly requireMfa: RequireMfa | undefined;
+  /** The passkey ceremonies, when the `passkeys` option is on (a registered passkey is then the second step). */
+  readonly passkeys: PasskeyCeremonies | null;
   readonly cookies: SessionCookies;
 }

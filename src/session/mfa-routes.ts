@@ -21,8 +21,10 @@ export function mfaRefusalAnswer(auth: MfaRoutesParts, c: Context, result: Login
   if (result.retryAfter !== undefined) c.header("Retry-After", String(result.retryAfter));
   if (wantsJson(c)) {
     const enrollment = result.enrollment ? { secret: result.enrollment.secret, uri: result.enrollment.uri, qrSvg: result.enrollment.qrSvg } : undefined;
-    return c.json({ detail: result.message, error: result.message, ...(enrollment ? { enrollment } : {}) }, result.status);
+    return c.json({ detail: result.message, error: result.message, ...(enrollment ? { enrollment } : {}), ...(result.passkey ? { passkey: result.passkey } : {}) }, result.status);
   }
+  // A page of ours cannot run the passkey ceremony (no script here): a user who also has TOTP gets the code form.
+  if (result.mfa === "passkey" && !result.passkey?.codeAlso) return c.text(`${result.message}: this account signs in with its passkey (a page that runs the ceremony, see docs/passkeys.md).`, 401);
   if (result.mfa === "expired" || result.mfa === "unavailable") return null; // the login form again, with the message
   const state = { next: text(next), ...(result.mfa === "failed" ? { error: "That code is not right. Try again." } : {}) };
   // 200 for the next step's form, as piccolo_api answers an HTML login that needs a code.

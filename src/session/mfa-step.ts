@@ -15,6 +15,9 @@ import { cookieValues } from "./cookies.js";
 import type { LoginResult, MfaStepParts, RequireMfa } from "./login-types.js";
 import { BUSY_MESSAGE, isBusy, rateLimitedMessage } from "./request-state.js";
 import { userLimitKey } from "./account-key.js";
+import { PasskeyCeremonies, type PasskeyParts } from "./passkey-ceremony.js";
+import type { PasskeyOptions } from "./passkey-options.js";
+import { passkeySecondStep } from "./passkey-step.js";
 
 /** piccolo_api's answers, which Piccolo Admin's UI looks for (`detail`, status 401). */
 export const MFA_CODE_REQUIRED = "MFA code required";
@@ -84,12 +87,24 @@ function readPending(auth: MfaStepParts, c: Context, mfa: MfaAuthenticator): Pen
   return null;
 }
 
+/** The ceremonies of the `passkeys` option, or null when it is off: a registered passkey is the other second step. */
+export function passkeyCeremonies(parts: PasskeyParts, options: PasskeyOptions | undefined): PasskeyCeremonies | null {
+  return options ? new PasskeyCeremonies(parts, options) : null;
+}
+
 /**
  * After a right password: null when no second step applies (no MFA configured, or a user neither enrolled
  * nor covered by `requireMfa`), else the step's answer (a refusal, or success once the code is right).
  */
 export async function secondFactor(auth: MfaStepParts, c: Context, user: User, code: unknown): Promise<LoginResult | null> {
   const mfa = auth.mfa;
+  const codeSent = code !== undefined && code !== null;
+  const passkey = await passkeySecondStep(auth.passkeys, c, user, async () => (mfa ? mfa.isEnrolled(user.id) : false), codeSent);
+  if (passkey) {
+    // The TOTP code form stays a way through for a user who has both.
+    if (mfa && passkey.passkey.codeAlso) writePending(auth, c, mfa, { u: user.id, e: Date.now() + PENDING_LOGIN_TTL_MS });
+    return passkey;
+  }
   if (!mfa) {
     // Fail closed: without the key no code can be checked, and the password alone is not enough for them.
     if (!(await hasActiveEnrollment(auth.userClass, user.id))) return null;

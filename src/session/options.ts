@@ -8,6 +8,7 @@ import type { CookieOptions } from "./cookies.js";
 import type { CsrfOptions } from "./csrf.js";
 import type { DeploymentOptions } from "./deployment.js";
 import type { RequireMfa } from "./login-types.js";
+import type { PasskeyOptions } from "./passkey-options.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
 import type { RedisConnection } from "./redis-connection.js";
 import type { SessionStorage, SessionStoreOptions } from "./store-types.js";
@@ -63,4 +64,6 @@ export interface SessionAuthOptions {
   mfa?: MfaAuthenticator;
   /** Who must enroll before getting a session: `"superusers"`, `"admins"` or `"all"` (default: nobody). Needs `mfa`. */
   requireMfa?: RequireMfa;
+  /** Passkeys (WebAuthn): instead of the password, and as the second factor. Needs the `passkeys` migration app; see docs/passkeys.md. */
+  passkeys?: PasskeyOptions;
 }

@@ -14,6 +14,7 @@ import { SESSIONS_TABLE } from "./sessions-table.js";
 import type { UserKysely } from "./table.js";
 import { PUBLIC_COLUMNS, userFromRow, type User } from "./user-row.js";
 import { foldedUsernameValues } from "./username-lookup.js";
+import { rebindPasskeys } from "./passkeys/rebind.js";
 import { validateEmail, validateFlag, validateName, validatePassword, validateUserRef, validateUsername } from "./validation.js";
 
 /** Sets a new password; ends every session of the user in the same transaction. */
@@ -113,6 +114,7 @@ export async function updateProfile(settings: UserSettings, user: UserRef, chang
       if (Object.keys(values).length > 0) {
         await writeUnique(wanted, () => users.updateTable(settings.tableName).set(values).where("id", "=", row.id).execute());
       }
+      if (values.username !== undefined) await rebindPasskeys(db, row.id, values.username);
       const updated = await findUserRow(database, settings, row.id, PUBLIC_COLUMNS, { db: users });
       if (!updated) throw new UserNotFoundError(ref);
       return userFromRow(updated);

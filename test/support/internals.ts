@@ -11,6 +11,7 @@ import type * as AttemptStore from "../../dist/session/attempt-store.js";
 import type * as NodeAdapter from "../../dist/session/node-adapter.js";
 import type * as RequestState from "../../dist/session/request-state.js";
 import type * as AdminMigrations from "../../dist/admin/migrations/index.js";
+import type * as PasskeyMigrations from "../../dist/user/passkeys/migrations.js";
 
 const load = <T>(file: string): Promise<T> => import(new URL(`../../../dist/${file}`, import.meta.url).href) as Promise<T>;
 
@@ -25,6 +26,7 @@ export const { MemoryAttemptStore } = await load<typeof AttemptStore>("session/a
 export const { headAsGet } = await load<typeof NodeAdapter>("session/node-adapter.js");
 export const { safeRedirect } = await load<typeof RequestState>("session/request-state.js");
 export const { adminHistoryApp, ADMIN_HISTORY_TABLE } = await load<typeof AdminMigrations>("admin/migrations/index.js");
+export const { passkeysApp } = await load<typeof PasskeyMigrations>("user/passkeys/migrations.js");
 export type { PasswordProblem } from "../../dist/user/base-user.js";
 export type { MigrationEvent } from "../../dist/migrations/runner.js";
 export type { LimitedBucket } from "../../dist/session/attempt-store.js";

@@ -4,6 +4,7 @@ import { field, readForm, type AdminKit } from "../context.js";
 import { loginFieldLabel } from "../../user/username-lookup.js";
 import { loginPage } from "../views/account.js";
 import { mfaLoginAnswer, mfaPendingStep } from "./mfa-login.js";
+import { passkeyLoginForm } from "../views/passkeys.js";
 
 export function loginRoutes(app: Hono, kit: AdminKit): void {
   app.get("/", (c) => c.redirect(`${kit.mountOf(c)}/${getSessionUser(c) ? "users" : "login"}`, 303));
@@ -11,7 +12,9 @@ export function loginRoutes(app: Hono, kit: AdminKit): void {
   app.get("/login", (c) => {
     if (getSessionUser(c)) return c.redirect(`${kit.mountOf(c)}/users`, 303);
     const next = c.req.query("next");
-    return c.html(loginPage(kit.page(c), { next: next ? safeRedirect(next, "") : "", label: loginFieldLabel(kit.userClass) }));
+    const page = kit.page(c);
+    const target = next ? safeRedirect(next, "") : "";
+    return c.html(loginPage(page, { next: target, label: loginFieldLabel(kit.userClass), ...(kit.auth.passkeys?.passwordless ? { extra: passkeyLoginForm(page, target) } : {}) }));
   });
 
   app.post("/login", async (c) => {

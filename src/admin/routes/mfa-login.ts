@@ -3,11 +3,13 @@ import type { LoginResult } from "../../session/login.js";
 import { completePendingStep, isPendingStep } from "../../session/mfa-step.js";
 import type { AdminKit, Form } from "../context.js";
 import { mfaEnrollPage, mfaLoginPage, mfaRecoveryCodesPage } from "../views/mfa.js";
+import { passkeyStepPage } from "../views/passkeys.js";
 
 /** The admin's page for a login stopped at the two-factor step, or null when it was not. */
 export function mfaLoginAnswer(kit: AdminKit, c: Context, result: LoginResult, next: string): Response | Promise<Response> | null {
   if (result.ok || !result.mfa || result.mfa === "expired" || result.mfa === "unavailable") return null;
   const page = kit.page(c);
+  if (result.mfa === "passkey" && result.passkey) return c.html(passkeyStepPage(page, { next, options: result.passkey.options, codeAlso: result.passkey.codeAlso }));
   if (result.mfa === "enroll" && result.enrollment) {
     return c.html(mfaEnrollPage(page, { action: `${page.mount}/login`, enrollment: result.enrollment, next, notice: { kind: "info", text: "This account must use two-factor authentication: set it up to log in." } }));
   }

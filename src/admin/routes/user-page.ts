@@ -1,4 +1,4 @@
-// The user's page as every form on it answers: the profile, its history, two-factor and API tokens.
+// The user's page as every form on it answers: the profile, its history, two-factor, API tokens and passkeys.
 // Its own module, so the routes of each part (user.ts, mfa.ts, tokens.ts) share it without importing each other.
 import type { Context } from "hono";
 import type { ApiTokens } from "../../user/api-tokens/tokens.js";
@@ -7,6 +7,7 @@ import type { AdminKit } from "../context.js";
 import type { Notice } from "../views/layout.js";
 import type { MfaView } from "../views/mfa.js";
 import type { TokensView } from "../views/tokens.js";
+import type { PasskeysView } from "../views/passkeys.js";
 import { userPage, type UserPageState } from "../views/user.js";
 import { loadHistory } from "./history.js";
 
@@ -15,13 +16,21 @@ export async function showUser(
   kit: AdminKit,
   c: Context,
   user: User,
-  state: Omit<UserPageState, "user" | "history" | "mfa" | "tokens"> = {},
+  state: Omit<UserPageState, "user" | "history" | "mfa" | "tokens" | "passkeys"> = {},
   status: 200 | 400 | 409 = 200,
 ): Promise<Response> {
   const history = await loadHistory(kit, c, user);
   const mfa = await loadMfaView(kit, user, state.mfaNotice);
   const tokens = await loadTokensView(kit.apiTokens, user, state.tokensNotice);
-  return c.html(userPage(kit.page(c), { ...state, user, history, mfa, tokens }), status);
+  const passkeys = await loadPasskeysView(kit, user, state.passkeysNotice);
+  return c.html(userPage(kit.page(c), { ...state, user, history, mfa, tokens, passkeys }), status);
+}
+
+/** The user page's passkey view (null when the admin has no `passkeys` option). */
+export async function loadPasskeysView(kit: AdminKit, user: User, notice?: Notice): Promise<PasskeysView> {
+  const passkeys = kit.auth.passkeys;
+  if (!passkeys) return null;
+  return { passkeys: await passkeys.credentials.list(user.id), ...(notice ? { notice } : {}) };
 }
 
 /** The user page's two-factor view (null when the admin has no `mfa` option). */

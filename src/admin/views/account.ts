@@ -1,7 +1,7 @@
 import { html, raw } from "hono/html";
 import { csrfField, invalidIf, layout, notice, type Html, type Notice, type PageContext } from "./layout.js";
 
-export function loginPage(page: PageContext, state: { error?: string; username?: string; next?: string; label?: string }): Html {
+export function loginPage(page: PageContext, state: { error?: string; username?: string; next?: string; label?: string; extra?: Html }): Html {
   const body = html`<div class="card narrow">
 <h1>Log in</h1>
 <p class="hint">For active admin users only.</p>
@@ -19,7 +19,7 @@ ${state.next ? html`<input type="hidden" name="next" value="${state.next}">` : "
 </div>
 <button type="submit" class="button">Log in</button>
 </form>
-</div>`;
+</div>${state.extra ?? ""}`;
   return layout(page, "Log in", body);
 }
 

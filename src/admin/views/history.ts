@@ -17,6 +17,7 @@ const ACTIONS: Record<HistoryAction, string> = {
   password: "Password changed",
   deleted: "Deleted",
   mfa_revoked: "Two-factor authentication turned off",
+  passkey_removed: "Passkey removed",
 };
 
 const FIELD_LABELS: Record<string, string> = {

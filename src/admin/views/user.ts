@@ -3,6 +3,7 @@ import type { User } from "../../user/user-row.js";
 import { historySection, type HistoryView } from "./history.js";
 import { mfaSection, type MfaView } from "./mfa.js";
 import { tokensSection, type TokensView } from "./tokens.js";
+import { passkeysSection, type PasskeysView } from "./passkeys.js";
 import { csrfField, formatDate, invalidIf, layout, notice, yesNo, type Html, type Notice, type PageContext } from "./layout.js";
 
 export interface ProfileValues {
@@ -28,6 +29,9 @@ export interface UserPageState {
   /** API tokens (loaded by showUser); a notice for their section. */
   tokens?: TokensView;
   tokensNotice?: Notice;
+  /** Passkeys (loaded by showUser); a notice for their section. */
+  passkeys?: PasskeysView;
+  passkeysNotice?: Notice;
 }
 
 export function profileOf(user: User): ProfileValues {
@@ -145,6 +149,7 @@ ${details(user)}
 ${actions}
 ${state.mfa === undefined ? "" : mfaSection(page, user, self, state.mfa)}
 ${state.tokens === undefined ? "" : tokensSection(page, user, self, state.tokens)}
+${state.passkeys === undefined ? "" : passkeysSection(page, user, self, state.passkeys)}
 ${historySection(page, user, state.history)}`;
   return layout(page, user.username, body, "users");
 }

@@ -96,6 +96,8 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
     await warnIfNobodyCanLogIn(userClass);
     // With two-factor logins: a missing table or a wrong key is reported now rather than at a login.
     await options.mfa?.checkKey();
+    // With passkeys: a missing `passkeys` migration is named now, not at the first ceremony.
+    if (options.passkeys) await new (await import("../../user/passkeys/credentials.js")).PasskeyCredentials(userClass).list(0);
     if (redis === undefined) {
       await new SessionStore({ database }).countForUser(0);
       await new SessionStore({ database }).removeExpired();
@@ -152,7 +154,7 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
 
 /** The command: serves until SIGTERM (exit 0) or Ctrl-C. */
 export async function run(input: CommandInput): Promise<number> {
-  const flags = input.options as { host?: string; port?: number; trust_proxy?: string; secure?: boolean; allowed_host?: string; redis?: string };
+  const flags = input.options as { host?: string; port?: number; trust_proxy?: string; secure?: boolean; passkeys?: boolean; allowed_host?: string; redis?: string };
   // The environment keeps a Redis password out of the process list.
   const redis = flags.redis ?? (process.env.PICCOLO_REDIS_URL || undefined);
   const trustProxy = parseTrustProxy(flags.trust_proxy);
@@ -174,6 +176,7 @@ export async function run(input: CommandInput): Promise<number> {
     port: flags.port,
     db: input.db,
     ...(mfa ? { mfa } : {}),
+    ...(flags.passkeys ? { passkeys: {} } : {}),
     ...(redis ? { store: { redis } } : {}),
     deployment: {
       ...(trustProxy !== undefined ? { trustProxy } : {}),

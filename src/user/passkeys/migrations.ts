@@ -1,4 +1,4 @@
-import { sql } from "../../engine/kysely.js";
+import { sql } from "kysely";
 import { createdByEarlierRun, dropTable } from "../../migrations/schema.js";
 import type { Migration, MigrationApp } from "../../migrations/types.js";
 

@@ -8,10 +8,11 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import Fastify from "fastify";
-import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
+import { BaseUser, closeDatabases } from "piccolo-ts";
 import { createSessionAuth, fastifySessionRoutes, LoginRateLimiter, toNodeHandler, type SessionAuth } from "piccolo-ts/session";
 import { sessionAuthApp } from "./support/internals.js";
-import { freshDatabaseUrl, testEngines } from "./support/engines.js";
+import { testEngines } from "./support/engines.js";
+import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 
 after(async () => {
@@ -61,10 +62,7 @@ for (const engine of testEngines) {
     }
 
     before(async () => {
-      const url = await freshDatabaseUrl(engine);
-      await migrateForwards("user", { database: url });
-      await migrateForwards(sessionAuthApp, { database: url });
-      TestUser.database = url;
+      TestUser.database = await migratedDatabaseUrl(engine, sessionAuthApp);
       await TestUser.createUser({ username: "walter", password: "walter-pass1", active: true });
     });
 

@@ -5,10 +5,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
+import { BaseUser, closeDatabases } from "piccolo-ts";
 import { createSessionAuth, type NodeMiddleware } from "piccolo-ts/session";
 import { sessionAuthApp } from "./support/internals.js";
-import { freshDatabaseUrl, testEngines } from "./support/engines.js";
+import { testEngines } from "./support/engines.js";
+import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 
 const exampleUrl = (name: string) => new URL(`../../examples/${name}`, import.meta.url).href;
@@ -64,10 +65,7 @@ for (const engine of testEngines) {
     }
 
     before(async () => {
-      const url = await freshDatabaseUrl(engine);
-      await migrateForwards("user", { database: url });
-      await migrateForwards(sessionAuthApp, { database: url });
-      TestUser.database = url;
+      TestUser.database = await migratedDatabaseUrl(engine, sessionAuthApp);
       await TestUser.createUser({ username: "walter", password: "walter-pass1", email: "walter@example.com", active: true });
       await TestUser.createUser({ username: "boss", password: "boss-pass1", email: "boss@example.com", active: true, admin: true });
     });

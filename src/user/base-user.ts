@@ -6,6 +6,7 @@ import { findUserRow, type UserRef } from "./find-user.js";
 import { DEFAULT_ITERATIONS } from "./hasher.js";
 import { countUsers, listUsers } from "./list-users.js";
 import { login } from "./login.js";
+import { settleLoginWrites } from "./login-writes.js";
 import { changePermissions, deleteUser, updatePassword, updateProfile } from "./manage-users.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
 import { callSync, type SyncSettings } from "./sync.js";
@@ -177,7 +178,9 @@ export class BaseUser {
    * await BaseUser.deleteUser("dave", { keepOneAdminSuperuser: true });
    * ```
    */
-  static deleteUser(user: UserRef, options?: GuardOptions): Promise<void> {
+  static async deleteUser(user: UserRef, options?: GuardOptions): Promise<void> {
+    // A last_login still to be written must not land on a new user given the freed id (SQLite reuses ids).
+    await this.settleLogins();
     return deleteUser(this, user, options);
   }
 
@@ -202,7 +205,8 @@ export class BaseUser {
    * const admins = await BaseUser.listUsers({ search: "smith", filter: { admin: true, active: true } });
    * ```
    */
-  static listUsers(options?: ListUsersOptions | null): Promise<User[]> {
+  static async listUsers(options?: ListUsersOptions | null): Promise<User[]> {
+    await this.settleLogins();
     return listUsers(this, options);
   }
 
@@ -215,7 +219,8 @@ export class BaseUser {
    * const pages = Math.ceil(total / 20);
    * ```
    */
-  static countUsers(options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
+  static async countUsers(options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
+    await this.settleLogins();
     return countUsers(this, options);
   }
 
@@ -231,6 +236,8 @@ export class BaseUser {
   static async getUser(user: UserRef): Promise<User | null> {
     const ref = validateUserRef(user);
     const database = await this.getDatabase();
+    // The user's own login, answered just before, is in the row read here.
+    await settleLoginWrites(database, this.tableName, typeof ref === "number" ? ref : undefined);
     return runTranslated(database, async () => {
       const row = await findUserRow(database, this, ref, PUBLIC_COLUMNS);
       return row ? userFromRow(row) : null;
@@ -294,7 +301,8 @@ export class BaseUser {
   }
 
   /**
-   * Closes every database connection piccolo-ts opened, so a script can end.
+   * Closes every database connection piccolo-ts opened, so a script can end, once the `last_login`
+   * writes of the logins already answered are done.
    *
    * @example
    * ```ts
@@ -303,7 +311,27 @@ export class BaseUser {
    * ```
    */
   static async close(): Promise<void> {
+    await settleLoginWrites();
     await closeDatabases();
+  }
+
+  /**
+   * Waits until the `last_login` of every login of this class already answered is written (a login
+   * answers before that write, just after its hash). This class's reads (`getUser`, `listUsers`,
+   * `countUsers`), `deleteUser` and `close()` wait already; call it before reading `last_login` with a
+   * query of your own. Not inside a transaction that has written to the user table: the write it waits
+   * for would wait for that transaction.
+   *
+   * @example
+   * ```ts
+   * await BaseUser.login("bob", "bob-s3cret");
+   * await BaseUser.settleLogins();
+   * const db = await BaseUser.getDatabase();
+   * const row = await db.kysely.selectFrom(BaseUser.tableName).select("last_login").where("username", "=", "bob").executeTakeFirst();
+   * ```
+   */
+  static async settleLogins(): Promise<void> {
+    await settleLoginWrites(await this.getDatabase(), this.tableName);
   }
 
   /** The settings a worker thread needs to act as this class. */

@@ -1,6 +1,7 @@
 import { runAsWorker } from "synckit";
 import { PiccoloError } from "../errors.js";
 import { BaseUser } from "./base-user.js";
+import { settleLoginWrites } from "./login-writes.js";
 import type { SerializedError, SyncReply, SyncRequest, SyncSettings } from "./sync.js";
 
 const classes = new Map<string, typeof BaseUser>();
@@ -31,6 +32,8 @@ runAsWorker(async ({ settings, method, args }: SyncRequest): Promise<SyncReply> 
   const cls = userClass(settings);
   try {
     const value = await (cls[method] as (...a: unknown[]) => Promise<unknown>).apply(cls, args);
+    // A loginSync's last_login is written before the caller, which reads with another connection, goes on.
+    await settleLoginWrites();
     return { ok: true, value };
   } catch (error) {
     return { ok: false, error: serialize(error) };

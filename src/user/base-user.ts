@@ -6,7 +6,7 @@ import { findUserRow, type UserRef } from "./find-user.js";
 import { DEFAULT_ITERATIONS } from "./hasher.js";
 import { countUsers, listUsers } from "./list-users.js";
 import { login } from "./login.js";
-import { settleLoginWrites } from "./login-writes.js";
+import { hasPendingLogin, settleLoginWrites } from "./login-writes.js";
 import { changePermissions, deleteUser, updatePassword, updateProfile } from "./manage-users.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
 import { callSync, type SyncSettings } from "./sync.js";
@@ -236,12 +236,14 @@ export class BaseUser {
   static async getUser(user: UserRef): Promise<User | null> {
     const ref = validateUserRef(user);
     const database = await this.getDatabase();
-    // The user's own login, answered just before, is in the row read here.
-    await settleLoginWrites(database, this.tableName, typeof ref === "number" ? ref : undefined);
-    return runTranslated(database, async () => {
-      const row = await findUserRow(database, this, ref, PUBLIC_COLUMNS);
-      return row ? userFromRow(row) : null;
-    });
+    const read = () => runTranslated(database, () => findUserRow(database, this, ref, PUBLIC_COLUMNS));
+    let row = await read();
+    // The user's own login, answered just before, is in the row returned: read again once it is written.
+    if (row && hasPendingLogin(database, this.tableName, row.id)) {
+      await settleLoginWrites(database, this.tableName, row.id);
+      row = await read();
+    }
+    return row ? userFromRow(row) : null;
   }
 
   /**

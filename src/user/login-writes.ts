@@ -116,6 +116,11 @@ export function recordLoginLater(database: Database, cls: { tableName: string; l
   writerFor(database, cls.tableName).record(id, cls.logger);
 }
 
+/** Whether the user's `last_login` is still to be written on `database`'s `tableName`. */
+export function hasPendingLogin(database: Database, tableName: string, userId: number): boolean {
+  return writersOf.get(database)?.get(tableName)?.awaits(userId) ?? false;
+}
+
 /**
  * Waits until the `last_login` writes of the logins already answered are in the database (or logged,
  * when one failed): those on `database`'s `tableName` (only `userId`'s, when given), or every one when no

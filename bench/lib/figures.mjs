@@ -270,8 +270,14 @@ export async function listPages(User, pages, runs) {
  * through a class whose `iterations` is 1 (so nothing is re-hashed). Hundreds of samples in a second,
  * and nearly free of CPU noise: the figure-1 overhead to expect is 1 + this ÷ the raw hash time.
  */
-export async function nonHashWork(FastUser, creds, samples) {
+export async function nonHashWork(FastUser, creds, samples, pkg) {
+  // The 1-iteration hash alone, through the same pool: what `right` costs besides the login's own work.
+  const db = await FastUser.getDatabase();
+  const { password: fastHash } = await db.kysely.selectFrom(FastUser.tableName).select("password").where("username", "=", creds.username).executeTakeFirstOrThrow();
   const kinds = {
+    hash: async () => {
+      if (!(await pkg.verifyPassword(creds.password, fastHash, 1))) throw new Error("verifyPassword: expected true");
+    },
     right: async () => expectId(await FastUser.login(creds.username, creds.password), "fast login"),
     wrong: async () => expectNull(await FastUser.login(creds.username, `${creds.password}x`), "fast wrong"),
     unknown: async () => expectNull(await FastUser.login("nobody_here", creds.password), "fast unknown"),

@@ -10,6 +10,9 @@ import { nowTimestamp } from "../engine/values.js";
 import { usersOf } from "./find-user.js";
 import type { UserLogger } from "./user-types.js";
 
+/** How long the first login of a statement waits for others to join it. */
+const GATHER_MS = 5;
+
 /** At most this many ids in one UPDATE (well under every engine's bound-parameter limit). */
 const IDS_PER_STATEMENT = 500;
 
@@ -42,8 +45,10 @@ class LastLoginWriter {
 
   private async drain(): Promise<void> {
     try {
-      // One macrotask: the logins answered in this turn of the event loop join the first statement.
-      await new Promise((resolve) => setImmediate(resolve));
+      // A few milliseconds first: the logins answered meanwhile join the statement, and a client's next
+      // login has sent its SELECT and started its hash, which then hides the write (on SQLite the commit
+      // runs on this thread, and would otherwise come before that SELECT).
+      await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
       while (this.pending.size > 0) {
         this.writing = this.pending;
         this.pending = new Map();

@@ -2,7 +2,7 @@
 // The server of the HTTP load figures (bench/lib/http-load.mjs): the session layer's login and an
 // authenticated GET on Hono, served by WORKERS processes sharing PORT through node:cluster (1: this
 // process alone). Sessions and login attempts in the database (STORE=database, createSessionAuth's
-// default) or in Redis (STORE=redis: the `redis` option, as src/session/store-choice.ts picks it).
+// default) or in Redis (STORE=redis: the `store.redis` option, as src/session/store-choice.ts picks it).
 // The rate limit stays on, with limits no bench run reaches, so its counter writes are measured too.
 // Environment: DATABASE_URL, PORT, WORKERS (default 1), STORE (default database), REDIS_URL, REDIS_PREFIX.
 import cluster from "node:cluster";
@@ -37,11 +37,11 @@ if (workers > 1 && cluster.isPrimary) {
   if (store === "redis") {
     redis = new RedisConnection(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
     const prefix = process.env.REDIS_PREFIX ?? `bench:${process.pid}:`;
-    storeOptions = { redis, redisPrefix: prefix, rateLimiter: new LoginRateLimiter({ store: new RedisAttemptStore({ redis, prefix }), ...limits }) };
+    storeOptions = { store: { redis, redisPrefix: prefix }, rateLimit: new LoginRateLimiter({ store: new RedisAttemptStore({ redis, prefix }), ...limits }) };
   } else {
-    storeOptions = { rateLimiter: new LoginRateLimiter({ store: "database", database: BenchUser.database, ...limits }) };
+    storeOptions = { rateLimit: new LoginRateLimiter({ store: "database", database: BenchUser.database, ...limits }) };
   }
-  const auth = createSessionAuth({ userClass: BenchUser, adminOnly: false, ...storeOptions });
+  const auth = createSessionAuth({ userClass: BenchUser, access: { adminOnly: false }, ...storeOptions });
   const app = new Hono();
   app.use("*", auth.middleware());
   app.route("/auth", auth.routes());

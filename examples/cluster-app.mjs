@@ -22,7 +22,7 @@ export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
   });
   // The defaults are what makes this work across processes: sessions in `sessions`, login attempts in
   // `login_attempts`, both in the database every worker opens.
-  const auth = createSessionAuth({ userClass, adminOnly: false, loginUrl: "/auth/login", ...sessionOptions });
+  const auth = createSessionAuth({ userClass, access: { adminOnly: false, loginUrl: "/auth/login" }, ...sessionOptions });
   app.use("*", auth.middleware());
   app.route("/auth", auth.routes());
   app.get("/whoami", auth.guard(), (c) => c.json({ username: getSessionUser(c).username, pid: process.pid }));
@@ -31,7 +31,7 @@ export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
 
 function serveHere(port, host) {
   // PICCOLO_REDIS_URL moves sessions and login attempts to Redis (redis://… or redis+cluster://…).
-  const redis = process.env.PICCOLO_REDIS_URL ? { redis: process.env.PICCOLO_REDIS_URL, redisPrefix: process.env.PICCOLO_REDIS_PREFIX } : {};
+  const redis = process.env.PICCOLO_REDIS_URL ? { store: { redis: process.env.PICCOLO_REDIS_URL, redisPrefix: process.env.PICCOLO_REDIS_PREFIX } } : {};
   const server = serve({ fetch: createApp(redis).fetch, hostname: host, port }, (info) => {
     console.log(`worker ${process.pid} listening on http://${host}:${info.port}/`);
   });

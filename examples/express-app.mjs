@@ -1,5 +1,6 @@
-// An Express app with piccolo-ts sessions: the same site as hono-app.mjs. The login routes and the admin
-// are Hono apps, mounted as Node request listeners; Express routes are protected with nodeGuard().
+// An Express app with piccolo-ts sessions: the same site as hono-app.mjs. The login routes are served by
+// toNodeHandler(auth), which works before or after Express's body parsers (here after them); Express
+// routes are protected with nodeGuard(). The admin is a Hono app, mounted as a Node request listener.
 //
 //   (from a checkout of piccolo-ts, after npm ci: Express is one of its dev dependencies; in your own
 //   project, npm install piccolo-ts express)
@@ -9,20 +10,21 @@
 import { pathToFileURL } from "node:url";
 import express from "express";
 import { getRequestListener } from "@hono/node-server";
-import { BaseUser, createAdminApp, createSessionAuth } from "piccolo-ts";
+import { BaseUser, createAdminApp, createSessionAuth, toNodeHandler } from "piccolo-ts";
 
 const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
   const app = express();
-  const auth = createSessionAuth({ userClass, adminOnly: false, loginUrl: "/auth/login", ...sessionOptions });
+  const auth = createSessionAuth({ userClass, access: { adminOnly: false, loginUrl: "/auth/login" }, ...sessionOptions });
 
-  // Hono apps read the request body themselves: mount them before any body parser. Express strips the
+  // The admin reads its request bodies itself: mount it before the body parsers. Express strips the
   // mount path from the URL; the admin finds it again in req.baseUrl.
   app.use("/admin", getRequestListener(createAdminApp({ userClass }).fetch));
-  app.use("/auth", getRequestListener(auth.routes().fetch)); // GET/POST /auth/login, POST /auth/logout
 
   app.use(express.urlencoded({ extended: false }), express.json());
+  // GET/POST /auth/login, POST /auth/logout: the parsed body is read from req.body.
+  app.use("/auth", toNodeHandler(auth));
   // Every request: req.sessionUser and req.csrfToken (also in res.locals); every POST needs the token,
   // as the csrftoken form field (read from req.body) or the X-CSRFToken header.
   app.use(auth.nodeMiddleware());

@@ -21,7 +21,7 @@ export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
   app.route("/admin", createAdminApp({ userClass }));
 
   // The site's sessions. piccolo_api's default lets only admins log in; here any active user may.
-  const auth = createSessionAuth({ userClass, adminOnly: false, loginUrl: "/auth/login", ...sessionOptions });
+  const auth = createSessionAuth({ userClass, access: { adminOnly: false, loginUrl: "/auth/login" }, ...sessionOptions });
   // Every request: c.get("sessionUser"), c.get("csrfToken"); every POST/PUT/PATCH/DELETE needs the token.
   app.use("*", auth.middleware());
   // GET and POST /auth/login (a form, or JSON), POST /auth/logout.

@@ -9,7 +9,7 @@
 // Each run gets its own databases (named after the run) and drops them after.
 // PICCOLO_TEST_ENGINES=sqlite,postgres,pgbouncer chooses outside CI (default: sqlite,postgres,mysql); on CI
 // (CI=true) every engine and variant must answer, and a skipped test or suite fails the run.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -149,6 +149,16 @@ function readReport(file) {
   return { summary, skips };
 }
 
+// A file whose process never ends (a handle left open outside any test) is beyond the per-test timeout: the
+// pass is stopped at this deadline, naming the files still running, so CI reports it instead of timing out.
+const passTimeoutMs = Number(process.env.PICCOLO_TEST_PASS_TIMEOUT_MS ?? 40 * 60_000);
+function stopHungPass(pass, child) {
+  const running = spawnSync("ps", ["-o", "args=", "--ppid", String(child.pid)], { encoding: "utf8" }).stdout ?? "";
+  const files = [...running.matchAll(/(\S+\.test\.js)/g)].map((m) => path.relative(root, m[1]));
+  console.error(`\nThe ${pass.name} pass ran past ${passTimeoutMs / 60_000} min; still running: ${files.join(", ") || "(none found)"}`);
+  child.kill("SIGKILL");
+}
+
 const reportDir = mkdtempSync(path.join(tmpdir(), "piccolo-test-report-"));
 let failed = false;
 const totals = { pass: 0, fail: 0, cancelled: 0, skips: [] };
@@ -163,6 +173,8 @@ for (const [index, pass] of passes.entries()) {
     [
       "--test",
       `--test-concurrency=${pass.concurrency ?? 2}`,
+      // A test that hangs fails after five minutes instead of holding the whole CI run until its deadline.
+      `--test-timeout=${process.env.PICCOLO_TEST_TIMEOUT_MS ?? 300000}`,
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       "--test-reporter=tap",
@@ -184,7 +196,9 @@ for (const [index, pass] of passes.entries()) {
       },
     },
   );
+  const watchdog = setTimeout(() => stopHungPass(pass, child), passTimeoutMs);
   const code = await new Promise((resolve) => child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  clearTimeout(watchdog);
   if (code !== 0) failed = true;
   const report = readReport(tap);
   if (!report) {

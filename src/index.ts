@@ -124,6 +124,9 @@ export {
   MemoryAttemptStore,
   checkCurrentPassword,
   headAsGet,
+  toNodeHandler,
+  fastifySessionRoutes,
+  fastifySessionHook,
   bodyLimit,
   BODY_TOO_LARGE_MESSAGE,
   accountLimitKey,
@@ -140,6 +143,12 @@ export {
 } from "./session/index.js";
 export type {
   SessionAuthOptions,
+  AccessOptions,
+  CookieOptions,
+  CsrfOptions,
+  StoreOptions,
+  Deny,
+  NodeRequestListener,
   AccessRules,
   LoginResult,
   DenyReason,

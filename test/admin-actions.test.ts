@@ -255,10 +255,10 @@ for (const engine of testEngines) {
 
     test("deployment options reach the session auth: secure cookies, a trusted proxy's scheme", async () => {
       // Over HTTPS the CSRF cookie is `__Host-csrftoken` (Secure, Path=/, no Domain).
-      const secure = browser(createAdminApp({ userClass: TestUser, secure: true }));
+      const secure = browser(createAdminApp({ userClass: TestUser, deployment: { secure: true } }));
       await secure.get("/login");
       assert.match(secure.cookies.get("__Host-csrftoken")!.attributes, /Secure/i);
-      const proxied = browser(createAdminApp({ userClass: TestUser, trustProxy: true }));
+      const proxied = browser(createAdminApp({ userClass: TestUser, deployment: { trustProxy: true } }));
       await proxied.get("/login", { "x-forwarded-proto": "https" });
       assert.match(proxied.cookies.get("__Host-csrftoken")!.attributes, /Secure/i);
       const plain = browser(createAdminApp({ userClass: TestUser }));

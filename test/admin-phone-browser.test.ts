@@ -13,12 +13,13 @@ import { migratedDatabaseUrl } from "./support/migrated.js";
 import { chromiumForFile, chromiumSkip, screenshotDir } from "./support/browser.js";
 
 const { startAdmin } = (await import(new URL("../../dist/cli/commands/admin.js", import.meta.url).href)) as typeof CommandModule;
-const chromium = chromiumForFile(closeDatabases);
 const PHONE = { width: 390, height: 844 };
 
-// The page's layout is the same on every engine: SQLite is enough.
 // The layout does not depend on the engine: SQLite only (the file registers nothing in the PgBouncer pass).
+// Chromium is started inside the suite: hooks at the top of a file that registers no test would start it
+// in the PgBouncer pass with nobody to close it, and the file would never end.
 if (testEngines.includes("sqlite")) describe("the admin on a 390 px phone screen", { skip: chromiumSkip }, () => {
+  const chromium = chromiumForFile(closeDatabases);
   class TestUser extends BaseUser {
     static override iterations = 1000;
   }

@@ -345,7 +345,7 @@ for (const engine of testEngines) {
     });
 
     test("failed logins are rate-limited: 429 with Retry-After after 5 in 15 minutes from one address, not elsewhere", async () => {
-      const limited = createAdminApp({ userClass: TestUser, rateLimiter: new LoginRateLimiter({ now: () => 0 }) });
+      const limited = createAdminApp({ userClass: TestUser, rateLimit: new LoginRateLimiter({ now: () => 0 }) });
       const statuses: number[] = [];
       const attacker = browser(limited);
       await attacker.get("/login");

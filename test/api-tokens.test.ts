@@ -88,7 +88,7 @@ for (const engine of testEngines) {
     });
 
     it("a Bearer token reaches a guarded route beside the session cookie; a deactivated user's token gets 401", async () => {
-      const auth = createSessionAuth({ userClass: TestUser, adminOnly: false, rateLimiter: false });
+      const auth = createSessionAuth({ userClass: TestUser, access: { adminOnly: false }, rateLimit: false });
       const tokens = new ApiTokens({ users: TestUser });
       const app = new Hono();
       app.get("/api/me", tokenOrSessionGuard(auth, tokens), (c) => c.json({ username: getSessionUser(c)?.username }));

@@ -52,7 +52,7 @@ test("a login's password check goes through crypto.timingSafeEqual too", async (
 
 test("the CSRF check compares the sent token with the cookie's through crypto.timingSafeEqual", async () => {
   const url = await migratedDatabaseUrl("sqlite", sessionAuthApp);
-  const auth = createSessionAuth({ database: url, adminOnly: false, rateLimiter: false });
+  const auth = createSessionAuth({ database: url, access: { adminOnly: false }, rateLimit: false });
   const app = new Hono();
   app.use("*", auth.middleware());
   app.get("/", (c) => c.text("form"));

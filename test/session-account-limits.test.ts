@@ -64,7 +64,7 @@ for (const engine of testEngines) {
       const limiter = new LoginRateLimiter({ store: "database", database: url, now: () => Date.UTC(2026, 0, 1) });
       await limiter.clear();
       const app = new Hono();
-      app.route("/auth", createSessionAuth({ userClass: cls, adminOnly: false, rateLimiter: limiter }).routes());
+      app.route("/auth", createSessionAuth({ userClass: cls, access: { adminOnly: false }, rateLimit: limiter }).routes());
       const browsers = new Map<string, FakeBrowser>();
       const attempt = async (username: string, password: string, address: string): Promise<number> => {
         let browser = browsers.get(address);

@@ -186,7 +186,7 @@ for (const engine of testEngines) {
           transformResult: async (args) => args.result,
         }),
       };
-      const { app } = await site({ store: new SessionStore({ database: counted }) });
+      const { app } = await site({ store: { sessions: new SessionStore({ database: counted }) } });
       const owner = browserFor(app, "192.0.2.99");
       await owner.get("/auth/login");
       assert.equal((await owner.postJson("/auth/login", { username: "alice", password: "alice-pass1" })).status, 200);
@@ -239,7 +239,7 @@ for (const engine of testEngines) {
       assert.equal(counter.calls, 0);
       assert.equal((await app.request("http://rebind.attacker.example/auth/login")).status, 421);
       assert.equal((await app.request("http://127.0.0.1:8000/auth/login")).status, 200);
-      const allowed = await site({ allowedHosts: ["admin.example.com"] });
+      const allowed = await site({ deployment: { allowedHosts: ["admin.example.com"] } });
       assert.equal((await allowed.app.request("http://admin.example.com/auth/login")).status, 200);
       assert.equal((await allowed.app.request("http://localhost/auth/login")).status, 421);
     });
@@ -349,7 +349,7 @@ for (const engine of testEngines) {
 
     test("the memory store is still there for tests and single processes", async () => {
       await db.kysely.deleteFrom("login_attempts").execute();
-      const { app } = await site({ rateLimiter: new LoginRateLimiter({ store: "memory" }) });
+      const { app } = await site({ rateLimit: new LoginRateLimiter({ store: "memory" }) });
       const b = browserFor(app, "192.0.2.140");
       await b.get("/auth/login");
       for (let i = 0; i < 5; i++) await b.postJson("/auth/login", { username: "alice", password: "x" });

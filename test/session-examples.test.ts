@@ -1,5 +1,6 @@
-// The examples in examples/ run: the Hono one and the Express one (express is a devDependency). The
-// Express adapter (nodeMiddleware / nodeGuard) is also exercised on a bare node:http server.
+// The examples in examples/ run: Hono, Express (express.json() before the login routes), Fastify and
+// plain node:http (express and fastify are devDependencies). The Express adapter (nodeMiddleware /
+// nodeGuard) is also exercised on a bare node:http server.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
@@ -88,8 +89,31 @@ for (const engine of testEngines) {
       },
     );
 
+    test("examples/fastify-app.mjs", async () => {
+      const { createApp } = (await import(exampleUrl("fastify-app.mjs"))) as {
+        createApp(options: object): Promise<{ listen(options: { port: number; host: string }): Promise<string>; close(): Promise<void> }>;
+      };
+      const app = await createApp({ userClass: TestUser });
+      const origin = await app.listen({ port: 0, host: "127.0.0.1" });
+      try {
+        await exerciseSite(new FakeBrowser((target, init) => fetch(target, init), origin));
+      } finally {
+        await app.close();
+      }
+    });
+
+    test("examples/node-http-app.mjs", async () => {
+      const { createApp } = (await import(exampleUrl("node-http-app.mjs"))) as { createApp(options: object): RequestListener };
+      const { server, origin } = await listen(createApp({ userClass: TestUser }));
+      try {
+        await exerciseSite(new FakeBrowser((target, init) => fetch(target, init), origin));
+      } finally {
+        await stop(server);
+      }
+    });
+
     test("nodeMiddleware and nodeGuard on a bare node:http server (what Express does with them)", async () => {
-      const auth = createSessionAuth({ userClass: TestUser, adminOnly: false, loginUrl: "/auth/login" });
+      const auth = createSessionAuth({ userClass: TestUser, access: { adminOnly: false, loginUrl: "/auth/login" } });
       const loginRoutes = auth.routes();
       type Req = IncomingMessage & { body?: unknown; sessionUser?: { username: string } | null; csrfToken?: string; originalUrl?: string };
       type Handler = (req: Req, res: ServerResponse, next: (error?: unknown) => void) => void;

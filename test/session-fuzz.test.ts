@@ -180,7 +180,7 @@ for (const engine of testEngines) {
     const valid = { session: () => session, csrf: () => csrf };
 
     test(`the session routes (Hono and the Node adapter): ${RUNS} random requests`, async () => {
-      const auth = createSessionAuth({ userClass: TestUser, adminOnly: false, loginUrl: "/auth/login" });
+      const auth = createSessionAuth({ userClass: TestUser, access: { adminOnly: false, loginUrl: "/auth/login" } });
       const app = new Hono();
       app.route("/auth", auth.routes());
       app.get("/private", auth.guard(), (c) => c.text(`hello ${getSessionUser(c)!.username}`));

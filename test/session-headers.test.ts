@@ -35,7 +35,7 @@ for (const engine of testEngines) {
     });
 
     function site(options: Parameters<typeof createSessionAuth>[0] = {}) {
-      const auth = createSessionAuth({ userClass: HeaderUser, rateLimiter: false, allowedHosts: ["example.com"], ...options });
+      const auth = createSessionAuth({ userClass: HeaderUser, rateLimit: false, deployment: { allowedHosts: ["example.com"] }, ...options });
       const app = new Hono();
       app.route("/auth", auth.routes());
       app.get("/private", auth.guard(), (c) => c.text(`hello ${getSessionUser(c)!.username}`));
@@ -87,7 +87,7 @@ for (const engine of testEngines) {
       await plain.get("/auth/login");
       await plain.postForm("/auth/login", { username: "hana", password: "hana-pass1" });
       assert.ok(plain.cookie("id"));
-      const shared = browserFor(site({ cookiePrefix: false }), "https://example.com");
+      const shared = browserFor(site({ cookies: { prefix: false } }), "https://example.com");
       await shared.get("/auth/login");
       await shared.postForm("/auth/login", { username: "hana", password: "hana-pass1" });
       assert.match(shared.cookies.get("id")!.attributes, /Secure/i);
@@ -96,13 +96,13 @@ for (const engine of testEngines) {
     });
 
     test("the admin over HTTPS: __Host-id at the root, __Secure-id with its Path when mounted under /admin", async () => {
-      const root = browserFor(createAdminApp({ userClass: HeaderUser, rateLimiter: false, allowedHosts: ["example.com"] }), "https://example.com");
+      const root = browserFor(createAdminApp({ userClass: HeaderUser, rateLimit: false, deployment: { allowedHosts: ["example.com"] } }), "https://example.com");
       await root.get("/login");
       assert.equal((await root.postForm("/login", { username: "hana", password: "hana-pass1" })).status, 303);
       assert.match(root.cookies.get("__Host-id")!.attributes, /Path=\/(;|$)/i);
       assert.equal((await root.get("/users")).status, 200);
       const mounted = new Hono();
-      mounted.route("/admin", createAdminApp({ userClass: HeaderUser, rateLimiter: false, allowedHosts: ["example.com"] }));
+      mounted.route("/admin", createAdminApp({ userClass: HeaderUser, rateLimit: false, deployment: { allowedHosts: ["example.com"] } }));
       const under = browserFor(mounted, "https://example.com");
       await under.get("/admin/login");
       assert.equal((await under.postForm("/admin/login", { username: "hana", password: "hana-pass1" })).status, 303);

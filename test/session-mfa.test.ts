@@ -40,7 +40,7 @@ for (const engine of testEngines) {
     const secrets: Record<string, string> = {};
 
     function appWith(options: Parameters<typeof createSessionAuth>[0] = {}) {
-      const auth = createSessionAuth({ userClass: TestUser, mfa, rateLimiter: new LoginRateLimiter({ store: "memory" }), ...options });
+      const auth = createSessionAuth({ userClass: TestUser, mfa, rateLimit: new LoginRateLimiter({ store: "memory" }), ...options });
       const app = new Hono();
       app.route("/auth", auth.routes());
       app.get("/private", auth.guard(), (c) => c.json({ username: getSessionUser(c)?.username }));
@@ -114,7 +114,7 @@ for (const engine of testEngines) {
     });
 
     it("without the mfa option an enrolled user is refused (fail closed); others log in as before", async () => {
-      const auth = createSessionAuth({ userClass: TestUser, rateLimiter: false });
+      const auth = createSessionAuth({ userClass: TestUser, rateLimit: false });
       const app = new Hono();
       app.route("/auth", auth.routes());
       const browser = new FakeBrowser((url, init) => app.request(url, init));
@@ -127,7 +127,7 @@ for (const engine of testEngines) {
     });
 
     it("wrong codes count against the account's login limit", async () => {
-      const browser = appWith({ rateLimiter: new LoginRateLimiter({ store: "memory", pair: { max: 3, window: 60_000 } }) });
+      const browser = appWith({ rateLimit: new LoginRateLimiter({ store: "memory", pair: { max: 3, window: 60_000 } }) });
       await browser.get("/auth/login");
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {

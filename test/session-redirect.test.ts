@@ -79,10 +79,10 @@ for (const engine of testEngines) {
       RedirectUser.database = await migratedDatabaseUrl(engine, sessionAuthApp, adminHistoryApp);
       await RedirectUser.createUser({ username: "rita", password: "rita-pass1", admin: true, active: true });
       app = new Hono();
-      app.route("/auth", createSessionAuth({ userClass: RedirectUser, rateLimiter: false }).routes());
-      app.route("/admin", createAdminApp({ userClass: RedirectUser, rateLimiter: false }));
+      app.route("/auth", createSessionAuth({ userClass: RedirectUser, rateLimit: false }).routes());
+      app.route("/admin", createAdminApp({ userClass: RedirectUser, rateLimit: false }));
       // As `piccolo admin` serves it: at the root, where every path on the site is one of its own.
-      rootAdmin = createAdminApp({ userClass: RedirectUser, rateLimiter: false });
+      rootAdmin = createAdminApp({ userClass: RedirectUser, rateLimit: false });
     });
 
     const logins = [

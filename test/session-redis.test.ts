@@ -170,7 +170,7 @@ for (const engine of testEngines) {
 
       test("a user deleted outside piccolo-ts and the id reused: the old cookie gets 401, never the new user", async () => {
         const sessions = store();
-        const auth = createSessionAuth({ userClass: TestUser, rateLimiter: false, store: sessions });
+        const auth = createSessionAuth({ userClass: TestUser, rateLimit: false, store: { sessions } });
         const app = new Hono();
         app.use("*", auth.middleware());
         app.route("/auth", auth.routes());
@@ -241,7 +241,7 @@ for (const engine of testEngines) {
           const own = await startOwnRedis();
           prefix = testPrefix();
           const sessions = new RedisSessionStore({ database: url, userTable: TestUser.tableName, redis: own.connection, prefix });
-          const auth = createSessionAuth({ userClass: TestUser, rateLimiter: false, store: sessions, adminOnly: false });
+          const auth = createSessionAuth({ userClass: TestUser, rateLimit: false, store: { sessions }, access: { adminOnly: false } });
           const app = new Hono();
           app.use("*", auth.middleware());
           app.route("/auth", auth.routes());

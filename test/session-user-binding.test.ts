@@ -63,7 +63,7 @@ for (const engine of testEngines) {
     });
 
     function site() {
-      const auth = createSessionAuth({ userClass: TestUser, rateLimiter: false });
+      const auth = createSessionAuth({ userClass: TestUser, rateLimit: false });
       const app = new Hono();
       app.use("*", auth.middleware());
       app.route("/auth", auth.routes());

@@ -64,7 +64,7 @@ for (const engine of testEngines) {
       const later = new SessionStore({ database: url, tokens: "piccolo", sharedTimeZone: "Asia/Tokyo", now: () => new Date(utcNow.getTime() + 61 * 60_000), extension: 0 });
       assert.equal(await later.resolve(token), null, "expired an hour after Python's now");
 
-      const auth = createSessionAuth({ userClass: TestUser, tokens: "piccolo", sharedTimeZone: "Asia/Tokyo", now, extension: 0, rateLimiter: false });
+      const auth = createSessionAuth({ userClass: TestUser, store: { tokens: "piccolo", sharedTimeZone: "Asia/Tokyo", now, extension: 0 }, rateLimit: false });
       const app = new Hono();
       app.get("/me", auth.guard(), (c) => c.json({ username: getSessionUser(c)?.username }));
       await db.kysely.insertInto("sessions").values({ token, user_id: userId, expiry_date: row!.expiry_date!.stored, max_expiry_date: row!.max_expiry_date!.stored }).execute();

@@ -10,7 +10,7 @@ import type * as AdminCommand from "../dist/cli/commands/admin.js";
 const { parseTrustProxy } = (await import(new URL("../../dist/cli/commands/admin.js", import.meta.url).href)) as typeof AdminCommand;
 
 function clientSeenBy(trustProxy: readonly string[]) {
-  const auth = createSessionAuth({ userClass: BaseUser, trustProxy });
+  const auth = createSessionAuth({ userClass: BaseUser, deployment: { trustProxy } });
   const app = new Hono();
   app.get("/who", (c) => c.text(`${auth.clientAddress(c)} ${auth.deployment.isSecure(c) ? "https" : "http"}`));
   return async (peer: string, forwardedFor?: string) => {
@@ -39,7 +39,7 @@ test("trustProxy subnets: the headers count only from a listed peer; listed hops
 
 test("trustProxy entries that are not addresses or subnets are refused when the app is made, naming the entry", () => {
   for (const entry of ["10.0.0.0/33", "fd00::/129", "not-an-ip", "10.0.0.0/", "10.0.0.0/8/8", "", "10.0.0.0/-1"]) {
-    assert.throws(() => createSessionAuth({ userClass: BaseUser, trustProxy: [entry] }), (error: unknown) => error instanceof RangeError && error.message.includes(`"${entry}"`), entry);
+    assert.throws(() => createSessionAuth({ userClass: BaseUser, deployment: { trustProxy: [entry] } }), (error: unknown) => error instanceof RangeError && error.message.includes(`"${entry}"`), entry);
   }
 });
 

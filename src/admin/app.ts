@@ -1,9 +1,10 @@
 import { Hono, type Context } from "hono";
-import { UNKNOWN_HOST_MESSAGE } from "../session/request-state.js";
 import { secureHeaders } from "hono/secure-headers";
 import { PiccoloError, TableMissingError } from "../errors.js";
 import { SessionAuth, type SessionAuthOptions } from "../session/auth.js";
 import { bodyLimit } from "../session/body-limit.js";
+import type { CookieOptions } from "../session/cookies.js";
+import { hostCheck } from "../session/host-check.js";
 import { MINUTE } from "../session/store.js";
 import type { ApiTokens } from "../user/api-tokens/tokens.js";
 import { BaseUser } from "../user/base-user.js";
@@ -24,14 +25,13 @@ import { errorPage } from "./views/layout.js";
 export { SUPERUSER_ONLY_MESSAGE, LAST_SUPERUSER_MESSAGE } from "./context.js";
 
 /**
- * Options of `createAdminApp`: the session options (cookies, expiry, rate limit, and the deployment
- * options — trusted proxy, secure cookies, allowed hosts — handed on to the session auth) and the admin's own.
+ * Options of `createAdminApp`: the session options (`store`, `cookies`, `csrf`, `rateLimit`, `deployment`
+ * — trusted proxy, secure cookies, allowed hosts — handed on to the session auth) and the admin's own. The
+ * admin fixes `access` (active admins log in) and the cookies' path (where it is mounted).
  */
-export interface AdminOptions
-  extends Omit<
-    SessionAuthOptions,
-    "activeOnly" | "adminOnly" | "superuserOnly" | "loginUrl" | "redirectTo" | "logoutRedirectTo" | "deny" | "cookiePath"
-  > {
+export interface AdminOptions extends Omit<SessionAuthOptions, "access" | "cookies"> {
+  /** The session cookie's name and prefix (its path is where the admin is mounted). */
+  cookies?: Omit<CookieOptions, "path">;
   /**
    * The path the admin is served under (`/admin`), for its links, redirects and cookie path. Unset: found
    * from Hono's `app.route()` prefix and Express's `req.baseUrl`, so it rarely needs setting.
@@ -75,7 +75,7 @@ const securityHeaders = secureHeaders({
  * ```ts
  * class MyUser extends BaseUser {}
  * app.route("/admin", createAdminApp({ userClass: MyUser, title: "Shop admin" }));            // Hono
- * expressApp.use("/admin", getRequestListener(createAdminApp({ trustProxy: 1 }).fetch)); // Express, before body parsers
+ * expressApp.use("/admin", getRequestListener(createAdminApp({ deployment: { trustProxy: 1 } }).fetch)); // Express, before body parsers
  * ```
  */
 export function createAdminApp(options: AdminOptions = {}): Hono {
@@ -91,13 +91,14 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
   const auth: SessionAuth = new SessionAuth({
     ...sessionOptions,
     userClass,
-    extension: options.extension ?? 20 * MINUTE,
-    activeOnly: true,
-    adminOnly: true,
-    superuserOnly: false,
-    cookiePath: (c) => mountOf(c) || "/",
-    loginUrl: (c) => `${mountOf(c)}/login`,
-    deny: (c, status, message, reason) => {
+    store: { ...options.store, extension: options.store?.extension ?? 20 * MINUTE },
+    cookies: { ...options.cookies, path: (c) => mountOf(c) || "/" },
+    access: {
+      activeOnly: true,
+      adminOnly: true,
+      superuserOnly: false,
+      loginUrl: (c) => `${mountOf(c)}/login`,
+      deny: (c, status, message, reason) => {
       const page = pageContext({ siteTitle, auth, mountOf }, c);
       const users = { href: `${page.mount}/users`, text: "Back to the users" };
       if (reason === "csrf") return c.html(errorPage(page, "Request refused", message, { ...users, text: "Back to the admin" }), 403);
@@ -107,6 +108,7 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
       if (reason === "forbidden") return c.html(errorPage(page, "Not allowed", SUPERUSER_ONLY_MESSAGE, users), status);
       // Anything else the session layer refuses (a rate limit, a busy database) says why itself.
       return c.html(errorPage(page, "Please try again later", message, users), status);
+      },
     },
   });
   const kit: AdminKit = {
@@ -141,7 +143,7 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
   });
   // The host check before the body is read: a Host that is no host (`a@b`) cannot even form the
   // request's URL, which reading the body needs.
-  app.use("*", async (c, next) => (auth.deployment.hostAllowed(c) ? next() : c.text(UNKNOWN_HOST_MESSAGE, 421)));
+  app.use("*", hostCheck(auth.deployment));
   // Counted while it streams, chunked bodies included; the session middleware then reads the copy.
   app.use("*", bodyLimit(auth.bodyLimit, (c) => c.text("The request is too large.", 413)));
   app.use("*", auth.middleware());

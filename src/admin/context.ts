@@ -70,7 +70,7 @@ export function pageContext(kit: Pick<AdminKit, "siteTitle" | "auth" | "mountOf"
   return {
     mount: kit.mountOf(c),
     siteTitle: kit.siteTitle,
-    csrfFieldName: kit.auth.csrfFieldName,
+    csrfFieldName: kit.auth.csrf.fieldName,
     csrfToken: getCsrfToken(c),
     actor: getSessionUser(c),
   };

@@ -1,36 +1,42 @@
-import type { Context, Hono, MiddlewareHandler } from "hono";
-import type { Database } from "../engine/connect.js";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { BaseUser } from "../user/base-user.js";
+import type { MfaAuthenticator } from "../user/mfa/authenticator.js";
 import type { User } from "../user/user-row.js";
+import { Access, guard, type AccessRules, type DenyReason, type DenyStatus } from "./access.js";
 import { DEFAULT_BODY_LIMIT } from "./body-limit.js";
-import { prefixedCookieName, sessionTokens, writeSessionCookie } from "./cookies.js";
-import { CsrfProtection } from "./csrf.js";
+import { SessionCookies } from "./cookies.js";
+import { CsrfProtection, csrfCheck } from "./csrf.js";
 import { Deployment } from "./deployment.js";
-import { logIn, type LoginResult } from "./login.js";
-import { checkMfaOptions } from "./mfa-step.js";
+import { hostCheck } from "./host-check.js";
+import { logIn } from "./login.js";
 import { loginRoutes } from "./login-routes.js";
+import type { LoginResult, RequireMfa } from "./login-types.js";
+import { checkMfaOptions } from "./mfa-step.js";
 import { nodeHandler, type NodeMiddleware } from "./node-adapter.js";
+import type { SessionAuthOptions } from "./options.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
-import { prepareRequest } from "./request-pipeline.js";
-import { AUTH_REQUIRED_MESSAGE, FORBIDDEN_MESSAGE, getSessionUser, wantsJson } from "./request-state.js";
+import { sessionPipeline, type Prepare } from "./request-pipeline.js";
+import { sessionResolution } from "./session-resolution.js";
 import { chooseStores } from "./store-choice.js";
 import type { SessionStorage } from "./store-types.js";
-import type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
+import { lastSegmentPath, requestOf, type HeadersInput } from "./web-request.js";
 
 export type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
 
 /**
- * Session authentication for any app that speaks web-standard Request/Response through Hono: mount
- * `routes()` for login and logout, `middleware()` everywhere (host check, sessions, CSRF protection), and
- * `guard()` in front of what needs a login. Express apps use `nodeMiddleware()` and `nodeGuard()`.
- * Sessions live in piccolo_api's `sessions` table, so every process on the database shares them.
+ * Session authentication composed of small middlewares (host check, CSRF, session resolution, guards),
+ * each settled once from its group of options. Its core is framework-neutral: `handler(request)` answers
+ * the login and logout routes, `getSession(headers)` finds the user for any code. Hono apps mount
+ * `routes()`, `middleware()` and `guard()`; Node, Express and Fastify apps use the adapters
+ * (`toNodeHandler`, `nodeMiddleware()`, `nodeGuard()`, `fastifySessionAuth`). Sessions live in
+ * piccolo_api's `sessions` table, so every process on the database shares them.
  *
  * @example
  * ```ts
  * import { Hono } from "hono";
  * import { createSessionAuth, getSessionUser } from "piccolo-ts";
  *
- * const auth = createSessionAuth({ adminOnly: false, loginUrl: "/auth/login" });
+ * const auth = createSessionAuth({ access: { adminOnly: false, loginUrl: "/auth/login" } });
  * const app = new Hono();
  * app.use("*", auth.middleware());
  * app.route("/auth", auth.routes());
@@ -42,50 +48,47 @@ export class SessionAuth {
   readonly userClass: typeof BaseUser;
   /** Where sessions are kept. */
   readonly store: SessionStorage;
-  /** The login rate limit, or null when turned off (`rateLimiter: false`). */
+  /** The login rate limit, or null when turned off (`rateLimit: false`). */
   readonly rateLimiter: LoginRateLimiter | null;
-  /** Who counts as logged in, with the defaults filled in. */
-  readonly rules: Required<AccessRules>;
-  /** The session cookie's base name (default `id`); over HTTPS it is prefixed, see `sessionCookieName`. */
-  readonly cookieName: string;
-  /** The CSRF cookie's name (default `csrftoken`; `__Host-` is prefixed over HTTPS). */
-  readonly csrfCookieName: string;
-  /** The request header scripts send the CSRF token in (default `X-CSRFToken`). */
-  readonly csrfHeaderName: string;
-  /** The form field forms send the CSRF token in (default `csrftoken`). */
-  readonly csrfFieldName: string;
+  /** Who may pass, where browsers are sent, how refusals look (the `access` options, settled). */
+  readonly access: Access;
+  /** The session cookie: its name on a request, its path, writing it (the `cookies` options). */
+  readonly cookies: SessionCookies;
+  /** The CSRF protection `middleware()` applies (the `csrf` options). */
+  readonly csrf: CsrfProtection;
+  /** What to believe about the client, scheme and host (the `deployment` options). */
+  readonly deployment: Deployment;
   /** The most bytes of a request body the session layer reads (`bodyLimit`, default 64 KiB). */
   readonly bodyLimit: number;
-  /** What to believe about the client, scheme and host (from the deployment options). */
-  readonly deployment: Deployment;
-  /** The CSRF protection `middleware()` applies. */
-  readonly csrf: CsrfProtection;
-  /** The options this auth was made with. */
-  readonly options: SessionAuthOptions;
+  /** The two-factor authenticator, when logins ask for a second factor. */
+  readonly mfa: MfaAuthenticator | undefined;
+  /** Who must enroll in two-factor authentication before getting a session. */
+  readonly requireMfa: RequireMfa | undefined;
+  /** The work of `middleware()` for one request, done once: the refusal, or undefined (`(await auth.prepare(c)) ?? next()`). */
+  readonly prepare: Prepare;
+  private loginApp: Hono | undefined;
+  private lookupApp: Hono | undefined;
 
   constructor(options: SessionAuthOptions = {}) {
-    this.options = options;
     checkMfaOptions(options);
+    this.mfa = options.mfa;
+    this.requireMfa = options.requireMfa;
     this.userClass = options.userClass ?? BaseUser;
-    const database: string | Database | undefined = options.database ?? this.userClass.database;
-    ({ store: this.store, rateLimiter: this.rateLimiter } = chooseStores(options, database, this.userClass.tableName));
-    this.rules = {
-      activeOnly: options.activeOnly ?? true,
-      adminOnly: options.adminOnly ?? true,
-      superuserOnly: options.superuserOnly ?? false,
-    };
-    this.cookieName = options.cookieName ?? "id";
-    this.csrfCookieName = options.csrfCookieName ?? "csrftoken";
-    this.csrfHeaderName = options.csrfHeaderName ?? "X-CSRFToken";
-    this.csrfFieldName = options.csrfFieldName ?? "csrftoken";
+    ({ store: this.store, rateLimiter: this.rateLimiter } = chooseStores(options, options.database ?? this.userClass.database, this.userClass.tableName));
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
     if (!Number.isSafeInteger(this.bodyLimit) || this.bodyLimit < 0) throw new RangeError("bodyLimit must be a whole number of bytes.");
-    this.deployment = new Deployment(options);
-    const trustedOrigins = (options.trustedOrigins ?? []).map((origin) => new URL(origin).origin);
-    this.csrf = new CsrfProtection(
-      { cookieName: this.csrfCookieName, headerName: this.csrfHeaderName, fieldName: this.csrfFieldName, trustedOrigins, cookiePath: (c) => this.cookiePath(c) },
-      this.deployment,
-    );
+    this.access = new Access(options.access);
+    this.deployment = new Deployment(options.deployment ?? {});
+    // Sessions shared with Python (`tokens: "piccolo"`) keep piccolo_api's plain `id` unless asked otherwise.
+    const prefix = options.store?.tokens !== "piccolo";
+    this.cookies = new SessionCookies(options.cookies ?? {}, this.deployment, { prefix, maxAgeSeconds: Math.floor(this.store.maxExpiry / 1000) });
+    this.csrf = new CsrfProtection(options.csrf ?? {}, this.deployment, (c) => this.cookies.path(c));
+    const refuse = (c: Context, status: DenyStatus, message: string, reason: DenyReason) => this.access.refuse(c, status, message, reason);
+    this.prepare = sessionPipeline([
+      hostCheck(this.deployment),
+      csrfCheck(this.csrf, this.bodyLimit, refuse),
+      sessionResolution((c) => this.resolveUser(c), refuse),
+    ]);
   }
 
   /**
@@ -97,152 +100,87 @@ export class SessionAuth {
    *   auth.allows(getSessionUser(c), { superuserOnly: true }) ? c.text("all reports") : c.text("your reports"));
    * ```
    */
-  allows(user: User | null, rules: AccessRules = this.rules): user is User {
-    if (!user) return false;
-    if ((rules.activeOnly ?? this.rules.activeOnly) && !user.active) return false;
-    if ((rules.adminOnly ?? this.rules.adminOnly) && !user.admin) return false;
-    if ((rules.superuserOnly ?? this.rules.superuserOnly) && !user.superuser) return false;
-    return true;
+  allows(user: User | null, rules?: AccessRules): user is User {
+    return this.access.allows(user, rules);
   }
 
   /**
-   * Checks the host, resolves the session cookie into `c.get("sessionUser")`, gives every request a CSRF
-   * token (`c.get("csrfToken")`), and refuses state-changing requests (anything but GET, HEAD, OPTIONS,
-   * TRACE) whose token is missing or wrong, or whose `Origin` is another origin. Safe to apply more than once.
-   *
-   * @example
-   * ```ts
-   * app.use("*", auth.middleware());
-   * app.get("/", (c) => c.text(getSessionUser(c) ? "welcome back" : "hello, stranger"));
-   * ```
+   * The host check, CSRF (a token for every request in `c.get("csrfToken")`, state-changing requests
+   * refused without it) and the session's user in `c.get("sessionUser")`. Safe to apply more than once.
    */
   middleware(): MiddlewareHandler {
-    return async (c, next) => {
-      const refused = await this.prepare(c);
-      if (refused) return refused;
-      await next();
-    };
+    return async (c, next) => (await this.prepare(c)) ?? next();
   }
 
   /**
-   * Lets a request through only when its user is logged in and passes the rules (the auth's own rules
-   * by default, which a guard may tighten). Not logged in: 401, or a redirect to `loginUrl` for a browser's
-   * GET. Logged in without the needed flag: 403. Includes `middleware()`.
+   * `middleware()`, then lets a request through only when its user is logged in and passes the rules (the
+   * auth's own, which a guard may tighten). Not logged in: 401, or a redirect to `loginUrl` for a
+   * browser's GET. Logged in without the needed flag: 403.
    *
    * @example
    * ```ts
-   * app.get("/account", auth.guard(), (c) => c.json(getSessionUser(c)));
    * app.get("/staff", auth.guard({ adminOnly: true }), (c) => c.text("staff only"));
    * ```
    */
   guard(rules: AccessRules = {}): MiddlewareHandler {
-    return async (c, next) => {
-      const refused = await this.prepare(c);
-      if (refused) return refused;
-      const user = getSessionUser(c);
-      if (!user) return this.unauthenticated(c);
-      if (!this.allows(user, rules)) return this.refuse(c, 403, FORBIDDEN_MESSAGE, "forbidden");
-      await next();
-    };
+    const check = guard(this.access, rules);
+    return async (c, next) => (await this.prepare(c)) ?? check(c, next);
   }
 
-  /**
-   * The auth's work for one request, done once (what `middleware()` runs); a Response when the request is
-   * refused. For handlers of your own that cannot take a middleware.
-   *
-   * @example
-   * ```ts
-   * app.post("/api/thing", async (c) => (await auth.prepare(c)) ?? c.json({ user: getSessionUser(c) }));
-   * ```
-   */
-  async prepare(c: Context): Promise<Response | undefined> {
-    return prepareRequest(this, c);
-  }
-
-
-  /**
-   * The user of the request's session cookies (one query however many), when live and passing the rules.
-   * `middleware()` already puts it in `c.get("sessionUser")`; this asks again.
-   *
-   * @example
-   * ```ts
-   * const user = await auth.resolveUser(c); // User | null
-   * ```
-   */
+  /** The user of the request's session cookies (one query however many), when live and passing the rules. */
   async resolveUser(c: Context): Promise<User | null> {
-    const session = await this.store.lookupFirst(sessionTokens(c, this.sessionCookieName(c)));
+    const session = await this.store.lookupFirst(this.cookies.tokens(c));
     if (!session) return null;
     const user = await this.userClass.getUser(session.userId);
     return this.allows(user) ? user : null;
   }
 
   /**
-   * Whether cookies get `Secure` on this request (as `secure` and `trustProxy` say): for cookies of your own.
+   * The logged-in user of a request, from any framework or none: pass the `Request` (its URL tells
+   * HTTP from HTTPS, hence the cookie's name) or just its headers (read as plain HTTP unless a trusted
+   * proxy's `X-Forwarded-Proto` or `deployment.secure: true` says otherwise). Checks no CSRF token.
    *
-   * @example
-   * ```ts
-   * setCookie(c, "theme", "dark", { secure: auth.isSecure(c), sameSite: "Lax" });
-   * ```
+   * `const user = await auth.getSession(request.headers); // User | null`
    */
-  isSecure(c: Context): boolean {
-    return this.deployment.isSecure(c);
+  async getSession(input: Request | HeadersInput): Promise<User | null> {
+    const found: { user: User | null; error?: unknown } = { user: null };
+    this.lookupApp ??= new Hono().all("*", async (c) => {
+      const slot = c.env as typeof found;
+      try {
+        slot.user = await this.resolveUser(c);
+      } catch (error) {
+        slot.error = error;
+      }
+      return c.body(null, 204);
+    });
+    await this.lookupApp.fetch(requestOf(input), found);
+    if (found.error !== undefined) throw found.error;
+    return found.user;
   }
 
   /**
-   * The path the session cookies are set for on this request (`cookiePath`, default `/`).
+   * The login and logout routes as a fetch handler: web-standard `Request` in, `Response` out, for any
+   * framework (the adapters use it). It answers any path ending in `/login` (GET, POST) or `/logout`
+   * (POST), wherever it is mounted; anything else is 404.
    *
-   * @example
-   * ```ts
-   * auth.cookiePath(c); // "/" unless options.cookiePath says otherwise
-   * ```
+   * `export const POST = (request: Request) => auth.handler(request); // a Next.js route handler`
    */
-  cookiePath(c: Context): string {
-    const path = this.options.cookiePath;
-    return (typeof path === "function" ? path(c) : path) || "/";
+  handler(request: Request, bindings?: object): Promise<Response> {
+    this.loginApp ??= loginRoutes(this, { getPath: lastSegmentPath });
+    return Promise.resolve(this.loginApp.fetch(request, bindings));
   }
 
-  /**
-   * The address the rate limit counts (see `trustProxy` and `clientAddress`): the client behind any trusted
-   * proxies. Use it to log or limit by client yourself.
-   *
-   * @example
-   * ```ts
-   * console.log(`login from ${auth.clientAddress(c)}`);
-   * ```
-   */
-  clientAddress(c: Context): string {
-    return this.deployment.clientAddress(c);
+  /** `GET /login`, `POST /login` (form or JSON) and `POST /logout` as a Hono app: `app.route("/auth", auth.routes())`. */
+  routes(): Hono {
+    return loginRoutes(this);
   }
 
-  /**
-   * `middleware()` for Express-style apps: sets `req.sessionUser` and `req.csrfToken` (and `res.locals`).
-   * Mount it after the body parsers.
-   *
-   * @example
-   * ```ts
-   * const app = express();
-   * app.use(express.urlencoded({ extended: false }), express.json());
-   * app.use(auth.nodeMiddleware());
-   * app.get("/", (req, res) => {
-   *   const user = (req as NodeRequest).sessionUser; // typed; res.locals.sessionUser holds it too
-   *   res.send(user ? `Hi ${user.username}` : "Hi");
-   * });
-   * ```
-   */
+  /** `middleware()` for Express and other Connect-style apps: sets `req.sessionUser` and `req.csrfToken` (and `res.locals`). */
   nodeMiddleware(): NodeMiddleware {
     return nodeHandler(this, null);
   }
 
-  /**
-   * `guard(rules)` for Express-style apps: 401 / redirect to `loginUrl`, 403, or on to the next handler.
-   *
-   * @example
-   * ```ts
-   * const app = express();
-   * app.get("/private", auth.nodeGuard(), (req, res) => res.send(`Hello ${(req as NodeRequest).sessionUser!.username}`));
-   * app.get("/staff", auth.nodeGuard({ adminOnly: true }), (req, res) => res.send("staff"));
-   * ```
-   */
+  /** `guard(rules)` for Express and other Connect-style apps: 401 / redirect to `loginUrl`, 403, or on to the next handler. */
   nodeGuard(rules: AccessRules = {}): NodeMiddleware {
     return nodeHandler(this, rules);
   }
@@ -250,140 +188,58 @@ export class SessionAuth {
   /**
    * Checks a username and password under the rate limit and the access rules; on success ends the
    * browser's previous session, starts a new one and sets the cookies. Every refusal but the rate limit
-   * and a busy server has the same message, whether the username exists, the password is wrong or the
-   * account may not log in. For a login form of your own (`routes()` has one).
+   * and a busy server has the same message. For a login form of your own (`routes()` has one).
    *
    * @example
    * ```ts
-   * app.post("/signin", async (c) => {
-   *   const form = await c.req.parseBody();
-   *   const result = await auth.login(c, form.username, form.password);
-   *   if (!result.ok) return c.text(result.message, result.status);
-   *   return c.redirect("/");
-   * });
+   * const form = await c.req.parseBody();
+   * const result = await auth.login(c, form.username, form.password);
+   * if (!result.ok) return c.text(result.message, result.status);
    * ```
    */
   login(c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult> {
     return logIn(this, c, username, password, mfaCode);
   }
 
-  /**
-   * Starts a session for a user id and sets the session cookie and a fresh CSRF token; returns the token.
-   * For logins that do not use a password (e.g. right after sign-up, or after single sign-on).
-   *
-   * @example
-   * ```ts
-   * const user = await BaseUser.createUser({ username: "erin", password: "erin-s3cret", active: true });
-   * await auth.startSession(c, user.id);
-   * ```
-   */
+  /** Starts a session for a user id and sets the session cookie and a fresh CSRF token; returns the token (for logins without a password). */
   async startSession(c: Context, userId: number): Promise<string> {
     const session = await this.store.create(userId);
-    writeSessionCookie(c, this.sessionCookieName(c), session.token, this.sessionCookieOptions(c));
+    this.cookies.write(c, session.token);
     c.set("csrfToken", this.csrf.newToken(c));
     return session.token;
   }
 
-  /**
-   * Ends the request's session server-side, clears the cookie and rotates the CSRF token.
-   *
-   * @example
-   * ```ts
-   * app.post("/signout", async (c) => {
-   *   await auth.logout(c);
-   *   return c.redirect("/");
-   * });
-   * ```
-   */
+  /** Ends the request's session server-side, clears the cookie and rotates the CSRF token. */
   async logout(c: Context): Promise<void> {
     await this.endSession(c);
-    writeSessionCookie(c, this.sessionCookieName(c), null, this.sessionCookieOptions(c));
+    this.cookies.write(c, null);
     c.set("csrfToken", this.csrf.newToken(c));
     c.set("sessionUser", null);
   }
 
-  /** The session cookie's name on this request: `__Host-id` over HTTPS at `/`, `__Secure-id` under a narrower path, else `id` (see `cookiePrefix`). */
-  sessionCookieName(c: Context): string {
-    // Sessions shared with Python (`tokens: "piccolo"`) keep piccolo_api's plain `id` unless asked otherwise.
-    const prefixed = this.options.cookiePrefix ?? this.options.tokens !== "piccolo";
-    return prefixedCookieName(this.cookieName, this.isSecure(c) && prefixed, this.cookiePath(c));
-  }
-
-  private sessionCookieOptions(c: Context) {
-    return { path: this.cookiePath(c), secure: this.isSecure(c), maxAgeSeconds: Math.floor(this.store.maxExpiry / 1000) };
-  }
-
   /** Ends the sessions of the request's cookies, server-side only (a login replaces them; `logout` also clears the cookie). */
   async endSession(c: Context): Promise<void> {
-    for (const token of sessionTokens(c, this.sessionCookieName(c))) await this.store.remove(token);
+    for (const token of this.cookies.tokens(c)) await this.store.remove(token);
   }
 
-  /**
-   * The response for a refusal: the `deny` option's, else the message as plain text or JSON. Use it to
-   * refuse in your own handlers the way the guard does.
-   *
-   * @example
-   * ```ts
-   * if (!getSessionUser(c)?.superuser) return auth.refuse(c, 403, "Superusers only.", "forbidden");
-   * ```
-   */
-  async refuse(c: Context, status: DenyStatus, message: string, reason: DenyReason): Promise<Response> {
-    if (this.options.deny) return this.options.deny(c, status, message, reason);
-    return wantsJson(c) ? c.json({ error: message }, status) : c.text(message, status);
+  /** The response for a refusal (the `access.deny` option's, else plain text or JSON), to refuse as the guard does. */
+  refuse(c: Context, status: DenyStatus, message: string, reason: DenyReason): Promise<Response> {
+    return this.access.refuse(c, status, message, reason);
   }
 
-  /**
-   * Not logged in: a redirect to `loginUrl` for a browser's GET, else 401.
-   *
-   * @example
-   * ```ts
-   * if (!getSessionUser(c)) return auth.unauthenticated(c);
-   * ```
-   */
-  unauthenticated(c: Context): Promise<Response> | Response {
-    const loginUrl = this.loginUrl(c);
-    const accept = c.req.header("accept") ?? "";
-    if (loginUrl && c.req.method === "GET" && accept.includes("text/html")) {
-      const url = new URL(c.req.url);
-      return c.redirect(`${loginUrl}?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
-    }
-    return this.refuse(c, 401, AUTH_REQUIRED_MESSAGE, "unauthenticated");
-  }
-
-  /**
-   * Where browsers that are not logged in are sent on this request (`loginUrl`), or undefined.
-   *
-   * @example
-   * ```ts
-   * const href = auth.loginUrl(c) ?? "/login";
-   * ```
-   */
-  loginUrl(c: Context): string | undefined {
-    return typeof this.options.loginUrl === "function" ? this.options.loginUrl(c) : this.options.loginUrl;
-  }
-
-  /**
-   * `GET /login`, `POST /login` (form or JSON: `username`, `password`, optional `next`) and `POST /logout`,
-   * as a Hono app to mount where you like.
-   *
-   * @example
-   * ```ts
-   * app.route("/auth", auth.routes());                             // Hono
-   * expressApp.use("/auth", getRequestListener(auth.routes().fetch)); // Express, before body parsers
-   * ```
-   */
-  routes(): Hono {
-    return loginRoutes(this);
+  /** The address the rate limit counts: the client behind any trusted proxies (`deployment.trustProxy`, `clientAddress`). */
+  clientAddress(c: Context): string {
+    return this.deployment.clientAddress(c);
   }
 }
 
 /**
  * Session authentication with piccolo_api's defaults (see `SessionAuthOptions`): only active admin
- * users log in unless `adminOnly: false`, a rate limit counted in the database, CSRF protection.
+ * users log in unless `access.adminOnly: false`, a rate limit counted in the database, CSRF protection.
  *
  * @example
  * ```ts
- * const auth = createSessionAuth({ userClass: AppUser, adminOnly: false, loginUrl: "/auth/login", redirectTo: "/private" });
+ * const auth = createSessionAuth({ userClass: AppUser, access: { adminOnly: false, loginUrl: "/auth/login", redirectTo: "/private" } });
  * ```
  */
 export function createSessionAuth(options: SessionAuthOptions = {}): SessionAuth {

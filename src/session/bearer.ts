@@ -3,8 +3,14 @@
 // itself); one without it goes through the session guard as before.
 import type { Context, MiddlewareHandler } from "hono";
 import type { ApiTokens } from "../user/api-tokens/tokens.js";
-import type { AccessRules } from "./options.js";
-import type { SessionAuth } from "./auth.js";
+import type { AccessRules } from "./access.js";
+import type { User } from "../user/user-row.js";
+
+/** What the guard uses of the session auth: its session guard and its access rules. */
+export interface BearerGuardParts {
+  guard(rules: AccessRules): MiddlewareHandler;
+  allows(user: User | null, rules?: AccessRules): user is User;
+}
 
 const MAX_HEADER_LENGTH = 512;
 // RFC 6750's b64token, after exactly "Bearer " (the scheme is matched case-insensitively, as RFC 7235 says).
@@ -31,7 +37,7 @@ function refuse(c: Context, status: 401 | 403, detail: string): Response {
  * app.get("/api/me", tokenOrSessionGuard(auth, tokens, { adminOnly: false }), (c) => c.json(getSessionUser(c)));
  * ```
  */
-export function tokenOrSessionGuard(auth: SessionAuth, tokens: ApiTokens, rules: AccessRules = {}): MiddlewareHandler {
+export function tokenOrSessionGuard(auth: BearerGuardParts, tokens: ApiTokens, rules: AccessRules = {}): MiddlewareHandler {
   const sessionGuard = auth.guard(rules);
   return async (c, next) => {
     const header = c.req.header("Authorization");

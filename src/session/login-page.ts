@@ -2,8 +2,12 @@ import { createHash } from "node:crypto";
 import type { Context, MiddlewareHandler } from "hono";
 import type { User } from "../user/user-row.js";
 import { secureHeaders } from "hono/secure-headers";
-import { html, raw, type SafeHtml } from "./html.js";
+import { html, raw } from "hono/html";
+import type { HtmlEscapedString } from "hono/utils/html";
 import { getCsrfToken } from "./request-state.js";
+
+/** Markup made by `hono/html`, escaped as it was built (the admin's pages use the same helper). */
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
 export interface LoginPageState {
   next?: string | undefined;
@@ -35,7 +39,7 @@ export const loginPageHeaders: MiddlewareHandler = secureHeaders({
 });
 
 /** The plain, accessible login form of `routes()`. */
-export function loginPage(c: Context, csrfFieldName: string, state: LoginPageState): SafeHtml {
+export function loginPage(c: Context, csrfFieldName: string, state: LoginPageState): Html {
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Log in</title>

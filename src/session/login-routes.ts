@@ -1,9 +1,12 @@
-import { Hono, type Context } from "hono";
-import type { SessionAuth } from "./auth.js";
+import { Hono, type Context, type MiddlewareHandler } from "hono";
+import type { HonoOptions } from "hono/hono-base";
+import type { BlankEnv } from "hono/types";
 import { loginFieldLabel } from "../user/username-lookup.js";
+import type { Access } from "./access.js";
 import { bodyLimit, BODY_TOO_LARGE_MESSAGE } from "./body-limit.js";
 import { loginPage, loginPageHeaders } from "./login-page.js";
-import { mfaRefusalAnswer, pendingStepAnswer } from "./mfa-routes.js";
+import type { LoginResult } from "./login-types.js";
+import { mfaRefusalAnswer, pendingStepAnswer, type MfaRoutesParts } from "./mfa-routes.js";
 import { getCsrfToken, getSessionUser, safeRedirect, wantsJson } from "./request-state.js";
 
 /** The request's fields (form or JSON object), or null when the body is not one (the body limit already held). */
@@ -17,6 +20,15 @@ async function readFields(c: Context, json: boolean): Promise<Record<string, unk
   }
 }
 
+/** What the routes use: the session middleware, the login and logout, the access settings, the body limit. */
+export interface LoginRoutesParts extends MfaRoutesParts {
+  readonly access: Access;
+  readonly bodyLimit: number;
+  middleware(): MiddlewareHandler;
+  login(c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult>;
+  logout(c: Context): Promise<void>;
+}
+
 const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 /**
@@ -24,20 +36,20 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
  * `next`) and `POST /logout`. JSON requests get JSON answers; forms get a redirect (303) or the form again.
  * Every input is checked before the login, so no session is made for a request that then fails.
  */
-export function loginRoutes(auth: SessionAuth): Hono {
-  const app = new Hono();
+export function loginRoutes(auth: LoginRoutesParts, honoOptions?: HonoOptions<BlankEnv>): Hono {
+  const app = new Hono(honoOptions);
   // Every body these routes get is bounded, a JSON login or a logout with the token in a header too.
-  app.use("*", loginPageHeaders, auth.middleware(), bodyLimit(auth.bodyLimit, (c) => auth.refuse(c, 413, BODY_TOO_LARGE_MESSAGE, "too-large")));
+  app.use("*", loginPageHeaders, auth.middleware(), bodyLimit(auth.bodyLimit, (c) => auth.access.refuse(c, 413, BODY_TOO_LARGE_MESSAGE, "too-large")));
   app.get("/login", (c) => {
     const user = getSessionUser(c);
-    return c.html(loginPage(c, auth.csrfFieldName, { next: text(c.req.query("next")), user, label: loginFieldLabel(auth.userClass) }).value);
+    return c.html(loginPage(c, auth.csrf.fieldName, { next: text(c.req.query("next")), user, label: loginFieldLabel(auth.userClass) }));
   });
   app.post("/login", async (c) => {
     const json = (c.req.header("content-type") ?? "").includes("application/json");
     const body = await readFields(c, json);
     if (!body) return json ? c.json({ error: "The request body is not valid." }, 400) : c.text("Bad request", 400);
     // Decided before the login: the answer to a successful login cannot fail after its session exists.
-    const location = safeRedirect(body.next, auth.options.redirectTo ?? "/");
+    const location = safeRedirect(body.next, auth.access.redirectTo);
     const secondStep = await pendingStepAnswer(auth, c, body, location);
     if (secondStep) return secondStep;
     const result = await auth.login(c, body.username, body.password, body.mfa_code);
@@ -49,20 +61,20 @@ export function loginRoutes(auth: SessionAuth): Hono {
     }
     if (result.retryAfter !== undefined) c.header("Retry-After", String(result.retryAfter));
     const reason = result.status === 429 ? "rate-limited" : result.status === 503 ? "busy" : "login-failed";
-    if (auth.options.deny) return auth.options.deny(c, result.status, result.message, reason);
+    if (auth.access.deny) return auth.access.deny(c, result.status, result.message, reason);
     if (wantsJson(c)) return c.json({ error: result.message }, result.status);
-    const page = loginPage(c, auth.csrfFieldName, {
+    const page = loginPage(c, auth.csrf.fieldName, {
       label: loginFieldLabel(auth.userClass),
       next: text(body.next),
       error: result.message,
       username: text(body.username) ?? "",
     });
-    return c.html(page.value, result.status);
+    return c.html(page, result.status);
   });
   app.post("/logout", async (c) => {
     await auth.logout(c);
     if (wantsJson(c)) return c.json({ ok: true });
-    return c.redirect(safeRedirect(auth.options.logoutRedirectTo ?? auth.loginUrl(c), "/"), 303);
+    return c.redirect(safeRedirect(auth.access.logoutRedirect(c), "/"), 303);
   });
   return app;
 }

@@ -1,28 +1,13 @@
 import type { Context } from "hono";
 import { StoreUnavailableError, UserNotFoundError } from "../errors.js";
 import { nameLimitKey, userLimitKey } from "./account-key.js";
-import type { PendingEnrollment } from "../user/mfa/authenticator.js";
 import type { User } from "../user/user-row.js";
-import type { SessionAuth } from "./auth.js";
+import type { LoginGate, LoginResult, MfaStepParts } from "./login-types.js";
 import type { AttemptTicket } from "./rate-limit.js";
 import { secondFactor } from "./mfa-step.js";
 import { BUSY_MESSAGE, isBusy, LOGIN_FAILED_MESSAGE, rateLimitedMessage } from "./request-state.js";
 
-/**
- * What `SessionAuth.login` answers: the user, or the status and message to show (with the seconds to wait for 429 and 503).
- */
-export type LoginResult =
-  | { ok: true; user: User; /** New recovery codes, when the login enrolled the user (`requireMfa`): show them once. */ recoveryCodes?: string[] }
-  | {
-      ok: false;
-      status: 401 | 429 | 503;
-      message: string;
-      retryAfter?: number;
-      /** The two-factor step that stopped the login (mfa-step.ts): a code is needed, was wrong, enrollment is needed, or the step expired. */
-      mfa?: "required" | "failed" | "enroll" | "expired" | "unavailable";
-      /** With `mfa: "enroll"`: the QR code and secret to show. */
-      enrollment?: PendingEnrollment;
-    };
+export type { LoginResult } from "./login-types.js";
 
 /** Seconds a client is asked to wait when the hashing pool is full. */
 const BUSY_RETRY_AFTER = 5;
@@ -52,7 +37,7 @@ async function giveBack(ticket: AttemptTicket | undefined): Promise<void> {
  * password and the access rules are checked (a user the rules refuse costs the same and gets no
  * `last_login`); the attempt is given back on success or when the hashing pool is busy. Starts no session.
  */
-export async function authenticate(auth: SessionAuth, c: Context, username: unknown, password: unknown): Promise<LoginResult> {
+export async function authenticate(auth: LoginGate, c: Context, username: unknown, password: unknown): Promise<LoginResult> {
   const name = typeof username === "string" ? username : "";
   const secret = typeof password === "string" ? password : "";
   let ticket: AttemptTicket | undefined;
@@ -104,7 +89,7 @@ export async function authenticate(auth: SessionAuth, c: Context, username: unkn
  * `SessionAuth.login`: the password (`authenticate`), then the second factor when one is due, then the
  * browser's old sessions ended and a new one started.
  */
-export async function logIn(auth: SessionAuth, c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult> {
+export async function logIn(auth: MfaStepParts, c: Context, username: unknown, password: unknown, mfaCode?: unknown): Promise<LoginResult> {
   const result = await authenticate(auth, c, username, password);
   if (!result.ok) return result;
   const second = await secondFactor(auth, c, result.user, mfaCode);
@@ -140,7 +125,7 @@ export async function logIn(auth: SessionAuth, c: Context, username: unknown, pa
  * ```
  */
 export async function checkCurrentPassword(
-  auth: SessionAuth,
+  auth: LoginGate,
   c: Context,
   user: User,
   password: unknown,

@@ -3,7 +3,8 @@
 // login form; none of them holds the password.
 import type { Context } from "hono";
 import type { PendingEnrollment } from "../user/mfa/authenticator.js";
-import { html, raw, type SafeHtml } from "./html.js";
+import { html, raw } from "hono/html";
+import type { Html } from "./login-page.js";
 import { getCsrfToken } from "./request-state.js";
 
 const STYLE =
@@ -11,7 +12,7 @@ const STYLE =
   "input{margin:.25rem 0 1rem;padding:.5rem;font:inherit}button{padding:.6rem;font:inherit}[role=alert]{color:#a00000}:focus-visible{outline:3px solid #1a56db;outline-offset:2px}" +
   ".qr svg{width:14rem;height:14rem}code{font-size:1.05rem;word-break:break-all}";
 
-function page(title: string, body: SafeHtml): SafeHtml {
+function page(title: string, body: Html): Html {
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title><style>${raw(STYLE)}</style></head>
@@ -21,7 +22,7 @@ ${body}
 </main></body></html>`;
 }
 
-function codeForm(c: Context, csrfFieldName: string, next: string | undefined, label: string, button: string): SafeHtml {
+function codeForm(c: Context, csrfFieldName: string, next: string | undefined, label: string, button: string): Html {
   return html`<form method="post">
 <input type="hidden" name="${csrfFieldName}" value="${getCsrfToken(c)}">
 ${next ? html`<input type="hidden" name="next" value="${next}">` : ""}
@@ -32,7 +33,7 @@ ${next ? html`<input type="hidden" name="next" value="${next}">` : ""}
 }
 
 /** "Enter the code from your authenticator app" (or a recovery code). */
-export function mfaCodePage(c: Context, csrfFieldName: string, state: { next?: string | undefined; error?: string }): SafeHtml {
+export function mfaCodePage(c: Context, csrfFieldName: string, state: { next?: string | undefined; error?: string }): Html {
   return page(
     "Two-factor authentication",
     html`${state.error ? html`<p role="alert">${state.error}</p>` : ""}
@@ -42,7 +43,7 @@ ${codeForm(c, csrfFieldName, state.next, "Code", "Verify")}`,
 }
 
 /** Enrollment at login (`requireMfa`): the QR code, the secret as text, and the first code. */
-export function mfaEnrollPage(c: Context, csrfFieldName: string, state: { next?: string | undefined; error?: string; enrollment: PendingEnrollment }): SafeHtml {
+export function mfaEnrollPage(c: Context, csrfFieldName: string, state: { next?: string | undefined; error?: string; enrollment: PendingEnrollment }): Html {
   return page(
     "Set up two-factor authentication",
     html`${state.error ? html`<p role="alert">${state.error}</p>` : ""}
@@ -54,7 +55,7 @@ ${codeForm(c, csrfFieldName, state.next, "Code from the app", "Turn on and log i
 }
 
 /** The recovery codes, once, after an enrollment at login; then on to `location`. */
-export function recoveryCodesPage(codes: readonly string[], location: string): SafeHtml {
+export function recoveryCodesPage(codes: readonly string[], location: string): Html {
   return page(
     "Your recovery codes",
     html`<p>Two-factor authentication is on. Keep these codes somewhere safe: each one logs you in once if you lose your phone. They are shown only now.</p>

@@ -2,16 +2,21 @@
 // FastAPI (`401 {"detail": "MFA code required"}`, which Piccolo Admin's UI looks for), forms with the
 // code or enrollment page.
 import type { Context } from "hono";
-import type { SessionAuth } from "./auth.js";
-import type { LoginResult } from "./login.js";
+import type { CsrfProtection } from "./csrf.js";
+import type { LoginResult, MfaStepParts } from "./login-types.js";
 import { mfaCodePage, mfaEnrollPage, recoveryCodesPage } from "./mfa-pages.js";
 import { completePendingStep, isPendingStep } from "./mfa-step.js";
 import { getCsrfToken, wantsJson } from "./request-state.js";
 
+/** What the answers need: the second step's pieces and the CSRF field's name for the forms. */
+export interface MfaRoutesParts extends MfaStepParts {
+  readonly csrf: Pick<CsrfProtection, "fieldName">;
+}
+
 const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
 
 /** The answer to a login stopped at the two-factor step, or null when it was not. */
-export function mfaRefusalAnswer(auth: SessionAuth, c: Context, result: LoginResult, next: unknown): Response | null {
+export function mfaRefusalAnswer(auth: MfaRoutesParts, c: Context, result: LoginResult, next: unknown): Response | Promise<Response> | null {
   if (result.ok || !result.mfa) return null;
   if (result.retryAfter !== undefined) c.header("Retry-After", String(result.retryAfter));
   if (wantsJson(c)) {
@@ -21,25 +26,25 @@ export function mfaRefusalAnswer(auth: SessionAuth, c: Context, result: LoginRes
   if (result.mfa === "expired" || result.mfa === "unavailable") return null; // the login form again, with the message
   const state = { next: text(next), ...(result.mfa === "failed" ? { error: "That code is not right. Try again." } : {}) };
   // 200 for the next step's form, as piccolo_api answers an HTML login that needs a code.
-  if (result.enrollment) return c.html(mfaEnrollPage(c, auth.csrfFieldName, { ...state, enrollment: result.enrollment }).value);
-  return c.html(mfaCodePage(c, auth.csrfFieldName, state).value, result.mfa === "failed" ? 401 : 200);
+  if (result.enrollment) return c.html(mfaEnrollPage(c, auth.csrf.fieldName, { ...state, enrollment: result.enrollment }));
+  return c.html(mfaCodePage(c, auth.csrf.fieldName, state), result.mfa === "failed" ? 401 : 200);
 }
 
 /**
  * The second step posted on its own (`mfa_code` with the pending cookie, no password): the answer, or
  * null when this request is not one.
  */
-export async function pendingStepAnswer(auth: SessionAuth, c: Context, fields: Record<string, unknown>, location: string): Promise<Response | null> {
+export async function pendingStepAnswer(auth: MfaRoutesParts, c: Context, fields: Record<string, unknown>, location: string): Promise<Response | null> {
   if (!isPendingStep(auth, c, fields)) return null;
   const result = await completePendingStep(auth, c, fields.mfa_code);
   if (!result.ok) {
     if (result.mfa === "failed" && !wantsJson(c)) {
       // An enrollment keeps its page (its secret is in the cookie, not shown again): ask to start over.
-      return c.html(mfaCodePage(c, auth.csrfFieldName, { next: text(fields.next), error: "That code is not right. Try again." }).value, 401);
+      return c.html(mfaCodePage(c, auth.csrf.fieldName, { next: text(fields.next), error: "That code is not right. Try again." }), 401);
     }
     return mfaRefusalAnswer(auth, c, result, fields.next) ?? (wantsJson(c) ? c.json({ detail: result.message, error: result.message }, result.status) : c.text(result.message, result.status));
   }
   if (wantsJson(c)) return c.json({ user: result.user, csrfToken: getCsrfToken(c), ...(result.recoveryCodes ? { recoveryCodes: result.recoveryCodes } : {}) });
-  if (result.recoveryCodes) return c.html(recoveryCodesPage(result.recoveryCodes, location).value);
+  if (result.recoveryCodes) return c.html(recoveryCodesPage(result.recoveryCodes, location));
   return c.redirect(location, 303);
 }

@@ -11,9 +11,8 @@ import type { MfaAuthenticator } from "../user/mfa/authenticator.js";
 import { openXchacha, sealXchacha } from "../user/mfa/encryption.js";
 import { hasActiveEnrollment } from "../user/mfa/enrollment-check.js";
 import type { User } from "../user/user-row.js";
-import type { SessionAuth } from "./auth.js";
-import { cookieValues, sessionTokens } from "./cookies.js";
-import type { LoginResult } from "./login.js";
+import { cookieValues } from "./cookies.js";
+import type { LoginResult, MfaStepParts, RequireMfa } from "./login-types.js";
 import { BUSY_MESSAGE, isBusy, rateLimitedMessage } from "./request-state.js";
 import { userLimitKey } from "./account-key.js";
 
@@ -27,8 +26,7 @@ export const MFA_UNAVAILABLE = "This account uses two-factor authentication, whi
 export const PENDING_LOGIN_TTL_MS = 5 * 60_000;
 const MAX_COOKIE_LENGTH = 1024;
 
-/** Who must use two-factor authentication: `"superusers"`, `"admins"` (admins and superusers) or `"all"`. */
-export type RequireMfa = "superusers" | "admins" | "all";
+export type { RequireMfa } from "./login-types.js";
 
 interface Pending {
   /** The user who passed the password step. */
@@ -55,23 +53,23 @@ export function requiresMfa(rule: RequireMfa | undefined, user: User): boolean {
   return false;
 }
 
-const pendingCookieName = (auth: SessionAuth) => `${auth.cookieName}_mfa`;
+const pendingCookieName = (auth: MfaStepParts) => `${auth.cookies.baseName}_mfa`;
 const AAD = Buffer.from("piccolo-ts pending login", "utf8");
 
-function writePending(auth: SessionAuth, c: Context, mfa: MfaAuthenticator, pending: Pending | null): void {
+function writePending(auth: MfaStepParts, c: Context, mfa: MfaAuthenticator, pending: Pending | null): void {
   const value = pending
     ? Buffer.from(sealXchacha(mfa.encryption.sealingKey, randomBytes(24), Buffer.from(JSON.stringify(pending)), AAD)).toString("base64url")
     : "";
   setCookie(c, pendingCookieName(auth), value, {
-    path: auth.cookiePath(c),
+    path: auth.cookies.path(c),
     httpOnly: true,
     sameSite: "Lax",
-    secure: auth.isSecure(c),
+    secure: auth.cookies.secure(c),
     ...(pending ? { maxAge: Math.floor(PENDING_LOGIN_TTL_MS / 1000) } : { maxAge: 0, expires: new Date(0) }),
   });
 }
 
-function readPending(auth: SessionAuth, c: Context, mfa: MfaAuthenticator): Pending | null {
+function readPending(auth: MfaStepParts, c: Context, mfa: MfaAuthenticator): Pending | null {
   for (const value of cookieValues(c, pendingCookieName(auth))) {
     if (value.length > MAX_COOKIE_LENGTH || !/^[A-Za-z0-9_-]+$/.test(value)) continue;
     const opened = openXchacha(mfa.encryption.sealingKey, Buffer.from(value, "base64url"), AAD);
@@ -90,15 +88,15 @@ function readPending(auth: SessionAuth, c: Context, mfa: MfaAuthenticator): Pend
  * After a right password: null when no second step applies (no MFA configured, or a user neither enrolled
  * nor covered by `requireMfa`), else the step's answer (a refusal, or success once the code is right).
  */
-export async function secondFactor(auth: SessionAuth, c: Context, user: User, code: unknown): Promise<LoginResult | null> {
-  const mfa = auth.options.mfa;
+export async function secondFactor(auth: MfaStepParts, c: Context, user: User, code: unknown): Promise<LoginResult | null> {
+  const mfa = auth.mfa;
   if (!mfa) {
     // Fail closed: without the key no code can be checked, and the password alone is not enough for them.
     if (!(await hasActiveEnrollment(auth.userClass, user.id))) return null;
     return { ok: false, status: 401, message: MFA_UNAVAILABLE, mfa: "unavailable" };
   }
   if (!(await mfa.isEnrolled(user.id))) {
-    if (!requiresMfa(auth.options.requireMfa, user)) return null;
+    if (!requiresMfa(auth.requireMfa, user)) return null;
     const enrollment = await mfa.beginEnrollment(user.id);
     writePending(auth, c, mfa, { u: user.id, e: Date.now() + PENDING_LOGIN_TTL_MS, p: enrollment.pending });
     return { ok: false, status: 401, message: MFA_ENROLLMENT_REQUIRED, mfa: "enroll", enrollment };
@@ -111,13 +109,13 @@ export async function secondFactor(auth: SessionAuth, c: Context, user: User, co
 }
 
 /** Whether this request is the second step of a pending login (a code, without the password). */
-export function isPendingStep(auth: SessionAuth, c: Context, fields: Record<string, unknown>): boolean {
-  return auth.options.mfa !== undefined && fields.password === undefined && fields.mfa_code !== undefined && cookieValues(c, pendingCookieName(auth)).length > 0;
+export function isPendingStep(auth: MfaStepParts, c: Context, fields: Record<string, unknown>): boolean {
+  return auth.mfa !== undefined && fields.password === undefined && fields.mfa_code !== undefined && cookieValues(c, pendingCookieName(auth)).length > 0;
 }
 
 /** The second step on its own (the code form posts only `mfa_code`): on success the session starts. */
-export async function completePendingStep(auth: SessionAuth, c: Context, code: unknown): Promise<LoginResult> {
-  const mfa = auth.options.mfa!;
+export async function completePendingStep(auth: MfaStepParts, c: Context, code: unknown): Promise<LoginResult> {
+  const mfa = auth.mfa!;
   const pending = readPending(auth, c, mfa);
   const user = pending ? await auth.userClass.getUser(pending.u) : null;
   if (!pending || !auth.allows(user)) {
@@ -126,13 +124,13 @@ export async function completePendingStep(auth: SessionAuth, c: Context, code: u
   }
   const result = await checkCode(auth, c, mfa, user, code, pending.p);
   if (!result.ok) return result;
-  for (const token of sessionTokens(c, auth.cookieName)) await auth.store.remove(token);
+  await auth.endSession(c);
   await auth.startSession(c, user.id);
   c.set("sessionUser", user);
   return result;
 }
 
-async function checkCode(auth: SessionAuth, c: Context, mfa: MfaAuthenticator, user: User, code: unknown, enrollment: string | undefined): Promise<LoginResult> {
+async function checkCode(auth: MfaStepParts, c: Context, mfa: MfaAuthenticator, user: User, code: unknown, enrollment: string | undefined): Promise<LoginResult> {
   const decision = auth.rateLimiter ? await auth.rateLimiter.begin(userLimitKey(user.id), auth.clientAddress(c)) : null;
   if (decision && !decision.allowed) {
     return { ok: false, status: 429, message: rateLimitedMessage(decision.retryAfter), retryAfter: decision.retryAfter };

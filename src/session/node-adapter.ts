@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Hono, type Context } from "hono";
+import { Hono } from "hono";
 import type { User } from "../user/user-row.js";
-import type { AccessRules, SessionAuth } from "./auth.js";
-import { FORBIDDEN_MESSAGE, getCsrfToken, getSessionUser } from "./request-state.js";
+import type { Access, AccessRules } from "./access.js";
+import { bindingsWithBody } from "./parsed-body.js";
+import type { Prepare } from "./request-pipeline.js";
+import { getCsrfToken, getSessionUser } from "./request-state.js";
+import { headersOf } from "./web-request.js";
 
 /**
  * A Node request as Express and similar frameworks hand it on (`body` when a body parser ran), with
@@ -25,35 +28,38 @@ export type NodeResponse = ServerResponse & { locals?: Record<string, unknown> }
 /** Express/Connect-style middleware. */
 export type NodeMiddleware = (req: NodeRequest, res: NodeResponse, next: (error?: unknown) => void) => void;
 
-const PROBE = Symbol("piccolo-session-probe");
-interface Probe {
-  guard: AccessRules | null;
-  body: unknown;
+/** What the adapters run: the session middlewares (once per request) and the guard's check. */
+export interface NodeAdapterParts {
+  readonly prepare: Prepare;
+  readonly access: Pick<Access, "check">;
+}
+
+/** What the session layer found for a request that may go on. */
+export interface SessionCheck {
+  /** The refusal to send instead (its `Set-Cookie` headers included), or null when the request goes on. */
+  refusal: Response | null;
+  /** The `Set-Cookie` headers to add to the app's own response (a new CSRF cookie). */
+  setCookies: string[];
   user: User | null;
   csrfToken: string;
 }
 
-/** The body a Node framework's parser already read (Express's `req.body`), when the request came through the adapter. */
-export function parsedNodeBody(c: Context): unknown {
-  return (c.env as { [PROBE]?: Probe } | undefined)?.[PROBE]?.body;
-}
+const probes = new WeakMap<NodeAdapterParts, Hono>();
 
-const probes = new WeakMap<SessionAuth, Hono>();
-
-/** A Hono app that runs the auth's middleware (and a guard) for a Node request, without reading its body. */
-function probeApp(auth: SessionAuth): Hono {
+/** A Hono app that runs the session middlewares (and a guard) for a request, without reading a parsed body again. */
+function probeApp(auth: NodeAdapterParts): Hono {
   let app = probes.get(auth);
   if (app) return app;
   app = new Hono();
   app.all("*", async (c) => {
-    const probe = (c.env as { [PROBE]: Probe })[PROBE];
+    const slot = c.env as { guard: AccessRules | null; check: SessionCheck };
     const refused = await auth.prepare(c);
     if (refused) return refused;
-    probe.user = getSessionUser(c);
-    probe.csrfToken = getCsrfToken(c);
-    if (probe.guard) {
-      if (!probe.user) return auth.unauthenticated(c);
-      if (!auth.allows(probe.user, probe.guard)) return auth.refuse(c, 403, FORBIDDEN_MESSAGE, "forbidden");
+    slot.check.user = getSessionUser(c);
+    slot.check.csrfToken = getCsrfToken(c);
+    if (slot.guard) {
+      const guardRefusal = await auth.access.check(c, slot.guard);
+      if (guardRefusal) return guardRefusal;
     }
     return c.body(null, 204);
   });
@@ -61,45 +67,69 @@ function probeApp(auth: SessionAuth): Hono {
   return app;
 }
 
+/**
+ * The session middlewares (and a guard, unless `guard` is null) for a request of any framework: the
+ * framework passes the headers-only `request`, the Node request (for the socket's address) and the body
+ * its parser already read, if any (for a form's CSRF field).
+ */
+export async function checkSession(
+  auth: NodeAdapterParts,
+  request: Request,
+  incoming: IncomingMessage,
+  body: unknown,
+  guard: AccessRules | null,
+): Promise<SessionCheck> {
+  const check: SessionCheck = { refusal: null, setCookies: [], user: null, csrfToken: "" };
+  const response = await probeApp(auth).fetch(request, bindingsWithBody({ incoming, guard, check }, body));
+  check.setCookies = response.headers.getSetCookie();
+  if (response.status !== 204) check.refusal = response;
+  return check;
+}
+
+/** A headers-only `Request` for a Node request (Express's `originalUrl` when mounted), or null when malformed. */
+export function headersRequest(req: NodeRequest): Request | null {
+  const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+  try {
+    const url = new URL(req.originalUrl ?? req.url ?? "/", `${encrypted ? "https" : "http"}://${req.headers.host ?? "localhost"}`);
+    return new Request(url, { method: req.method ?? "GET", headers: headersOf(req.headers) });
+  } catch {
+    return null; // a Host or path no URL can hold: the client's mistake, not the server's
+  }
+}
+
+/** Writes a web `Response` to a Node response (every `Set-Cookie` kept apart). */
+export async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
+  for (const cookie of response.headers.getSetCookie()) res.appendHeader("Set-Cookie", cookie);
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") res.setHeader(name, value);
+  });
+  res.statusCode = response.status;
+  res.end(Buffer.from(await response.arrayBuffer()));
+}
+
+/** Answers 400 to a request no URL can be built for. */
+export function badRequest(res: ServerResponse): void {
+  res.statusCode = 400;
+  res.setHeader("Content-Type", "text/plain; charset=utf-8");
+  res.end("Bad request");
+}
+
 /** Express/Connect-style middleware running `auth.middleware()` (guard null) or `auth.guard(rules)`. */
-export function nodeHandler(auth: SessionAuth, guard: AccessRules | null): NodeMiddleware {
+export function nodeHandler(auth: NodeAdapterParts, guard: AccessRules | null): NodeMiddleware {
   return (req, res, next) => {
-    const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
-    const headers = new Headers();
-    let request: Request;
-    try {
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value === undefined) continue;
-        for (const each of Array.isArray(value) ? value : [value]) headers.append(name, each);
-      }
-      const host = req.headers.host ?? "localhost";
-      request = new Request(new URL(req.originalUrl ?? req.url ?? "/", `${encrypted ? "https" : "http"}://${host}`), {
-        method: req.method ?? "GET",
-        headers,
-      });
-    } catch {
-      // A Host or path no URL can hold: the client's mistake, not the server's.
-      res.statusCode = 400;
-      res.setHeader("Content-Type", "text/plain; charset=utf-8");
-      res.end("Bad request");
-      return;
-    }
-    const probe: Probe = { guard, body: req.body, user: null, csrfToken: "" };
+    const request = headersRequest(req);
+    if (!request) return badRequest(res);
     const run = async (): Promise<boolean> => {
-      const response = await probeApp(auth).fetch(request, { incoming: req, [PROBE]: probe });
-      for (const cookie of response.headers.getSetCookie()) res.appendHeader("Set-Cookie", cookie);
-      if (response.status === 204) {
-        req.sessionUser = probe.user;
-        req.csrfToken = probe.csrfToken;
-        if (res.locals) Object.assign(res.locals, { sessionUser: probe.user, csrfToken: probe.csrfToken });
-        return true;
+      const check = await checkSession(auth, request, req, req.body, guard);
+      if (check.refusal) {
+        await sendResponse(res, check.refusal);
+        return false;
       }
-      response.headers.forEach((value, name) => {
-        if (name !== "set-cookie") res.setHeader(name, value);
-      });
-      res.statusCode = response.status;
-      res.end(await response.text());
-      return false;
+      for (const cookie of check.setCookies) res.appendHeader("Set-Cookie", cookie);
+      req.sessionUser = check.user;
+      req.csrfToken = check.csrfToken;
+      if (res.locals) Object.assign(res.locals, { sessionUser: check.user, csrfToken: check.csrfToken });
+      return true;
     };
     // `next` is called outside the promise chain's error handler, so it runs once.
     run().then((proceed) => proceed && next(), next);

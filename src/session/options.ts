@@ -1,33 +1,26 @@
-import type { Context } from "hono";
+// The options of `createSessionAuth`, one group per concern. Each group is settled once, by the piece
+// that uses it (cookies.ts, csrf.ts, deployment.ts, access.ts, store-choice.ts), so no piece sees the rest.
+import type { Database } from "../engine/connect.js";
 import type { BaseUser } from "../user/base-user.js";
 import type { MfaAuthenticator } from "../user/mfa/authenticator.js";
-import type { RequireMfa } from "./mfa-step.js";
+import type { AccessOptions } from "./access.js";
+import type { CookieOptions } from "./cookies.js";
+import type { CsrfOptions } from "./csrf.js";
 import type { DeploymentOptions } from "./deployment.js";
+import type { RequireMfa } from "./login-types.js";
 import type { LoginRateLimiter } from "./rate-limit.js";
 import type { RedisConnection } from "./redis-connection.js";
-import type { SessionStorage, SessionStoreOptions } from "./store.js";
+import type { SessionStorage, SessionStoreOptions } from "./store-types.js";
 
-/** Who counts as logged in (login and the guard); piccolo_api's defaults are active-only and admin-only. */
-export interface AccessRules {
-  /** Only users with `active` (default true). */
-  activeOnly?: boolean;
-  /** Only users with `admin` (default true, as piccolo_api's session middleware). */
-  adminOnly?: boolean;
-  /** Only users with `superuser` (default false). */
-  superuserOnly?: boolean;
-}
+export type { AccessOptions, AccessRules, Deny, DenyReason, DenyStatus } from "./access.js";
+export type { CookieOptions } from "./cookies.js";
+export type { CsrfOptions } from "./csrf.js";
+export type { DeploymentOptions } from "./deployment.js";
 
-/** Why a request was refused, as the `deny` option receives it. */
-export type DenyReason = "unauthenticated" | "forbidden" | "csrf" | "rate-limited" | "login-failed" | "busy" | "too-large";
-/** The status of a refusal, as the `deny` option receives it. */
-export type DenyStatus = 401 | 403 | 413 | 429 | 503;
-
-/** Options of `createSessionAuth`: the store's, the access rules, the deployment's, and the auth's own. */
-export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, DeploymentOptions {
-  /** The user class (a `BaseUser` subclass) that checks passwords and loads users. Default `BaseUser`. */
-  userClass?: typeof BaseUser;
-  /** An existing store; otherwise one is made from the store options, on `database` or else `userClass.database`. */
-  store?: SessionStorage;
+/** `store`: where sessions live and how long (the durations and token mode of `SessionStoreOptions`). */
+export interface StoreOptions extends Omit<SessionStoreOptions, "database" | "userTable"> {
+  /** An existing store (`SessionStore`, `RedisSessionStore`); the other store options are then its own. */
+  sessions?: SessionStorage;
   /**
    * Keep sessions and login attempts in Redis (`RedisSessionStore`, `RedisAttemptStore`) instead of the
    * database: a URL (`redis://host:6379`, `redis+cluster://host:7001,host:7002`) or a shared
@@ -36,25 +29,26 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   redis?: string | RedisConnection;
   /** Prefix of every Redis key (default `piccolo:`). */
   redisPrefix?: string;
-  /** The login rate limit, or false to turn it off. Default: `DEFAULT_LIMITS`, counted in the database's `login_attempts`. */
-  rateLimiter?: LoginRateLimiter | false;
-  /** The session cookie's base name (default `id`, as piccolo_api). */
-  cookieName?: string;
-  /**
-   * Over HTTPS, name the session cookie `__Host-<cookieName>` (at `/`) or `__Secure-<cookieName>` (under a
-   * narrower `cookiePath`), so a sibling subdomain or a plain-HTTP page cannot plant one. Default true, or
-   * false with `tokens: "piccolo"`; false keeps the plain name, for a Python piccolo_api app that must read
-   * the same cookie.
-   */
-  cookiePrefix?: boolean;
-  /** The cookies' path (default `/`), or a function of the request. */
-  cookiePath?: string | ((c: Context) => string);
-  /** The CSRF cookie (readable by scripts); `__Host-` is prefixed over HTTPS. Default `csrftoken`. */
-  csrfCookieName?: string;
-  /** The request header carrying the CSRF token (default `X-CSRFToken`). */
-  csrfHeaderName?: string;
-  /** The form field carrying the CSRF token (default `csrftoken`). */
-  csrfFieldName?: string;
+}
+
+/** Options of `createSessionAuth`, grouped by concern; every group and option is optional. */
+export interface SessionAuthOptions {
+  /** The user class (a `BaseUser` subclass) that checks passwords and loads users. Default `BaseUser`. */
+  userClass?: typeof BaseUser;
+  /** The database of sessions and login attempts (default `userClass.database`). */
+  database?: string | Database;
+  /** Where sessions live and how long they last. */
+  store?: StoreOptions;
+  /** The session cookie's name, prefix and path. */
+  cookies?: CookieOptions;
+  /** The CSRF token's names and trusted origins. */
+  csrf?: CsrfOptions;
+  /** What to believe about the client, scheme and host: proxies, `Secure` cookies, allowed hosts. */
+  deployment?: DeploymentOptions;
+  /** The login rate limit, or false to turn it off. Default: `DEFAULT_LIMITS`, counted where sessions are. */
+  rateLimit?: LoginRateLimiter | false;
+  /** Who may log in, where browsers are sent, how refusals look. */
+  access?: AccessOptions;
   /**
    * The most bytes of a request body the session layer reads (default 64 KiB): everything its routes
    * receive, and a form's body when `middleware()` looks for the CSRF field. Past it: 413 at once, chunked
@@ -62,14 +56,6 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
    * the middleware then reads none of the body.
    */
   bodyLimit?: number;
-  /** Other origins (`https://app.example.com`) allowed to send state-changing requests. */
-  trustedOrigins?: readonly string[];
-  /** Where the guard sends browsers that are not logged in (GET requests asking for HTML); unset → 401. */
-  loginUrl?: string | ((c: Context) => string);
-  /** Where a form login goes on success when it names no `next` (default `/`). */
-  redirectTo?: string;
-  /** Where a form logout goes (default: `loginUrl`, else `/`). */
-  logoutRedirectTo?: string;
   /**
    * Two-factor authentication: enrolled users must send a code (`mfa_code`) after the password. Without
    * it, logins check the password only (even for users enrolled in Piccolo Admin).
@@ -77,6 +63,4 @@ export interface SessionAuthOptions extends SessionStoreOptions, AccessRules, De
   mfa?: MfaAuthenticator;
   /** Who must enroll before getting a session: `"superusers"`, `"admins"` or `"all"` (default: nobody). Needs `mfa`. */
   requireMfa?: RequireMfa;
-  /** Builds the response for a refusal (401, 403, 413, 429, 503); default plain text or JSON. */
-  deny?: (c: Context, status: DenyStatus, message: string, reason: DenyReason) => Response | Promise<Response>;
 }

@@ -82,7 +82,7 @@ function digest(text: string): string {
  *
  * @example
  * ```ts
- * const auth = createSessionAuth({ rateLimiter: new LoginRateLimiter({ store: "database", database: process.env.DATABASE_URL }) });
+ * const auth = createSessionAuth({ rateLimit: new LoginRateLimiter({ store: "database", database: process.env.DATABASE_URL }) });
  *
  * // or on its own, around a login of yours:
  * const limiter = new LoginRateLimiter({ store: "memory" });

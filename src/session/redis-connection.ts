@@ -60,12 +60,12 @@ export function parseRedisUrl(url: string): ParsedRedisUrl {
 
 /**
  * A Redis server or cluster, connected on first use (or by `connect()`, which fails at once when it
- * does not answer). Pass one to `createSessionAuth({ redis })` to share it, or a URL string.
+ * does not answer). Pass one to `createSessionAuth({ store: { redis } })` to share it, or a URL string.
  *
  * @example
  * ```ts
  * const redis = await RedisConnection.connect(process.env.PICCOLO_REDIS_URL ?? "redis://127.0.0.1:6379");
- * const auth = createSessionAuth({ redis });
+ * const auth = createSessionAuth({ store: { redis } });
  * ```
  */
 export class RedisConnection {

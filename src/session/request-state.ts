@@ -59,7 +59,7 @@ export const LOGIN_FAILED_MESSAGE = "Login failed: the username or password is w
  * @example
  * ```ts
  * const auth = createSessionAuth({
- *   deny: (c, status, message, reason) => reason === "csrf" ? c.html("<p>Reload the page and try again.</p>", 403) : c.text(message, status),
+ *   access: { deny: (c, status, message, reason) => reason === "csrf" ? c.html("<p>Reload the page and try again.</p>", 403) : c.text(message, status) },
  * });
  * ```
  */

@@ -1,9 +1,9 @@
-// Where SessionAuth keeps sessions and counts login attempts: the `store`/`rateLimiter` given, else
-// Redis when `redis` is set, else the database.
+// Where SessionAuth keeps sessions and counts login attempts: `store.sessions` and `rateLimit` when given,
+// else Redis when `store.redis` is set, else the database.
 import type { Database } from "../engine/connect.js";
 import { ConfigError } from "../errors.js";
 import { RedisAttemptStore } from "./attempt-store-redis.js";
-import type { SessionAuthOptions } from "./options.js";
+import type { StoreOptions } from "./options.js";
 import { LoginRateLimiter } from "./rate-limit.js";
 import { redisConnection } from "./redis-connection.js";
 import { SessionStore } from "./store.js";
@@ -11,7 +11,7 @@ import { RedisSessionStore } from "./store-redis.js";
 import type { SessionStorage } from "./store-types.js";
 
 export function chooseStores(
-  options: SessionAuthOptions,
+  { store: options = {}, rateLimit }: { store?: StoreOptions; rateLimit?: LoginRateLimiter | false },
   database: string | Database | undefined,
   userTable: string,
 ): { store: SessionStorage; rateLimiter: LoginRateLimiter | null } {
@@ -24,11 +24,11 @@ export function chooseStores(
   const prefix = options.redisPrefix;
   const storeOptions = { ...options, database, userTable };
   const store =
-    options.store ?? (redis ? new RedisSessionStore({ ...storeOptions, redis, ...(prefix !== undefined ? { prefix } : {}) }) : new SessionStore(storeOptions));
+    options.sessions ?? (redis ? new RedisSessionStore({ ...storeOptions, redis, ...(prefix !== undefined ? { prefix } : {}) }) : new SessionStore(storeOptions));
   const rateLimiter =
-    options.rateLimiter === false
+    rateLimit === false
       ? null
-      : (options.rateLimiter ??
+      : (rateLimit ??
         new LoginRateLimiter(
           redis ? { store: new RedisAttemptStore({ redis, ...(prefix !== undefined ? { prefix } : {}) }) } : { store: "database", database },
         ));

@@ -9,7 +9,7 @@ const database = process.env.DATABASE_URL!;
 let peak = process.memoryUsage.rss();
 setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5).unref();
 
-const auth = createSessionAuth({ database, adminOnly: false });
+const auth = createSessionAuth({ database, access: { adminOnly: false } });
 const app = new Hono();
 app.get("/__peak", (c) => {
   const answer = c.json({ peak, now: process.memoryUsage.rss() });

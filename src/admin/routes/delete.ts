@@ -3,7 +3,7 @@ import type { User } from "../../user/user-row.js";
 import { deleteUser, leavesNoManager } from "../actions.js";
 import { LAST_SUPERUSER_OTHER_MESSAGE, actorOf, badRequest, confirmed, loadTarget, readForm, type AdminKit } from "../context.js";
 import { confirmPage } from "../views/forms.js";
-import { showUser } from "./user.js";
+import { showUser } from "./user-page.js";
 import { flashQuery } from "../flash.js";
 
 export function deleteRoutes(app: Hono, kit: AdminKit, guards: { superuserOnly: MiddlewareHandler }): void {

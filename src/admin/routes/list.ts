@@ -20,7 +20,7 @@ export function readListQuery(kit: AdminKit, c: Context): ListQuery {
     const value = c.req.query(flag);
     if (value === "yes" || value === "no") filter[flag] = value === "yes";
   }
-  if (!kit.auth.options.mfa) delete filter.mfa; // no authenticator_secret to look in
+  if (!kit.auth.mfa) delete filter.mfa; // no authenticator_secret to look in
   const limit = positiveInteger(c.req.query("limit"), kit.pageSize);
   return {
     search: (c.req.query("q") ?? "").trim().slice(0, MAX_SEARCH),
@@ -63,7 +63,7 @@ export function listRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlew
     if (!knownFlash(c)) return badRequest(kit, c, "This address is not one the admin makes.");
     const query = readListQuery(kit, c);
     const render = async (total: number, users: User[], pages: number, status: 200 | 400 = 200, error?: string) => {
-      const mfa = kit.auth.options.mfa;
+      const mfa = kit.auth.mfa;
       const mfaEnrolled = mfa ? await mfa.enrolledAmong(users.map((user) => user.id)) : undefined;
       return c.html(
         usersPage(kit.page(c), {

@@ -7,16 +7,9 @@ import type { User } from "../../user/user-row.js";
 import { actorOf, badRequest, field, loadTarget, readForm, type AdminKit } from "../context.js";
 import type { Notice } from "../views/layout.js";
 import { errorPage } from "../views/layout.js";
-import { mfaEnrollPage, mfaRecoveryCodesPage, type MfaView } from "../views/mfa.js";
-import { showUser } from "./user.js";
+import { mfaEnrollPage, mfaRecoveryCodesPage } from "../views/mfa.js";
+import { showUser } from "./user-page.js";
 import { flashQuery } from "../flash.js";
-
-/** The user page's two-factor view (null when the admin has no `mfa` option). */
-export async function loadMfaView(kit: AdminKit, user: User, notice?: Notice): Promise<MfaView> {
-  const mfa = kit.auth.options.mfa;
-  if (!mfa) return null;
-  return { status: await mfa.status(user.id), ...(notice ? { notice } : {}) };
-}
 
 /** Your own two-factor authentication (each change needs your password), and a superuser turning off another's (recorded in the history). */
 export function mfaRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler }): void {
@@ -25,7 +18,7 @@ export function mfaRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: Middlewa
     const user = await loadTarget(kit, c);
     if (user instanceof Response) return user;
     const actor = actorOf(c);
-    const mfa = kit.auth.options.mfa;
+    const mfa = kit.auth.mfa;
     if (!mfa) return badRequest(kit, c, "Two-factor authentication is not set up on this server.");
     if (actor.id !== user.id && (selfOnly || !actor.superuser)) {
       return c.html(errorPage(kit.page(c), "Not allowed", "You can change only your own two-factor authentication."), 403);

@@ -3,7 +3,7 @@ import { ValidationError } from "../../errors.js";
 import { checkCurrentPassword } from "../../session/login.js";
 import { actorOf, badRequest, field, flash, knownFlash, loadTarget, readForm, type AdminKit } from "../context.js";
 import { passwordPage } from "../views/account.js";
-import { showUser } from "./user.js";
+import { showUser } from "./user-page.js";
 import { flashQuery } from "../flash.js";
 
 /** A superuser setting another user's password, and anyone changing their own. Recorded as "password changed", never the value. */

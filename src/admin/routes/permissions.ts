@@ -3,7 +3,7 @@ import type { User } from "../../user/user-row.js";
 import { FLAG_NAMES, consequences, leavesNoManager, removedFlags, setPermissions, type FlagSet } from "../actions.js";
 import { LAST_SUPERUSER_MESSAGE, actorOf, badRequest, checked, confirmed, loadTarget, readForm, type AdminKit } from "../context.js";
 import { confirmPage } from "../views/forms.js";
-import { showUser } from "./user.js";
+import { showUser } from "./user-page.js";
 import { flashQuery } from "../flash.js";
 
 /** "Are you sure?" before flags are taken away; about yourself, it says what you will lose. */

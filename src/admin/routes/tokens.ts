@@ -1,16 +1,10 @@
 import type { Hono, MiddlewareHandler } from "hono";
 import { checkCurrentPassword } from "../../session/login.js";
 import type { ApiTokens } from "../../user/api-tokens/tokens.js";
-import type { User } from "../../user/user-row.js";
 import { actorOf, badRequest, loadTarget, parseUserId, readForm, type AdminKit } from "../context.js";
-import { errorPage, type Notice } from "../views/layout.js";
-import { newTokenPage, type TokensView } from "../views/tokens.js";
-import { showUser } from "./user.js";
-
-export async function loadTokensView(tokens: ApiTokens | undefined, user: User, notice?: Notice): Promise<TokensView> {
-  if (!tokens) return null;
-  return { tokens: await tokens.list(user.id), ...(notice ? { notice } : {}) };
-}
+import { errorPage } from "../views/layout.js";
+import { newTokenPage } from "../views/tokens.js";
+import { showUser } from "./user-page.js";
 
 /** Your own API tokens (creating one needs your password); a superuser may revoke anyone's. */
 export function tokenRoutes(app: Hono, kit: AdminKit, tokens: ApiTokens | undefined, guards: { loggedIn: MiddlewareHandler }): void {

@@ -1,27 +1,10 @@
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import { UserExistsError, ValidationError } from "../../errors.js";
 import type { User } from "../../user/user-row.js";
 import { actorOf, badRequest, field, flash, knownFlash, loadTarget, readForm, type AdminKit } from "../context.js";
 import { diffUser } from "../history-store.js";
-import { userPage, type UserPageState } from "../views/user.js";
-import { loadHistory } from "./history.js";
 import { flashQuery } from "../flash.js";
-import { loadMfaView } from "./mfa.js";
-import { loadTokensView } from "./tokens.js";
-
-/** The user's page, with the state of whichever form came back. */
-export async function showUser(
-  kit: AdminKit,
-  c: Context,
-  user: User,
-  state: Omit<UserPageState, "user" | "history" | "mfa" | "tokens"> = {},
-  status: 200 | 400 | 409 = 200,
-): Promise<Response> {
-  const history = await loadHistory(kit, c, user);
-  const mfa = await loadMfaView(kit, user, state.mfaNotice);
-  const tokens = await loadTokensView(kit.apiTokens, user, state.tokensNotice);
-  return c.html(userPage(kit.page(c), { ...state, user, history, mfa, tokens }), status);
-}
+import { showUser } from "./user-page.js";
 
 export function userRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler; superuserOnly: MiddlewareHandler }): void {
   app.get("/users/:id", guards.loggedIn, async (c) => {

@@ -1,9 +1,9 @@
 import { html, raw } from "hono/html";
-import type { HtmlEscapedString } from "hono/utils/html";
+import type { Html } from "../../session/login-page.js";
 import type { User } from "../../user/user-row.js";
 
-/** Markup made by `hono/html` (escaped as it was built); ours is never asynchronous. */
-export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+/** Markup made by `hono/html`, the one HTML helper of the session pages and the admin's. */
+export type { Html };
 
 /** What every page needs. */
 export interface PageContext {

@@ -81,7 +81,7 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   const database = options.database ?? userClass.database;
   const { requireAdminTables, warnIfNobodyCanLogIn } = await import("../admin-readiness.js");
   const { useDatabase } = await import("../../engine/connect.js");
-  let redis = options.redis;
+  let redis = options.store?.redis;
   let opened: { close(): Promise<void> } | undefined;
   if (typeof redis === "string") {
     // Fails here, naming the URL (password masked), rather than at the first login.
@@ -114,8 +114,14 @@ export async function startAdmin(options: StartAdminOptions = {}): Promise<Runni
   }
   // Unspecified or any-address binds answer to what the socket was reached on (the session layer's default).
   const wildcard = host === "0.0.0.0" || host === "::";
-  const allowedHosts = options.allowedHosts ?? (wildcard ? undefined : allowedHostsFor(host));
-  const app = createAdminApp({ ...options, userClass, database, ...(redis ? { redis } : {}), ...(allowedHosts ? { allowedHosts } : {}) });
+  const allowedHosts = options.deployment?.allowedHosts ?? (wildcard ? undefined : allowedHostsFor(host));
+  const app = createAdminApp({
+    ...options,
+    userClass,
+    database,
+    store: { ...options.store, ...(redis ? { redis } : {}) },
+    deployment: { ...options.deployment, ...(allowedHosts ? { allowedHosts } : {}) },
+  });
   const server = createServer(getRequestListener(headAsGet(app.fetch)));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -168,10 +174,12 @@ export async function run(input: CommandInput): Promise<number> {
     port: flags.port,
     db: input.db,
     ...(mfa ? { mfa } : {}),
-    ...(trustProxy !== undefined ? { trustProxy } : {}),
-    ...(flags.secure ? { secure: true } : {}),
-    ...(redis ? { redis } : {}),
-    ...(extraHosts.length > 0 ? { allowedHosts: allowedHostsFor(host, extraHosts) } : {}),
+    ...(redis ? { store: { redis } } : {}),
+    deployment: {
+      ...(trustProxy !== undefined ? { trustProxy } : {}),
+      ...(flags.secure ? { secure: true } : {}),
+      ...(extraHosts.length > 0 ? { allowedHosts: allowedHostsFor(host, extraHosts) } : {}),
+    },
   });
   if (!isLoopback(admin.host) && !flags.secure && trustProxy === undefined) {
     warn("The admin is served over plain HTTP on a non-local address: put it behind an HTTPS proxy and use --trust-proxy (or --secure).");

@@ -1,11 +1,10 @@
-import type { Database } from "./connect.js";
-
 // Work that must finish on a database before its pool ends (the user layer's background login writes):
 // registered here by the higher layers, run by `Database.close()`, so no clean shutdown loses it.
-const tasksOf = new WeakMap<Database, Set<() => Promise<void>>>();
+// Keyed by the Database object (typed `object` here: connect.ts imports this file).
+const tasksOf = new WeakMap<object, Set<() => Promise<void>>>();
 
 /** Runs `task` when `database` closes, before its connections end. Returns a function that unregisters it. */
-export function onClosing(database: Database, task: () => Promise<void>): () => void {
+export function onClosing(database: object, task: () => Promise<void>): () => void {
   let tasks = tasksOf.get(database);
   if (!tasks) tasksOf.set(database, (tasks = new Set()));
   tasks.add(task);
@@ -13,7 +12,7 @@ export function onClosing(database: Database, task: () => Promise<void>): () => 
 }
 
 /** Awaits every task registered for `database`; a failing task does not keep the others (or the close) from running. */
-export async function runClosingTasks(database: Database): Promise<void> {
+export async function runClosingTasks(database: object): Promise<void> {
   const tasks = tasksOf.get(database);
   if (!tasks) return;
   await Promise.allSettled([...tasks].map((task) => task()));

@@ -22,6 +22,8 @@ class LastLoginWriter {
   /** The ids of the statement running now. */
   private writing = new Map<number, UserLogger>();
   private running: Promise<void> | null = null;
+  /** Ends the gathering wait early: someone is waiting for the write. */
+  private gathered: (() => void) | null = null;
 
   constructor(
     private readonly database: Database,
@@ -40,7 +42,10 @@ class LastLoginWriter {
 
   /** Resolves once every id recorded before the call (and any recorded meanwhile) is written or logged. */
   async settle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running) {
+      this.gathered?.();
+      await this.running;
+    }
   }
 
   private async drain(): Promise<void> {
@@ -48,7 +53,14 @@ class LastLoginWriter {
       // A few milliseconds first: the logins answered meanwhile join the statement, and a client's next
       // login has sent its SELECT and started its hash, which then hides the write (on SQLite the commit
       // runs on this thread, and would otherwise come before that SELECT).
-      await new Promise((resolve) => setTimeout(resolve, GATHER_MS));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, GATHER_MS);
+        this.gathered = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.gathered = null;
       while (this.pending.size > 0) {
         this.writing = this.pending;
         this.pending = new Map();

@@ -12,7 +12,8 @@ import cluster from "node:cluster";
 import { pathToFileURL } from "node:url";
 import { Hono } from "hono";
 import { serve } from "@hono/node-server";
-import { BaseUser, createSessionAuth, getSessionUser } from "piccolo-ts";
+import { BaseUser } from "piccolo-ts";
+import { createSessionAuth, getSessionUser } from "piccolo-ts/session";
 
 export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
   const app = new Hono();

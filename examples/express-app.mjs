@@ -10,7 +10,9 @@
 import { pathToFileURL } from "node:url";
 import express from "express";
 import { getRequestListener } from "@hono/node-server";
-import { BaseUser, createAdminApp, createSessionAuth, toNodeHandler } from "piccolo-ts";
+import { BaseUser } from "piccolo-ts";
+import { createSessionAuth, toNodeHandler } from "piccolo-ts/session";
+import { createAdminApp } from "piccolo-ts/admin";
 
 const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

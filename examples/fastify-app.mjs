@@ -12,7 +12,9 @@ import { pathToFileURL } from "node:url";
 import Fastify from "fastify";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
-import { BaseUser, createAdminApp, createSessionAuth, fastifySessionHook, fastifySessionRoutes } from "piccolo-ts";
+import { BaseUser } from "piccolo-ts";
+import { createSessionAuth, fastifySessionHook, fastifySessionRoutes } from "piccolo-ts/session";
+import { createAdminApp } from "piccolo-ts/admin";
 
 const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -11,7 +11,9 @@ import { pathToFileURL } from "node:url";
 import { Hono } from "hono";
 import { html } from "hono/html";
 import { serve } from "@hono/node-server";
-import { BaseUser, createAdminApp, createSessionAuth, getCsrfToken, getSessionUser } from "piccolo-ts";
+import { BaseUser } from "piccolo-ts";
+import { createSessionAuth, getCsrfToken, getSessionUser } from "piccolo-ts/session";
+import { createAdminApp } from "piccolo-ts/admin";
 
 export function createApp({ userClass = BaseUser, ...sessionOptions } = {}) {
   const app = new Hono();

@@ -151,7 +151,7 @@ function readReport(file) {
 
 // A file whose process never ends (a handle left open outside any test) is beyond the per-test timeout: the
 // pass is stopped at this deadline, naming the files still running, so CI reports it instead of timing out.
-const passTimeoutMs = Number(process.env.PICCOLO_TEST_PASS_TIMEOUT_MS ?? 40 * 60_000);
+const passTimeoutMs = Number(process.env.PICCOLO_TEST_PASS_TIMEOUT_MS ?? 45 * 60_000);
 function stopHungPass(pass, child) {
   const running = spawnSync("ps", ["-o", "args=", "--ppid", String(child.pid)], { encoding: "utf8" }).stdout ?? "";
   const files = [...running.matchAll(/(\S+\.test\.js)/g)].map((m) => path.relative(root, m[1]));
@@ -173,8 +173,8 @@ for (const [index, pass] of passes.entries()) {
     [
       "--test",
       `--test-concurrency=${pass.concurrency ?? 2}`,
-      // A test that hangs fails after five minutes instead of holding the whole CI run until its deadline.
-      `--test-timeout=${process.env.PICCOLO_TEST_TIMEOUT_MS ?? 300000}`,
+      // A test that hangs fails after fifteen minutes instead of holding the whole CI run until its deadline.
+      `--test-timeout=${process.env.PICCOLO_TEST_TIMEOUT_MS ?? 900000}`,
       "--test-reporter=spec",
       "--test-reporter-destination=stdout",
       "--test-reporter=tap",

@@ -13,12 +13,52 @@
  * }
  * ```
  */
+/**
+ * Every code a {@link PiccoloError} can carry, with the message it has when the thrower knows no more.
+ * A program branches on the code (`error.code === "USER_EXISTS"`), never on the message; the CLI's `--json`
+ * prints the code too. Adding a code here is the one way to add one: `PiccoloError.code` is typed by this
+ * table.
+ */
+export const PICCOLO_ERROR_CODES = {
+  VALIDATION: "The input breaks a rule.",
+  USER_EXISTS: "A user with this username already exists.",
+  USER_NOT_FOUND: "No user has this id or username.",
+  CONFIG: "An option or the configuration is invalid.",
+  DB_UNREACHABLE: "Cannot connect to the database.",
+  TABLE_MISSING: "A table piccolo-ts needs does not exist: run its migrations first.",
+  DB_ERROR: "The database could not do this.",
+  MIGRATION: "A migration cannot run or be reversed.",
+  LAST_SUPERUSER: "This would leave no active admin superuser: make another user an active admin superuser first.",
+  BUSY: "The server is busy hashing passwords: try again shortly.",
+  HASH_FAILED: "Password hashing failed.",
+  MFA: "Two-factor authentication cannot do this.",
+  STORE_UNAVAILABLE: "The session storage did not answer: try again shortly.",
+  UNKNOWN: "An unexpected failure in a worker thread.",
+  // The `piccolo` command's own failures (CliError), printed by its --json.
+  USAGE: "The command line is wrong.",
+  FAILED: "The command failed.",
+  CANCELLED: "Cancelled.",
+  INPUT_ENDED: "Standard input ended before every question was answered.",
+  ANSWER_REFUSED: "A piped answer was refused, and nothing was changed.",
+  PASSWORD_MISMATCH: "Passwords don't match!",
+  NO_DATABASE: "The database does not exist.",
+  FILE_UNREADABLE: "The file cannot be read.",
+  IMPORT_INVALID: "Some rows cannot be imported; nothing was written.",
+  PORT_IN_USE: "The port is already in use.",
+  BAD_HOST: "Cannot listen on that host: no such local address.",
+  MFA_NOT_CONFIRMED: "Three wrong codes: two-factor authentication stays off.",
+} as const satisfies Record<string, string>;
+
+/** The stable, machine-readable name of a failure: one key of {@link PICCOLO_ERROR_CODES}. */
+export type PiccoloErrorCode = keyof typeof PICCOLO_ERROR_CODES;
+
 export class PiccoloError extends Error {
   /** A stable, machine-readable name for the failure (also printed by the CLI's `--json`). */
-  readonly code: string;
+  readonly code: PiccoloErrorCode;
 
-  constructor(message: string, code: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** `message` undefined: the code's default message from {@link PICCOLO_ERROR_CODES}. */
+  constructor(message: string | undefined, code: PiccoloErrorCode, options?: { cause?: unknown }) {
+    super(message ?? PICCOLO_ERROR_CODES[code], options);
     this.name = new.target.name;
     this.code = code;
   }
@@ -95,8 +135,10 @@ export class UserNotFoundError extends PiccoloError {
 }
 
 /**
- * The database URL or the piccolo.config file cannot be understood, or a database driver cannot load.
- * Fix the configuration: retrying will not help.
+ * A bad option (of `createSessionAuth`, `createAdminApp`, a store, `LoginRateLimiter`, `ApiTokens`,
+ * `MfaAuthenticator`, `configureHashing`, …), thrown when the option is given rather than at the first
+ * request; or a database URL or piccolo.config file that cannot be understood, or a driver that cannot
+ * load. Fix the configuration: retrying will not help.
  *
  * @example
  * ```ts
@@ -136,6 +178,34 @@ export class DatabaseConnectionError extends PiccoloError {
     const sentence = /[.!?]["')\]]*$/.test(detail) ? detail : `${detail}.`;
     super(`Cannot connect to the database at ${url}: ${sentence}`, "DB_UNREACHABLE", options);
     this.url = url;
+  }
+}
+
+/** Why a connection failed, when the driver's error says. */
+export type ConnectionCause =
+  | "database-missing"
+  | "authentication-failed"
+  | "access-denied"
+  | "sqlite-cannot-open"
+  | "unreachable";
+
+/** A connection failure whose cause is known: `cause` says which, `advice` what to do about it. */
+export class NamedConnectionError extends DatabaseConnectionError {
+  constructor(
+    url: string,
+    detail: string,
+    /** The cause, as a name a program can compare. */
+    readonly reason: ConnectionCause,
+    /** What to do next, one sentence (the CLI prints it after the message). */
+    readonly advice: string,
+    options?: { cause?: unknown },
+  ) {
+    super(url, detail, options);
+  }
+
+  /** True when a server (or the SQLite library) answered: starting a server would not help. */
+  get serverAnswered(): boolean {
+    return this.reason !== "unreachable";
   }
 }
 
@@ -204,7 +274,7 @@ export class DatabaseError extends PiccoloError {
  * ```
  */
 export class LastSuperuserError extends PiccoloError {
-  constructor(message = "This would leave no active admin superuser: make another user an active admin superuser first.") {
+  constructor(message?: string) {
     super(message, "LAST_SUPERUSER");
   }
 }
@@ -295,5 +365,57 @@ export class StoreUnavailableError extends PiccoloError {
   constructor(url: string, retryAfterSeconds = 2, options?: { cause?: unknown }) {
     super(`The session storage at ${url} did not answer: try again in ${retryAfterSeconds} s.`, "STORE_UNAVAILABLE", options);
     this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+// ---- the `piccolo` command's own failures (src/cli/ throws them; the package does not export them) ----
+
+/** A failure of the command itself (not of the library): carries its exit code and what to do next. */
+export class CliError extends PiccoloError {
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(message: string, options: { exitCode?: number; hint?: string; code?: PiccoloErrorCode } = {}) {
+    const exitCode = options.exitCode ?? 1;
+    super(message, options.code ?? (exitCode === 2 ? "USAGE" : "FAILED"));
+    this.exitCode = exitCode;
+    this.hint = options.hint;
+  }
+}
+
+/** The command line itself is wrong: unknown command or option, bad flag value, missing argument. Exit 2. */
+export class UsageError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, hint === undefined ? { exitCode: 2, code: "USAGE" } : { exitCode: 2, code: "USAGE", hint });
+  }
+}
+
+/** The person pressed Ctrl-C (or Ctrl-D at a hidden prompt). */
+export class CancelledError extends CliError {
+  constructor() {
+    super("Cancelled.", { exitCode: 130, code: "CANCELLED" });
+  }
+}
+
+/**
+ * A piped answer that its question refuses: asking again would read the next line, meant for the next
+ * question, so the command ends (exit 2) before anything is written.
+ */
+export class PipedAnswerRefusedError extends CliError {
+  constructor(question: string, reason: string) {
+    super(`The piped answer to "${question.trim()}" was refused, and nothing was changed: ${reason}`, {
+      exitCode: 2,
+      code: "ANSWER_REFUSED",
+      hint: "Piped answers are not asked again: fix that line (one answer per line, in the order asked), or give the value with its flag.",
+    });
+  }
+}
+
+export class InputEndedError extends CliError {
+  constructor(question: string) {
+    super(`Standard input ended before "${question.trim()}" was answered.`, {
+      code: "INPUT_ENDED",
+      hint: "Pipe one answer per line, or give the value with its flag.",
+    });
   }
 }

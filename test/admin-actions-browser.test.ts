@@ -7,17 +7,14 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { BaseUser, closeDatabases } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
-import type * as AdminModule from "../dist/admin/index.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { chromiumForFile, chromiumSkip, screenshotDir } from "./support/browser.js";
+import { sessionAuthApp, adminHistoryApp } from "./support/internals.js";
 
 const load = async <T>(file: string) => (await import(new URL(`../../dist/${file}`, import.meta.url).href)) as T;
-const { sessionAuthApp } = await load<typeof SessionModule>("session/index.js");
 const { startAdmin } = await load<typeof CommandModule>("cli/commands/admin.js");
-const { adminHistoryApp } = await load<typeof AdminModule>("admin/index.js");
 
 const skip = chromiumSkip;
 const chromium = chromiumForFile(closeDatabases);

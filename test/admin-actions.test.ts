@@ -4,16 +4,14 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { BaseUser, closeDatabases, connect, parseDatabaseUrl, type Database } from "piccolo-ts";
-import type * as AdminModule from "../dist/admin/index.js";
-import type * as SessionModule from "../dist/session/index.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 import { piccolo } from "./support/cli.js";
+import { createAdminApp } from "piccolo-ts/admin";
+import { sessionAuthApp, adminHistoryApp, ADMIN_HISTORY_TABLE } from "./support/internals.js";
 
 const load = async <T>(path: string) => (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
-const { createAdminApp, adminHistoryApp, ADMIN_HISTORY_TABLE } = await load<typeof AdminModule>("admin/index.js");
-const { sessionAuthApp } = await load<typeof SessionModule>("session/index.js");
 
 after(async () => {
   await closeDatabases();

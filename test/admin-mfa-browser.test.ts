@@ -6,7 +6,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
-import { BaseUser, MfaAuthenticator, adminHistoryApp, closeDatabases, generateMfaKey, sessionAuthApp, totpCode } from "piccolo-ts";
+import { BaseUser, MfaAuthenticator, closeDatabases } from "piccolo-ts";
+import { adminHistoryApp, generateMfaKey, sessionAuthApp, totpCode } from "./support/internals.js";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";

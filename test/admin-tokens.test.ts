@@ -3,7 +3,9 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Hono } from "hono";
-import { ApiTokens, BaseUser, closeDatabases, createAdminApp, sessionAuthApp, adminHistoryApp } from "piccolo-ts";
+import { ApiTokens, BaseUser, closeDatabases } from "piccolo-ts";
+import { createAdminApp } from "piccolo-ts/admin";
+import { sessionAuthApp, adminHistoryApp } from "./support/internals.js";
 import { FakeBrowser } from "./support/browser.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";

@@ -4,21 +4,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
-import {
-  BaseUser,
-  LAST_SUPERUSER_MESSAGE,
-  LOGIN_FAILED_MESSAGE,
-  LoginRateLimiter,
-  adminHistoryApp,
-  SUPERUSER_ONLY_MESSAGE,
-  closeDatabases,
-  connect,
-  createAdminApp,
-  migrateForwards,
-  parseDatabaseUrl,
-  sessionAuthApp,
-  type Database,
-} from "piccolo-ts";
+import { BaseUser, closeDatabases, connect, migrateForwards, parseDatabaseUrl, type Database } from "piccolo-ts";
+import { LOGIN_FAILED_MESSAGE, LoginRateLimiter } from "piccolo-ts/session";
+import { LAST_SUPERUSER_MESSAGE, SUPERUSER_ONLY_MESSAGE, createAdminApp } from "piccolo-ts/admin";
+import { adminHistoryApp, sessionAuthApp } from "./support/internals.js";
 import type * as CommandModule from "../dist/cli/commands/admin.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";

@@ -291,6 +291,49 @@ for (const engine of testEngines) {
       await assert.rejects(ListUser.listUsers({ limit: 0 }), { message: "The limit number must be > 0." });
     });
 
+    test("settings(): the class's statics as one record, read again at each call", () => {
+      class StrictUser extends TestUser {
+        static override minPasswordLength = 10;
+      }
+      const settings = StrictUser.settings();
+      assert.deepEqual(
+        Object.keys(settings).sort(),
+        ["caseInsensitiveUsernames", "database", "iterations", "logger", "loginWithEmail", "maxPasswordLength", "maxUsernameLength", "minPasswordLength", "tableName"],
+      );
+      assert.deepEqual([settings.minPasswordLength, settings.iterations, settings.tableName, settings.database], [10, 1000, "piccolo_user", url]);
+      assert.equal(settings.logger, TestUser.logger);
+      StrictUser.minPasswordLength = 12;
+      assert.equal(StrictUser.settings().minPasswordLength, 12);
+      assert.throws(() => StrictUser.validatePassword("eleven-char"), { message: "The password is too short. (min 12)" });
+      assert.equal(settings.minPasswordLength, 10, "a record already read does not change");
+    });
+
+    test("close() ends this class's pool only: a class on another database keeps its pool, the closed one opens anew", async () => {
+      class ClosingUser extends TestUser {}
+      class OtherUser extends TestUser {}
+      ClosingUser.database = await freshDatabaseUrl(engine);
+      OtherUser.database = await freshDatabaseUrl(engine);
+      for (const cls of [ClosingUser, OtherUser]) {
+        await migrateForwards("user", { database: cls.database });
+        await cls.createUser({ username: "kim", password: "abc123" });
+      }
+      const closing = await ClosingUser.getDatabase();
+      const other = await OtherUser.getDatabase();
+      assert.notEqual(closing, other);
+      await ClosingUser.close();
+      // The other class still has the very same pool, open (closing every pool destroyed it).
+      assert.equal(await OtherUser.getDatabase(), other);
+      assert.equal((await other.kysely.selectFrom("piccolo_user").select("username").execute()).length, 1);
+      assert.equal(typeof (await OtherUser.login("kim", "abc123")), "number");
+      // The closed class's pool is closed; its next call opens a new one.
+      await assert.rejects(closing.kysely.selectFrom("piccolo_user").select("username").execute());
+      assert.notEqual(await ClosingUser.getDatabase(), closing);
+      assert.equal(typeof (await ClosingUser.login("kim", "abc123")), "number");
+      await ClosingUser.close();
+      await OtherUser.close();
+      await OtherUser.close(); // closing again does nothing
+    });
+
     test("sync variants work without await on this engine", async () => {
       const created = TestUser.createUserSync({ username: "synced", password: "abc123", email: "sync@example.com" });
       assert.equal(TestUser.loginSync("synced", "abc123"), created.id);

@@ -2,7 +2,8 @@
 // revoke, rekey and key, run as the real binary against each engine.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { BaseUser, MfaAuthenticator, closeDatabases, generateMfaKey, totpCode } from "piccolo-ts";
+import { BaseUser, MfaAuthenticator, closeDatabases } from "piccolo-ts";
+import { generateMfaKey, totpCode } from "./support/internals.js";
 import { boundTo, piccolo } from "./support/cli.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";

@@ -6,7 +6,16 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { performance } from "node:perf_hooks";
-import { BaseUser, UserExistsError, closeDatabases, connect, migrateForwards, migrationStatus, parseDatabaseUrl, type Database } from "piccolo-ts";
+import {
+  BaseUser,
+  UserExistsError,
+  closeDatabases,
+  connect,
+  migrateForwards,
+  migrationStatus,
+  parseDatabaseUrl,
+  type Database,
+} from "piccolo-ts";
 import { sql } from "kysely";
 import { piccolo } from "./support/cli.js";
 import { databaseNameOf, freshDatabaseUrl, galeraHosts, testVariant } from "./support/engines.js";

@@ -6,7 +6,9 @@ import { mock } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { Hono } from "hono";
-import { BaseUser, closeDatabases, createSessionAuth, hashPassword, sessionAuthApp, verifyPassword } from "piccolo-ts";
+import { BaseUser, closeDatabases, hashPassword, verifyPassword } from "piccolo-ts";
+import { createSessionAuth } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 

@@ -5,14 +5,7 @@
 // same process's connection pool, and nothing stored was lost.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  BaseUser,
-  DatabaseConnectionError,
-  closeDatabases,
-  migrateForwards,
-  migrationStatus,
-  type PiccoloError,
-} from "piccolo-ts";
+import { BaseUser, DatabaseConnectionError, closeDatabases, migrateForwards, migrationStatus, type PiccoloError } from "piccolo-ts";
 import { piccolo, type CliResult } from "./support/cli.js";
 import { testEngines } from "./support/engines.js";
 import { startPrivateMariadb, startPrivatePostgres, type PrivateServer } from "./support/fault-servers.js";

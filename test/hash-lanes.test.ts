@@ -8,13 +8,13 @@ import { pbkdf2Sync } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PiccoloError, configureHashing, hashPassword, hasherInfo } from "piccolo-ts";
-import type * as LanesModule from "../dist/user/hash-lanes.js";
-import type * as NativeModule from "../dist/user/hash-native.js";
+import type * as LanesModule from "../dist/password/hash-lanes.js";
+import type * as NativeModule from "../dist/password/hash-native.js";
 import { baseEnv, root } from "./support/cli.js";
 import { runtimeCommand, runtimeEnv, type RuntimeName } from "./support/runtimes.js";
 
-const lanesModule = (await import(new URL("../../dist/user/hash-lanes.js", import.meta.url).href)) as typeof LanesModule;
-const native = (await import(new URL("../../dist/user/hash-native.js", import.meta.url).href)) as typeof NativeModule;
+const lanesModule = (await import(new URL("../../dist/password/hash-lanes.js", import.meta.url).href)) as typeof LanesModule;
+const native = (await import(new URL("../../dist/password/hash-native.js", import.meta.url).href)) as typeof NativeModule;
 const addonLanes = native.loadNativePbkdf2().lanes ?? 1;
 
 after(() => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { BusyError, PiccoloError, configureHashing, hashPassword, hasherInfo } from "piccolo-ts";
+import { BusyError, ConfigError, PiccoloError, configureHashing, hashPassword, hasherInfo } from "piccolo-ts";
 
 const SALT = "0123456789abcdef0123456789abcdef";
 
@@ -83,8 +83,8 @@ test("a script that hashed and has nothing left to do exits (idle hash threads d
 test("configureHashing and PICCOLO_HASH_THREADS set the pool; bad values are refused", () => {
   const info = configureHashing({ threads: 3, maxQueue: 7 });
   assert.deepEqual([info.threads, info.queueDepth], [3, 7]);
-  assert.throws(() => configureHashing({ threads: 0 }), (e: unknown) => e instanceof PiccoloError && e.code === "CONFIG");
-  assert.throws(() => configureHashing({ maxQueue: -1 }), (e: unknown) => e instanceof PiccoloError && e.code === "CONFIG");
+  assert.throws(() => configureHashing({ threads: 0 }), (e: unknown) => e instanceof ConfigError && e.code === "CONFIG");
+  assert.throws(() => configureHashing({ maxQueue: -1 }), (e: unknown) => e instanceof ConfigError && e.code === "CONFIG");
   const script = `
     const { hasherInfo } = await import(${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)});
     console.log(JSON.stringify(hasherInfo()));`;

@@ -8,10 +8,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import fc from "fast-check";
 import { configureHashing, hashPassword, hashPasswordSync, hasherInfo, verifyPassword } from "piccolo-ts";
-import type * as NativeModule from "../dist/user/hash-native.js";
+import type * as NativeModule from "../dist/password/hash-native.js";
 import { piccolo } from "./support/cli.js";
 
-const native = (await import(new URL("../../dist/user/hash-native.js", import.meta.url).href)) as typeof NativeModule;
+const native = (await import(new URL("../../dist/password/hash-native.js", import.meta.url).href)) as typeof NativeModule;
 
 // shared/PICCOLO.md's vectors, computed by Python's hashlib as Piccolo does.
 const VECTORS = [

@@ -26,11 +26,11 @@ import {
   connect,
   migrateForwards,
   parseDatabaseUrl,
-  parseStoredHash,
   verifyPassword,
   type Database,
   type User,
 } from "piccolo-ts";
+import { parseStoredHash } from "./support/internals.js";
 import { freshDatabaseUrl, testEngines, type EngineName } from "./support/engines.js";
 import {
   INVALID,

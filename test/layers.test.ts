@@ -1,11 +1,14 @@
-// The architecture as a test: src/ is layered engine < migrations < user < session < admin < cli, and a
-// file imports only from its own layer or lower ones. Outside the layers: src/errors.ts (importable by
+// The architecture as a test: src/ is layered engine < migrations < password < user < session < admin <
+// cli, and a file imports only from its own layer or lower ones (password/ is PBKDF2, the hash pool and
+// the imported formats: it knows nothing of users). Outside the layers: src/errors.ts (importable by
 // every file), src/apps.ts (the migration-app registry, above the apps it lists: imported only by the CLI
 // and the public index) and src/index.ts (the public API, imported by nobody inside src). Engine facts
 // belong to src/engine/: no other file compares `engine === "…"`.
 //
 // The import graph is read from the sources with TypeScript's own pre-processor (static imports,
-// `export … from`, dynamic `import("…")`), so a lazily loaded module counts too.
+// `export … from`, dynamic `import("…")`, and `import type` too), so a lazily loaded module counts too.
+// The same graph must have no cycle, type-only imports included: two files that need each other are
+// one module in two places, and whoever changes one has to read both.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
@@ -14,7 +17,7 @@ import ts from "typescript";
 import { root } from "./support/cli.js";
 
 const SRC = path.join(root, "src");
-const LAYERS = ["engine", "migrations", "user", "session", "admin", "cli"] as const;
+const LAYERS = ["engine", "migrations", "password", "user", "session", "admin", "cli"] as const;
 
 function sourceFiles(dir: string): string[] {
   const files: string[] = [];
@@ -72,6 +75,43 @@ function violation(from: Place, to: Place): string | null {
   return to.layer > from.layer ? `${LAYERS[from.layer]} is below ${LAYERS[to.layer]}` : null;
 }
 
+/**
+ * The import cycles of a graph: each strongly connected component of more than one file, or a file that
+ * imports itself (Tarjan's algorithm), as its files sorted.
+ */
+function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const index = new Map<string, number>();
+  const lowest = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (file: string): void => {
+    index.set(file, index.size);
+    lowest.set(file, index.get(file)!);
+    stack.push(file);
+    onStack.add(file);
+    for (const next of graph.get(file) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        lowest.set(file, Math.min(lowest.get(file)!, lowest.get(next)!));
+      } else if (onStack.has(next)) {
+        lowest.set(file, Math.min(lowest.get(file)!, index.get(next)!));
+      }
+    }
+    if (lowest.get(file) !== index.get(file)) return;
+    const component: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== file);
+    if (component.length > 1 || (graph.get(file) ?? []).includes(file)) cycles.push(component.sort());
+  };
+  for (const file of [...graph.keys()].sort()) if (!index.has(file)) visit(file);
+  return cycles;
+}
+
 test("the layer rules hold for a made-up graph (the checker itself can fail)", () => {
   const at = (name: string): Place => placeOf(path.join(SRC, name));
   assert.match(violation(at("migrations/runner.ts"), at("user/base-user.ts")) ?? "", /migrations is below user/);
@@ -101,56 +141,6 @@ test("no file in src/ imports from a higher layer", () => {
   assert.deepEqual(problems, [], `imports against the layers:\n${problems.join("\n")}`);
 });
 
-/** The strongly connected groups of more than one file in an import graph (Tarjan): each is a cycle. */
-function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const cycles: string[][] = [];
-  const visit = (file: string): void => {
-    index.set(file, index.size);
-    low.set(file, index.get(file)!);
-    stack.push(file);
-    for (const next of graph.get(file) ?? []) {
-      if (!index.has(next)) {
-        visit(next);
-        low.set(file, Math.min(low.get(file)!, low.get(next)!));
-      } else if (stack.includes(next)) low.set(file, Math.min(low.get(file)!, index.get(next)!));
-    }
-    if (low.get(file) !== index.get(file)) return;
-    const group: string[] = [];
-    let member: string;
-    do {
-      member = stack.pop()!;
-      group.push(member);
-    } while (member !== file);
-    if (group.length > 1 || (graph.get(file) ?? []).includes(file)) cycles.push(group.sort());
-  };
-  for (const file of graph.keys()) if (!index.has(file)) visit(file);
-  return cycles;
-}
-
-test("the cycle finder finds a made-up cycle (it can fail)", () => {
-  const graph = new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]], ["d", ["a"]]]);
-  assert.deepEqual(importCycles(graph), [["a", "b", "c"]]);
-  assert.deepEqual(importCycles(new Map([["a", ["b"]], ["b", []]])), []);
-});
-
-// The user/ layer's two cycles (BaseUser and its job modules, the hash pool and its lanes) are issue 22's
-// point 3, removed on its own branch: tolerated while they last, never grown. Delete this list with them.
-const USER_LAYER_CYCLES = new Set([
-  "src/user/hash-lanes.ts <-> src/user/hash-pool.ts",
-  "src/user/base-user.ts <-> src/user/check-passwords.ts <-> src/user/create-user.ts <-> src/user/list-users.ts <-> src/user/login.ts <-> src/user/manage-users.ts",
-]);
-
-test("no import cycle in src/, type-only imports included", () => {
-  const graph = new Map(sourceFiles(SRC).map((file) => [show(file), importsOf(file).map(({ target }) => show(target))]));
-  const cycles = importCycles(graph)
-    .map((group) => group.join(" <-> "))
-    .filter((cycle) => !USER_LAYER_CYCLES.has(cycle));
-  assert.deepEqual(cycles, [], `import cycles:\n${cycles.join("\n")}`);
-});
-
 test("no `engine ===` / `engine !==` comparison outside src/engine/ (engine facts live on the dialects)", () => {
   const problems: string[] = [];
   for (const file of sourceFiles(SRC)) {
@@ -172,4 +162,25 @@ test("no file of src/session/ is over 250 lines (the session layer stays small m
     .map((file) => ({ file: show(file), lines: readFileSync(file, "utf8").split("\n").length - 1 }))
     .filter(({ lines }) => lines > 250);
   assert.deepEqual(long, []);
+});
+
+test("the cycle finder sees type-only imports and finds a made-up cycle (the checker itself can fail)", () => {
+  const listed = ts.preProcessFile('import type { A } from "./a.js";\nexport type { B } from "./b.js";\nconst c = () => import("./c.js");', true, true);
+  assert.deepEqual(listed.importedFiles.map((file) => file.fileName), ["./a.js", "./b.js", "./c.js"]);
+  const graph = new Map([
+    ["a", ["b"]],
+    ["b", ["c", "d"]],
+    ["c", ["a"]],
+    ["d", ["d"]],
+    ["e", ["a"]],
+  ]);
+  assert.deepEqual(cyclesOf(graph), [["d"], ["a", "b", "c"]]);
+  assert.deepEqual(cyclesOf(new Map([["a", ["b"]], ["b", []]])), []);
+});
+
+test("no import cycle in src/, type-only imports included", () => {
+  const graph = new Map<string, string[]>();
+  for (const file of sourceFiles(SRC)) graph.set(show(file), importsOf(file).map(({ target }) => show(target)));
+  const cycles = cyclesOf(graph).map((cycle) => cycle.join(" ↔ "));
+  assert.deepEqual(cycles, [], "import cycles in src/");
 });

@@ -9,10 +9,10 @@ import {
   identifyLegacyHash,
   migrateForwards,
   parseDatabaseUrl,
-  parseStoredHash,
   verifyLegacyHash,
   type Database,
 } from "piccolo-ts";
+import { parseStoredHash } from "./support/internals.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 
 /**

@@ -7,7 +7,18 @@ import { pbkdf2Sync, randomBytes, scryptSync } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { hash as argon2Hash } from "@node-rs/argon2";
 import bcrypt from "bcryptjs";
-import { BaseUser, BusyError, closeDatabases, configureHashing, connect, hasherInfo, migrateForwards, parseDatabaseUrl, verifyLegacyHash, type Database } from "piccolo-ts";
+import {
+  BaseUser,
+  BusyError,
+  closeDatabases,
+  configureHashing,
+  connect,
+  hasherInfo,
+  migrateForwards,
+  parseDatabaseUrl,
+  verifyLegacyHash,
+  type Database,
+} from "piccolo-ts";
 import { freshDatabaseUrl } from "./support/engines.js";
 
 /** Stored values of every imported format at the caps of LEGACY_COST_CAPS (the password is "right-pass"). */

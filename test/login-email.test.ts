@@ -1,7 +1,17 @@
 // Login by email (opt-in `static loginWithEmail = true`), on every engine.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { BaseUser, closeDatabases, connect, importUsers, loginFieldLabel, migrateForwards, parseDatabaseUrl, UserExistsError, type Database } from "piccolo-ts";
+import {
+  BaseUser,
+  closeDatabases,
+  connect,
+  importUsers,
+  loginFieldLabel,
+  migrateForwards,
+  parseDatabaseUrl,
+  UserExistsError,
+  type Database,
+} from "piccolo-ts";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 
 test("the login form's label follows the flag", () => {

@@ -6,12 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
+import { BaseUser, ConfigError, MfaAuthenticator, MfaError, closeDatabases, type Database } from "piccolo-ts";
 import {
-  BaseUser,
-  ConfigError,
-  MfaAuthenticator,
-  MfaError,
-  closeDatabases,
   createMfaEncryption,
   generateMfaKey,
   hashRecoveryCodes,
@@ -19,8 +15,7 @@ import {
   normalizeTotpCode,
   provisioningUri,
   totpCode,
-  type Database,
-} from "piccolo-ts";
+} from "./support/internals.js";
 import type * as EncryptionModule from "../dist/user/mfa/encryption.js";
 import type * as TotpModule from "../dist/user/mfa/totp.js";
 import type * as RecoveryModule from "../dist/user/mfa/recovery-codes.js";

@@ -12,11 +12,10 @@ import {
   migrationStatus,
   PiccoloError,
   previewForwards,
-  userApp,
   type Database,
   type MigrationApp,
-  type MigrationEvent,
 } from "piccolo-ts";
+import { userApp, type MigrationEvent } from "./support/internals.js";
 import { freshDatabaseUrl, testEngines, type EngineName } from "./support/engines.js";
 import { holdMigrationLock } from "./support/migration-lock.js";
 

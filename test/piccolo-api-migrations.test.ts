@@ -6,17 +6,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { sql } from "kysely";
-import {
-  closeDatabases,
-  migrateBackwards,
-  migrateForwards,
-  migrationStatus,
-  mfaAuthenticatorApp,
-  openDatabase,
-  sessionAuthApp,
-  tokenAuthApp,
-  type Database,
-} from "piccolo-ts";
+import { closeDatabases, migrateBackwards, migrateForwards, migrationStatus, openDatabase, type Database } from "piccolo-ts";
+import { mfaAuthenticatorApp, sessionAuthApp, tokenAuthApp } from "./support/internals.js";
 import { root } from "./support/cli.js";
 import { freshDatabaseUrl, testEngines, type EngineName } from "./support/engines.js";
 

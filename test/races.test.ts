@@ -11,10 +11,10 @@ import {
   connect,
   migrateForwards,
   parseDatabaseUrl,
-  parseStoredHash,
   verifyPassword,
   type Database,
 } from "piccolo-ts";
+import { parseStoredHash } from "./support/internals.js";
 import { piccolo } from "./support/cli.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 

@@ -2,7 +2,8 @@
 // bounded memory. Through the login routes: session-routes.test.ts; on each database: session-account-limits.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { LoginRateLimiter, MemoryAttemptStore } from "piccolo-ts";
+import { LoginRateLimiter } from "piccolo-ts/session";
+import { MemoryAttemptStore } from "./support/internals.js";
 
 const MINUTE = 60_000;
 

@@ -6,15 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
-import {
-  BaseUser,
-  closeDatabases,
-  connect,
-  migrateForwards,
-  migrationStatus,
-  parseDatabaseUrl,
-  type Database,
-} from "piccolo-ts";
+import { BaseUser, closeDatabases, connect, migrateForwards, migrationStatus, parseDatabaseUrl, type Database } from "piccolo-ts";
 import { piccolo, type CliOptions, type CliResult } from "./support/cli.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { freePort } from "./support/fault-servers.js";

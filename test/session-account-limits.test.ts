@@ -6,14 +6,12 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { BaseUser, closeDatabases } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
+import { createSessionAuth, LoginRateLimiter, rateLimitedAddress } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 
-const { createSessionAuth, sessionAuthApp, LoginRateLimiter, rateLimitedAddress } = (await import(
-  new URL("../../dist/session/index.js", import.meta.url).href
-)) as typeof SessionModule;
 
 after(async () => {
   await closeDatabases();

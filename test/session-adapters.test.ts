@@ -8,17 +8,9 @@ import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import Fastify from "fastify";
-import {
-  BaseUser,
-  closeDatabases,
-  createSessionAuth,
-  fastifySessionRoutes,
-  LoginRateLimiter,
-  migrateForwards,
-  sessionAuthApp,
-  toNodeHandler,
-  type SessionAuth,
-} from "piccolo-ts";
+import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
+import { createSessionAuth, fastifySessionRoutes, LoginRateLimiter, toNodeHandler, type SessionAuth } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { FakeBrowser } from "./support/browser.js";
 

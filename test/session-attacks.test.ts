@@ -3,15 +3,13 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { BaseUser, closeDatabases, connect, parseDatabaseUrl, PiccoloError, type Database, type LoginOptions } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
+import { BaseUser, closeDatabases, connect, parseDatabaseUrl, PiccoloError, type Database } from "piccolo-ts";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
+import { createSessionAuth, SessionStore, LoginRateLimiter, checkCurrentPassword, getSessionUser } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 
-const { createSessionAuth, sessionAuthApp, SessionStore, LoginRateLimiter, checkCurrentPassword, getSessionUser } = (await import(
-  new URL("../../dist/session/index.js", import.meta.url).href
-)) as typeof SessionModule;
 
 after(async () => {
   await closeDatabases();
@@ -28,7 +26,7 @@ function countingUserClass(url: string) {
     // The session layer calls login(username, password, options).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     static override async login(...args: any[]): Promise<number | null> {
-      const [username, password, options = {}] = args as [string, string, LoginOptions | undefined];
+      const [username, password, options = {}] = args as [string, string, { beforeHash?: (account: { userId: number | null }) => Promise<boolean> } | undefined];
       let checking = false;
       const beforeHash = async (account: { userId: number | null }) => {
         if (options.beforeHash && !(await options.beforeHash(account))) return false;

@@ -6,13 +6,12 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { closeDatabases } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { baseEnv, root } from "./support/cli.js";
 import { send } from "./support/http.js";
+import { sessionAuthApp } from "./support/internals.js";
 
-const { sessionAuthApp } = (await import(new URL("../../dist/session/index.js", import.meta.url).href)) as typeof SessionModule;
 const serverScript = new URL("./support/body-limit-server.js", import.meta.url).pathname;
 
 const MiB = 1024 * 1024;

@@ -5,11 +5,10 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { baseEnv, root } from "./support/cli.js";
+import { sessionAuthApp } from "./support/internals.js";
 
-const { sessionAuthApp } = (await import(new URL("../../dist/session/index.js", import.meta.url).href)) as typeof SessionModule;
 const example = new URL("../../examples/cluster-app.mjs", import.meta.url).pathname;
 
 after(async () => {

@@ -2,7 +2,8 @@
 // CSRF: the double-submit token, the origin check, and the CSRF cookie's name and attributes over HTTPS.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { BaseUser, closeDatabases, sessionAuthApp } from "piccolo-ts";
+import { BaseUser, closeDatabases } from "piccolo-ts";
+import { sessionAuthApp } from "./support/internals.js";
 import { FakeBrowser } from "./support/browser.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { testEngines } from "./support/engines.js";

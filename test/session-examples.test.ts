@@ -5,7 +5,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BaseUser, closeDatabases, createSessionAuth, migrateForwards, sessionAuthApp, type NodeMiddleware } from "piccolo-ts";
+import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
+import { createSessionAuth, type NodeMiddleware } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { FakeBrowser } from "./support/browser.js";
 

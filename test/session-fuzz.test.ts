@@ -8,12 +8,13 @@ import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { Hono } from "hono";
 import { getRequestListener } from "@hono/node-server";
-import { BaseUser, closeDatabases, createAdminApp, migrateForwards } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
+import { BaseUser, closeDatabases, migrateForwards } from "piccolo-ts";
+import { createAdminApp } from "piccolo-ts/admin";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 import { send, type Answer } from "./support/http.js";
+import { createSessionAuth, getSessionUser } from "piccolo-ts/session";
+import { headAsGet } from "./support/internals.js";
 
-const { createSessionAuth, getSessionUser, headAsGet } = (await import(new URL("../../dist/session/index.js", import.meta.url).href)) as typeof SessionModule;
 
 const RUNS = Number(process.env.PICCOLO_FUZZ_RUNS ?? 2000);
 // @hono/node-server 1.19's lightweight Response breaks Hono's HEAD handling (a TypeError → 500, whatever

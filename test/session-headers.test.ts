@@ -5,13 +5,15 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Hono } from "hono";
-import { adminHistoryApp, BaseUser, closeDatabases, createAdminApp } from "piccolo-ts";
-import type * as SessionModule from "../dist/session/index.js";
+import { BaseUser, closeDatabases } from "piccolo-ts";
+import { createAdminApp } from "piccolo-ts/admin";
+import { adminHistoryApp } from "./support/internals.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
+import { createSessionAuth, getSessionUser } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 
-const { createSessionAuth, sessionAuthApp, getSessionUser } = (await import(new URL("../../dist/session/index.js", import.meta.url).href)) as typeof SessionModule;
 
 after(async () => {
   await closeDatabases();

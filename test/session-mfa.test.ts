@@ -4,17 +4,9 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import {
-  BaseUser,
-  ConfigError,
-  LoginRateLimiter,
-  MfaAuthenticator,
-  closeDatabases,
-  createSessionAuth,
-  generateMfaKey,
-  getSessionUser,
-  totpCode,
-} from "piccolo-ts";
+import { BaseUser, ConfigError, MfaAuthenticator, closeDatabases } from "piccolo-ts";
+import { LoginRateLimiter, createSessionAuth, getSessionUser } from "piccolo-ts/session";
+import { generateMfaKey, totpCode } from "./support/internals.js";
 import { FakeBrowser } from "./support/browser.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";

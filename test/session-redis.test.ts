@@ -6,26 +6,19 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import net from "node:net";
 import { Hono } from "hono";
+import { BaseUser, closeDatabases, connect, DatabaseConnectionError, hashPassword, parseDatabaseUrl, type Database } from "piccolo-ts";
 import {
-  BaseUser,
-  closeDatabases,
-  connect,
   createSessionAuth,
   DatabaseAttemptStore,
-  DatabaseConnectionError,
   getSessionUser,
-  hashPassword,
-  parseDatabaseUrl,
   RedisAttemptStore,
   RedisConnection,
   RedisSessionStore,
   SessionStore,
-  sessionAuthApp,
   type AttemptRule,
-  type Database,
-  type LimitedBucket,
   type SessionStorage,
-} from "piccolo-ts";
+} from "piccolo-ts/session";
+import { digestSessionToken, sessionAuthApp, type LimitedBucket } from "./support/internals.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
@@ -203,7 +196,7 @@ for (const engine of testEngines) {
         assert.equal(info?.expiryDate.getTime(), maxExpiryDate.getTime(), "moved by 20 minutes, capped at the max expiry");
         assert.ok(info!.expiryDate > expiryDate);
         if (redis) {
-          const ttl = await redis.client.pttl(`${prefix}s:${(await import("piccolo-ts")).digestSessionToken(token)}`);
+          const ttl = await redis.client.pttl(`${prefix}s:${digestSessionToken(token)}`);
           assert.ok(ttl > 20 * MINUTE && ttl <= 25 * MINUTE, `TTL ${ttl} ms`);
         }
       });
@@ -229,7 +222,7 @@ for (const engine of testEngines) {
           await redis!.client.del(`${prefix}{${prefix}u:${gina.id}}:sessions`);
           assert.equal(await sessions.resolve(ginaToken), null);
           // The session key lost: the index entry alone revives nothing.
-          await redis!.client.del(`${prefix}s:${(await import("piccolo-ts")).digestSessionToken(hankToken)}`);
+          await redis!.client.del(`${prefix}s:${digestSessionToken(hankToken)}`);
           assert.equal(await sessions.resolve(hankToken), null);
           assert.equal(await sessions.countForUser(gina.id), 0);
         });

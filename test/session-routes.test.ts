@@ -5,7 +5,9 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 
 const MINUTE = 60_000;
-import { BaseUser, LOGIN_FAILED_MESSAGE, LoginRateLimiter, closeDatabases, sessionAuthApp } from "piccolo-ts";
+import { BaseUser, closeDatabases } from "piccolo-ts";
+import { LOGIN_FAILED_MESSAGE, LoginRateLimiter } from "piccolo-ts/session";
+import { sessionAuthApp } from "./support/internals.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { testEngines } from "./support/engines.js";
 import { createSessionUsers, makeSessionSite, sessionBrowser } from "./support/session-site.js";

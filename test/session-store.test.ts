@@ -4,18 +4,9 @@
 import { after, before, beforeEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import {
-  BaseUser,
-  SessionStore,
-  closeDatabases,
-  connect,
-  digestSessionToken,
-  migrateBackwards,
-  migrateForwards,
-  parseDatabaseUrl,
-  sessionAuthApp,
-  type Database,
-} from "piccolo-ts";
+import { BaseUser, closeDatabases, connect, migrateBackwards, migrateForwards, parseDatabaseUrl, type Database } from "piccolo-ts";
+import { SessionStore } from "piccolo-ts/session";
+import { digestSessionToken, sessionAuthApp } from "./support/internals.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { createSessionUsers } from "./support/session-site.js";

@@ -6,21 +6,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import {
-  BaseUser,
-  closeDatabases,
-  connect,
-  createSessionAuth,
-  digestSessionToken,
-  getSessionUser,
-  hashPassword,
-  parseDatabaseUrl,
-  SessionStore,
-  sessionAuthApp,
-  type Database,
-  type EngineName,
-} from "piccolo-ts";
-import { testEngines } from "./support/engines.js";
+import { BaseUser, closeDatabases, connect, hashPassword, parseDatabaseUrl, type Database } from "piccolo-ts";
+import { createSessionAuth, getSessionUser, SessionStore } from "piccolo-ts/session";
+import { digestSessionToken, sessionAuthApp } from "./support/internals.js";
+import { testEngines, type EngineName } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
 

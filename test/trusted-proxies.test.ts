@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Hono } from "hono";
-import { BaseUser, createSessionAuth } from "piccolo-ts";
+import { BaseUser, ConfigError } from "piccolo-ts";
+import { createSessionAuth } from "piccolo-ts/session";
 import type * as AdminCommand from "../dist/cli/commands/admin.js";
 
 const { parseTrustProxy } = (await import(new URL("../../dist/cli/commands/admin.js", import.meta.url).href)) as typeof AdminCommand;
@@ -39,7 +40,7 @@ test("trustProxy subnets: the headers count only from a listed peer; listed hops
 
 test("trustProxy entries that are not addresses or subnets are refused when the app is made, naming the entry", () => {
   for (const entry of ["10.0.0.0/33", "fd00::/129", "not-an-ip", "10.0.0.0/", "10.0.0.0/8/8", "", "10.0.0.0/-1"]) {
-    assert.throws(() => createSessionAuth({ userClass: BaseUser, deployment: { trustProxy: [entry] } }), (error: unknown) => error instanceof RangeError && error.message.includes(`"${entry}"`), entry);
+    assert.throws(() => createSessionAuth({ userClass: BaseUser, deployment: { trustProxy: [entry] } }), (error: unknown) => error instanceof ConfigError && error.message.includes(`"${entry}"`), entry);
   }
 });
 

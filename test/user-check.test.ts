@@ -15,8 +15,8 @@ import {
   migrateForwards,
   parseDatabaseUrl,
   type Database,
-  type PasswordProblem,
 } from "piccolo-ts";
+import { type PasswordProblem } from "./support/internals.js";
 import { piccolo, type CliResult } from "./support/cli.js";
 import { freshDatabaseUrl, testEngines } from "./support/engines.js";
 

@@ -11,10 +11,10 @@ import {
   importUsers,
   migrateForwards,
   parseDatabaseUrl,
-  parseStoredHash,
   UserExistsError,
   type Database,
 } from "piccolo-ts";
+import { parseStoredHash } from "./support/internals.js";
 import { piccolo } from "./support/cli.js";
 import { freshDatabaseUrl, tempDir, testEngines } from "./support/engines.js";
 

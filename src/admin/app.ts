@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { secureHeaders } from "hono/secure-headers";
-import { PiccoloError, TableMissingError } from "../errors.js";
+import { ConfigError, PiccoloError, TableMissingError } from "../errors.js";
 import { SessionAuth, type SessionAuthOptions } from "../session/auth.js";
 import { bodyLimit } from "../session/body-limit.js";
 import type { CookieOptions } from "../session/cookies.js";
@@ -82,6 +82,7 @@ export function createAdminApp(options: AdminOptions = {}): Hono {
   const { mountPath, title, pageSize: configuredPageSize, onError, apiTokens, ...sessionOptions } = options;
   const userClass = options.userClass ?? BaseUser;
   const pageSize = configuredPageSize ?? 20;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new ConfigError(`pageSize must be a whole number of users > 0, not ${String(pageSize)}.`);
   const report = onError ?? ((error: unknown) => console.error("piccolo admin:", error));
   const mountOf = (c: Context) => (mountPath !== undefined ? normaliseMount(mountPath) : detectMount(c));
   const siteTitle = title ?? "Piccolo admin";

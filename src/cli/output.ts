@@ -5,34 +5,8 @@ import { writeText } from "./stdio.js";
 
 const requireModule = createRequire(import.meta.url);
 
-/** A failure of the command itself (not of the library): carries its exit code and what to do next. */
-export class CliError extends Error {
-  readonly exitCode: number;
-  readonly hint: string | undefined;
-  readonly code: string;
-
-  constructor(message: string, options: { exitCode?: number; hint?: string; code?: string } = {}) {
-    super(message);
-    this.name = new.target.name;
-    this.exitCode = options.exitCode ?? 1;
-    this.hint = options.hint;
-    this.code = options.code ?? (this.exitCode === 2 ? "USAGE" : "FAILED");
-  }
-}
-
-/** The command line itself is wrong: unknown command or option, bad flag value, missing argument. Exit 2. */
-export class UsageError extends CliError {
-  constructor(message: string, hint?: string) {
-    super(message, hint === undefined ? { exitCode: 2, code: "USAGE" } : { exitCode: 2, code: "USAGE", hint });
-  }
-}
-
-/** The person pressed Ctrl-C (or Ctrl-D at a hidden prompt). */
-export class CancelledError extends CliError {
-  constructor() {
-    super("Cancelled.", { exitCode: 130, code: "CANCELLED" });
-  }
-}
+// The command's own failures live with every other error class.
+export { CliError, UsageError, CancelledError } from "../errors.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;

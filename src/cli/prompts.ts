@@ -5,30 +5,10 @@
 // line of standard input, and the end of input is an error rather than a wait: a script never hangs.
 // Questions are written to stderr, so stdout carries only results (and stays valid JSON with --json).
 import { booleanFromWord } from "../user/validation.js";
-import { CancelledError, CliError, EXIT_USAGE, note } from "./output.js";
+import { CancelledError, note } from "./output.js";
+import { InputEndedError, PipedAnswerRefusedError } from "../errors.js";
 
-/**
- * A piped answer that its question refuses: asking again would read the next line, meant for the next
- * question, so the command ends (exit 2) before anything is written.
- */
-export class PipedAnswerRefusedError extends CliError {
-  constructor(question: string, reason: string) {
-    super(`The piped answer to "${question.trim()}" was refused, and nothing was changed: ${reason}`, {
-      exitCode: EXIT_USAGE,
-      code: "ANSWER_REFUSED",
-      hint: "Piped answers are not asked again: fix that line (one answer per line, in the order asked), or give the value with its flag.",
-    });
-  }
-}
-
-export class InputEndedError extends CliError {
-  constructor(question: string) {
-    super(`Standard input ended before "${question.trim()}" was answered.`, {
-      code: "INPUT_ENDED",
-      hint: "Pipe one answer per line, or give the value with its flag.",
-    });
-  }
-}
+export { PipedAnswerRefusedError, InputEndedError } from "../errors.js";
 
 /** Reads standard input one line at a time (`\n` or `\r\n`); `null` once it has ended. */
 class LineReader {

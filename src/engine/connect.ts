@@ -74,13 +74,11 @@ const keyOfGivenUrl = new Map<string, string>();
  * ```
  */
 export async function openDatabase(url?: string, options: OpenOptions = {}): Promise<Database> {
-  // A URL given resolves the same way each time (a relative SQLite path against the working
-  // directory): remember its key rather than parse it again on every call.
-  const given = url !== undefined && url.trim() !== "" ? `${process.cwd()}\0${url}` : undefined;
+  const given = givenUrlKey(url);
   const open = given === undefined ? undefined : openDatabases.get(keyOfGivenUrl.get(given) ?? "");
   if (open) return open;
   const target = await resolveDatabase(url);
-  const key = `${target.engine}:${target.filename ?? target.url}`;
+  const key = poolKey(target);
   if (given !== undefined) keyOfGivenUrl.set(given, key);
   let database = openDatabases.get(key);
   if (!database) {
@@ -93,18 +91,56 @@ export async function openDatabase(url?: string, options: OpenOptions = {}): Pro
 }
 
 /**
- * Closes every connection opened through `openDatabase` (and so `BaseUser`'s), so a script or test ends cleanly.
+ * Closes every connection opened through `openDatabase`: every user class's, the session store's, the
+ * admin's, so a script or test ends cleanly whatever it opened. (`BaseUser.close()` closes the class's
+ * own only.) Databases of your own from `connect` are yours to close.
  *
  * @example
  * ```ts
  * await BaseUser.createUser({ username: "bob", password: "bob-s3cret" });
- * await closeDatabases(); // the same as BaseUser.close()
+ * await closeDatabases(); // every pool piccolo-ts opened in this process
  * ```
  */
 export async function closeDatabases(): Promise<void> {
   const all = [...openDatabases.values()];
   openDatabases.clear();
   await Promise.all(all.map(async (database) => (await database).close()));
+}
+
+/**
+ * Closes the one shared connection `openDatabase(url)` gives (with no URL, the one the resolution order
+ * picks), when it is open, and leaves every other pool open; the next `openDatabase` of it opens a new
+ * one. `BaseUser.close()` calls it with the class's `database`.
+ *
+ * @example
+ * ```ts
+ * await closeDatabase(process.env.DATABASE_URL); // the users' pool; a session store on another URL stays open
+ * ```
+ */
+export async function closeDatabase(url?: string): Promise<void> {
+  const given = givenUrlKey(url);
+  let key = given === undefined ? undefined : keyOfGivenUrl.get(given);
+  if (key === undefined) {
+    // A URL that does not resolve was never opened either: there is nothing of it to close.
+    const target = await resolveDatabase(url).catch(() => undefined);
+    if (!target) return;
+    key = poolKey(target);
+  }
+  const database = openDatabases.get(key);
+  if (!database) return;
+  openDatabases.delete(key);
+  await (await database).close();
+}
+
+// A URL given resolves the same way each time (a relative SQLite path against the working directory):
+// its key is remembered rather than parsed again on every call.
+function givenUrlKey(url: string | undefined): string | undefined {
+  return url !== undefined && url.trim() !== "" ? `${process.cwd()}\0${url}` : undefined;
+}
+
+/** One pool per database: the engine and the file or URL. */
+function poolKey(target: DatabaseTarget): string {
+  return `${target.engine}:${target.filename ?? target.url}`;
 }
 
 /** Accepts what public APIs take as `database`: an open `Database`, a URL/path, or nothing (resolution order). */

@@ -5,35 +5,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { DatabaseTarget } from "./config.js";
-import { DatabaseConnectionError } from "../errors.js";
-
-/** Why a connection failed, when the driver's error says. */
-export type ConnectionCause =
-  | "database-missing"
-  | "authentication-failed"
-  | "access-denied"
-  | "sqlite-cannot-open"
-  | "unreachable";
-
-/** A connection failure whose cause is known: `cause` says which, `advice` what to do about it. */
-export class NamedConnectionError extends DatabaseConnectionError {
-  constructor(
-    url: string,
-    detail: string,
-    /** The cause, as a name a program can compare. */
-    readonly reason: ConnectionCause,
-    /** What to do next, one sentence (the CLI prints it after the message). */
-    readonly advice: string,
-    options?: { cause?: unknown },
-  ) {
-    super(url, detail, options);
-  }
-
-  /** True when a server (or the SQLite library) answered: starting a server would not help. */
-  get serverAnswered(): boolean {
-    return this.reason !== "unreachable";
-  }
-}
+import { DatabaseConnectionError, NamedConnectionError, type ConnectionCause } from "../errors.js";
 
 interface DriverError {
   code?: string | number;

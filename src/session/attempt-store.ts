@@ -1,3 +1,5 @@
+import { ConfigError } from "../errors.js";
+
 /**
  * One limited key's rule. Within a window (opened by the key's first attempt) the n-th attempt is let
  * through when n ≤ `max` and, beyond the first `free` attempts, once `step`·k(k+1)/2 ms have passed since
@@ -52,10 +54,10 @@ export function fullRule(rule: AttemptRule): Required<AttemptRule> {
   const max = rule.max;
   const free = Math.min(rule.free ?? max, max);
   const step = rule.step ?? 0;
-  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError("A rate-limit max must be a positive integer.");
-  if (!Number.isSafeInteger(rule.window) || rule.window < 1) throw new RangeError("A rate-limit window must be a positive number of milliseconds.");
-  if (!Number.isSafeInteger(free) || free < 1) throw new RangeError("A rate-limit free count must be a positive integer.");
-  if (!Number.isSafeInteger(step) || step < 0) throw new RangeError("A rate-limit step must be a whole number of milliseconds.");
+  if (!Number.isSafeInteger(max) || max < 1) throw new ConfigError("A rate-limit max must be a positive integer.");
+  if (!Number.isSafeInteger(rule.window) || rule.window < 1) throw new ConfigError("A rate-limit window must be a positive number of milliseconds.");
+  if (!Number.isSafeInteger(free) || free < 1) throw new ConfigError("A rate-limit free count must be a positive integer.");
+  if (!Number.isSafeInteger(step) || step < 0) throw new ConfigError("A rate-limit step must be a whole number of milliseconds.");
   return { max, window: rule.window, free, step };
 }
 

@@ -20,6 +20,7 @@ import { sessionResolution } from "./session-resolution.js";
 import { chooseStores } from "./store-choice.js";
 import type { SessionStorage } from "./store-types.js";
 import { lastSegmentPath, requestOf, type HeadersInput } from "./web-request.js";
+import { ConfigError } from "../errors.js";
 
 export type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./options.js";
 
@@ -34,7 +35,7 @@ export type { AccessRules, DenyReason, DenyStatus, SessionAuthOptions } from "./
  * @example
  * ```ts
  * import { Hono } from "hono";
- * import { createSessionAuth, getSessionUser } from "piccolo-ts";
+ * import { createSessionAuth, getSessionUser } from "piccolo-ts/session";
  *
  * const auth = createSessionAuth({ access: { adminOnly: false, loginUrl: "/auth/login" } });
  * const app = new Hono();
@@ -76,7 +77,7 @@ export class SessionAuth {
     this.userClass = options.userClass ?? BaseUser;
     ({ store: this.store, rateLimiter: this.rateLimiter } = chooseStores(options, options.database ?? this.userClass.database, this.userClass.tableName));
     this.bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-    if (!Number.isSafeInteger(this.bodyLimit) || this.bodyLimit < 0) throw new RangeError("bodyLimit must be a whole number of bytes.");
+    if (!Number.isSafeInteger(this.bodyLimit) || this.bodyLimit < 0) throw new ConfigError("bodyLimit must be a whole number of bytes.");
     this.access = new Access(options.access);
     this.deployment = new Deployment(options.deployment ?? {});
     // Sessions shared with Python (`tokens: "piccolo"`) keep piccolo_api's plain `id` unless asked otherwise.

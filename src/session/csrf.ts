@@ -7,6 +7,7 @@ import { cookieValues, sameText, TOKEN_PATTERN } from "./cookies.js";
 import type { Deployment } from "./deployment.js";
 import { parsedBody } from "./parsed-body.js";
 import { CSRF_FAILED_MESSAGE, isFormRequest } from "./request-state.js";
+import { ConfigError } from "../errors.js";
 
 /** `csrf`: the double-submit token's names and the other origins allowed to post. */
 export interface CsrfOptions {
@@ -43,7 +44,7 @@ export class CsrfProtection {
     this.baseCookieName = options.cookieName ?? "csrftoken";
     this.headerName = options.headerName ?? "X-CSRFToken";
     this.fieldName = options.fieldName ?? "csrftoken";
-    this.trustedOrigins = (options.trustedOrigins ?? []).map((origin) => new URL(origin).origin);
+    this.trustedOrigins = (options.trustedOrigins ?? []).map(trustedOrigin);
   }
 
   /** The cookie name in use on this request. */
@@ -153,4 +154,13 @@ export function csrfCheck(
     }
     await next();
   };
+}
+
+/** A `trustedOrigins` entry as an origin; a malformed one is a ConfigError at start-up, not a TypeError. */
+function trustedOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch (error) {
+    throw new ConfigError(`trustedOrigins: ${JSON.stringify(origin)} is not an origin such as https://shop.example.com.`, { cause: error });
+  }
 }

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import type { Context } from "hono";
+import { ConfigError } from "../errors.js";
 
 /** How the app is deployed: what to believe about the client, the scheme and the host. */
 export interface DeploymentOptions {
@@ -49,7 +50,7 @@ const familyOf = (address: string) => (isIP(address) === 4 ? "ipv4" : "ipv6");
 
 /**
  * Trusted proxies as a set of addresses and subnets (`10.0.0.5`, `[::1]`, `10.0.0.0/8`, `fd00::/8`).
- * A malformed entry is a RangeError naming it: a typo must not quietly trust nobody, or anybody.
+ * A malformed entry is a ConfigError naming it: a typo must not quietly trust nobody, or anybody.
  */
 export function trustedProxyList(entries: readonly string[]): BlockList {
   const list = new BlockList();
@@ -59,7 +60,7 @@ export function trustedProxyList(entries: readonly string[]): BlockList {
     const bits = match?.[2] === undefined ? undefined : Number(match[2]);
     const family = isIP(address);
     if (family === 0 || (bits !== undefined && bits > (family === 4 ? 32 : 128))) {
-      throw new RangeError(`trustProxy: "${entry}" is not an IP address or subnet (such as 10.0.0.5 or 10.0.0.0/8).`);
+      throw new ConfigError(`trustProxy: "${entry}" is not an IP address or subnet (such as 10.0.0.5 or 10.0.0.0/8).`);
     }
     if (bits === undefined) list.addAddress(address, familyOf(address));
     else list.addSubnet(address, bits, familyOf(address));
@@ -85,7 +86,7 @@ export class Deployment {
     } else {
       this.trustedProxies = null;
       const hops = trust === true ? 1 : trust === false || trust === undefined ? 0 : Number(trust);
-      if (!Number.isSafeInteger(hops) || hops < 0) throw new RangeError("trustProxy must be true, false, a number of hops or a list of addresses and subnets.");
+      if (!Number.isSafeInteger(hops) || hops < 0) throw new ConfigError("trustProxy must be true, false, a number of hops or a list of addresses and subnets.");
       this.hops = hops;
     }
     const hosts = options.allowedHosts;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Database } from "../engine/connect.js";
-import { MemoryAttemptStore, type AttemptRule, type AttemptStore, type LimitedBucket } from "./attempt-store.js";
+import { MemoryAttemptStore, fullRule, type AttemptRule, type AttemptStore, type LimitedBucket } from "./attempt-store.js";
 import { DatabaseAttemptStore } from "./attempt-store-db.js";
 import { rateLimitedAddress } from "./address-prefix.js";
 
@@ -107,6 +107,8 @@ export class LoginRateLimiter {
       address: options.address ?? DEFAULT_LIMITS.address,
       username: options.username ?? DEFAULT_LIMITS.username,
     };
+    // A bad rule is a ConfigError now, at start-up, not at the first login.
+    for (const rule of Object.values(this.rules)) fullRule(rule);
     this.now = options.now ?? Date.now;
   }
 

@@ -3,7 +3,7 @@
 // `"digest"`, keeps SHA-256 digests and naive UTC dates, which piccolo_api cannot use (see the README).
 import { createHash } from "node:crypto";
 import { parseTimestamp, toStoredTimestamp } from "../engine/values.js";
-import { ValidationError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 
 /** How session tokens are stored: `"digest"` (default) or `"piccolo"` (as is, shared with piccolo_api). */
 export type SessionTokenStorage = "digest" | "piccolo";
@@ -16,7 +16,7 @@ export function sha256Hex(token: string): string {
 export function checkTokenStorage(storage: unknown): SessionTokenStorage {
   if (storage === undefined || storage === "digest") return "digest";
   if (storage === "piccolo") return "piccolo";
-  throw new ValidationError('tokens must be "digest" or "piccolo".', "tokens");
+  throw new ConfigError('tokens must be "digest" or "piccolo".');
 }
 
 /** The time zone whose wall clock Python writes: the option, else this process's (its TZ). */
@@ -25,7 +25,7 @@ export function checkTimeZone(timeZone: string | undefined): string {
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
   } catch {
-    throw new ValidationError(`Unknown time zone ${JSON.stringify(zone)}: use an IANA name such as Europe/Berlin.`, "sharedTimeZone");
+    throw new ConfigError(`Unknown time zone ${JSON.stringify(zone)}: use an IANA name such as Europe/Berlin.`);
   }
   return zone;
 }

@@ -1,6 +1,6 @@
 import { useDatabase, type Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
-import { ValidationError } from "../errors.js";
+import { ConfigError, ValidationError } from "../errors.js";
 import { onSessionsEnded } from "../user/session-enders.js";
 import { checkedPrefix, redisConnection, type RedisConnection } from "./redis-connection.js";
 import { DAY, HOUR, MINUTE, TOKEN_PATTERN, digestSessionToken, generateSessionToken, sessionDuration } from "./store-types.js";
@@ -89,7 +89,7 @@ export class RedisSessionStore implements SessionStorage {
     this.expiry = sessionDuration(options.expiry, HOUR, "expiry");
     this.maxExpiry = sessionDuration(options.maxExpiry, 7 * DAY, "maxExpiry");
     this.extension = sessionDuration(options.extension, 20 * MINUTE, "extension", true);
-    if (this.maxExpiry < this.expiry) throw new ValidationError("The session maxExpiry must not be shorter than its expiry.", "maxExpiry");
+    if (this.maxExpiry < this.expiry) throw new ConfigError("The session maxExpiry must not be shorter than its expiry.");
     this.now = options.now ?? (() => new Date());
     this.userTable = options.userTable ?? "piccolo_user";
     this.connection = redisConnection(options.redis);

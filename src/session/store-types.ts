@@ -2,7 +2,7 @@
 // with its digest (the only form of it the table holds). store.ts re-exports all of it.
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../engine/connect.js";
-import { ValidationError } from "../errors.js";
+import { ConfigError } from "../errors.js";
 import type { SessionTokenStorage } from "./shared-sessions.js";
 
 export const MINUTE = 60_000;
@@ -93,11 +93,11 @@ export function digestSessionToken(token: string): string {
 /** A well-formed session token: 43 URL-safe characters. Anything else is never looked up. */
 export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-/** A store option's duration in milliseconds (its default when unset); ValidationError when not positive. */
+/** A store option's duration in milliseconds (its default when unset); ConfigError when not positive. */
 export function sessionDuration(value: number | undefined, fallback: number, name: string, allowZero = false): number {
   const duration = value ?? fallback;
   if (!Number.isFinite(duration) || duration < 0 || (!allowZero && duration === 0)) {
-    throw new ValidationError(`The session ${name} must be a positive number of milliseconds.`, name);
+    throw new ConfigError(`The session ${name} must be a positive number of milliseconds.`);
   }
   return duration;
 }

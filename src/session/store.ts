@@ -1,6 +1,6 @@
 import { useDatabase, type Database } from "../engine/connect.js";
 import { runTranslated } from "../engine/database-errors.js";
-import { ValidationError } from "../errors.js";
+import { ConfigError, ValidationError } from "../errors.js";
 import { SESSIONS_TABLE } from "./migrations/index.js";
 import { sessionRowFormat, type SessionRowFormat, type SessionTokenStorage } from "./shared-sessions.js";
 import { extendBound, findBoundRows, firstLiveRow, passwordOf, userBinding } from "./user-binding.js";
@@ -17,7 +17,8 @@ export type { NewSession, SessionInfo, SessionStorage, SessionStoreOptions } fro
  *
  * @example
  * ```ts
- * import { BaseUser, SessionStore } from "piccolo-ts";
+ * import { BaseUser } from "piccolo-ts";
+ * import { SessionStore } from "piccolo-ts/session";
  *
  * const store = new SessionStore({ expiry: 60 * 60_000, maxExpiry: 7 * 24 * 60 * 60_000 });
  * const userId = await BaseUser.login("bob", "bob-s3cret");
@@ -48,7 +49,7 @@ export class SessionStore {
     this.maxExpiry = sessionDuration(options.maxExpiry, 7 * DAY, "maxExpiry");
     this.extension = sessionDuration(options.extension, 20 * MINUTE, "extension", true);
     if (this.maxExpiry < this.expiry) {
-      throw new ValidationError("The session maxExpiry must not be shorter than its expiry.", "maxExpiry");
+      throw new ConfigError("The session maxExpiry must not be shorter than its expiry.");
     }
     this.now = options.now ?? (() => new Date());
     this.userTable = options.userTable ?? "piccolo_user";

@@ -1,17 +1,17 @@
-import { useDatabase, closeDatabases, type Database } from "../engine/connect.js";
-import { runTranslated } from "../engine/database-errors.js";
+import { closeDatabase, type Database } from "../engine/connect.js";
+import { DEFAULT_ITERATIONS } from "../password/hasher.js";
 import { checkPasswords } from "./check-passwords.js";
 import { createUser } from "./create-user.js";
-import { findUserRow, type UserRef } from "./find-user.js";
-import { DEFAULT_ITERATIONS } from "./hasher.js";
+import { getUser, type UserRef } from "./find-user.js";
 import { countUsers, listUsers } from "./list-users.js";
 import { login } from "./login.js";
 import { hasPendingLogin, settleLoginWrites } from "./login-writes.js";
 import { changePermissions, deleteUser, updatePassword, updateProfile } from "./manage-users.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
-import { callSync, type SyncSettings } from "./sync.js";
-import { PUBLIC_COLUMNS, userFromRow, type User } from "./user-row.js";
-import { validatePassword, validateUserRef } from "./validation.js";
+import { openUserDatabase, syncSettingsOf, type UserSettings } from "./settings.js";
+import { callSync } from "./sync.js";
+import type { User } from "./user-row.js";
+import { validatePassword } from "./validation.js";
 
 export type { UserRef } from "./find-user.js";
 export type { CreateUserInput, LoginCredentials, LoginOptions, Permissions, GuardOptions, ProfileChanges, UserFilter, ListUsersOptions, PasswordProblem, UserLogger } from "./user-types.js";
@@ -23,8 +23,9 @@ import type { CreateUserInput, LoginCredentials, LoginOptions, Permissions, Guar
  * hash format and migrations with Python Piccolo.
  *
  * Every method is static, and reads its settings from `this`, so a subclass customises them:
- * `class AppUser extends BaseUser { static minPasswordLength = 10 }`. The work itself lives in one
- * module per job beside this file (login.ts, create-user.ts, manage-users.ts, list-users.ts, …).
+ * `class AppUser extends BaseUser { static minPasswordLength = 10 }`. Each method reads them once, as
+ * one record (`settings()`), and passes it to the module doing the job beside this file (login.ts,
+ * create-user.ts, manage-users.ts, list-users.ts, …): those take the record, never the class.
  *
  * @example
  * ```ts
@@ -80,7 +81,31 @@ export class BaseUser {
    * ```
    */
   static getDatabase(): Promise<Database> {
-    return useDatabase(this.database);
+    return openUserDatabase(this);
+  }
+
+  /**
+   * This class's settings (its statics) as one record, read now: what the job functions behind each
+   * method take, and what a worker thread gets to act as this class.
+   *
+   * @example
+   * ```ts
+   * class AppUser extends BaseUser { static override minPasswordLength = 10; }
+   * AppUser.settings().minPasswordLength; // 10
+   * ```
+   */
+  static settings(): UserSettings {
+    return {
+      tableName: this.tableName,
+      minPasswordLength: this.minPasswordLength,
+      maxPasswordLength: this.maxPasswordLength,
+      maxUsernameLength: this.maxUsernameLength,
+      iterations: this.iterations,
+      loginWithEmail: this.loginWithEmail,
+      caseInsensitiveUsernames: this.caseInsensitiveUsernames,
+      database: this.database,
+      logger: this.logger,
+    };
   }
 
   /**
@@ -97,7 +122,7 @@ export class BaseUser {
    * ```
    */
   static validatePassword(password: unknown): asserts password is string {
-    validatePassword(password, this);
+    validatePassword(password, this.settings());
   }
 
   /**
@@ -113,7 +138,7 @@ export class BaseUser {
    * ```
    */
   static createUser(input: CreateUserInput): Promise<User> {
-    return createUser(this, input);
+    return createUser(this.settings(), input);
   }
 
   /**
@@ -137,9 +162,9 @@ export class BaseUser {
   ): Promise<number | null> {
     if (typeof usernameOrCredentials === "object" && usernameOrCredentials !== null) {
       const options = typeof passwordOrOptions === "object" ? passwordOrOptions : undefined;
-      return login(this, usernameOrCredentials.username, usernameOrCredentials.password, options ?? undefined);
+      return login(this.settings(), usernameOrCredentials.username, usernameOrCredentials.password, options ?? undefined);
     }
-    return login(this, usernameOrCredentials, passwordOrOptions, maybeOptions);
+    return login(this.settings(), usernameOrCredentials, passwordOrOptions, maybeOptions);
   }
 
   /**
@@ -153,7 +178,7 @@ export class BaseUser {
    * ```
    */
   static updatePassword(user: UserRef, password: string): Promise<void> {
-    return updatePassword(this, user, password);
+    return updatePassword(this.settings(), user, password);
   }
 
   /**
@@ -167,7 +192,7 @@ export class BaseUser {
    * ```
    */
   static changePermissions(user: UserRef, permissions: Permissions, options?: GuardOptions): Promise<User> {
-    return changePermissions(this, user, permissions, options);
+    return changePermissions(this.settings(), user, permissions, options);
   }
 
   /**
@@ -181,7 +206,7 @@ export class BaseUser {
   static async deleteUser(user: UserRef, options?: GuardOptions): Promise<void> {
     // A last_login still to be written must not land on a new user given the freed id (SQLite reuses ids).
     await this.settleLogins();
-    return deleteUser(this, user, options);
+    return deleteUser(this.settings(), user, options);
   }
 
   /**
@@ -193,7 +218,7 @@ export class BaseUser {
    * ```
    */
   static updateProfile(user: UserRef, changes: ProfileChanges): Promise<User> {
-    return updateProfile(this, user, changes);
+    return updateProfile(this.settings(), user, changes);
   }
 
   /**
@@ -207,7 +232,7 @@ export class BaseUser {
    */
   static async listUsers(options?: ListUsersOptions | null): Promise<User[]> {
     await this.settleLogins();
-    return listUsers(this, options);
+    return listUsers(this.settings(), options);
   }
 
   /**
@@ -221,7 +246,7 @@ export class BaseUser {
    */
   static async countUsers(options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
     await this.settleLogins();
-    return countUsers(this, options);
+    return countUsers(this.settings(), options);
   }
 
   /**
@@ -234,16 +259,14 @@ export class BaseUser {
    * ```
    */
   static async getUser(user: UserRef): Promise<User | null> {
-    const ref = validateUserRef(user);
-    const database = await this.getDatabase();
-    const read = () => runTranslated(database, () => findUserRow(database, this, ref, PUBLIC_COLUMNS));
-    let row = await read();
-    // The user's own login, answered just before, is in the row returned: read again once it is written.
-    if (row && hasPendingLogin(database, this.tableName, row.id)) {
-      await settleLoginWrites(database, this.tableName, row.id);
-      row = await read();
-    }
-    return row ? userFromRow(row) : null;
+    const settings = this.settings();
+    const found = await getUser(settings, user);
+    if (!found) return null;
+    // The user's own login, answered just before, is in the user returned: read again once it is written.
+    const database = await openUserDatabase(settings);
+    if (!hasPendingLogin(database, settings.tableName, found.id)) return found;
+    await settleLoginWrites(database, settings.tableName, found.id);
+    return getUser(settings, user);
   }
 
   /**
@@ -258,7 +281,7 @@ export class BaseUser {
    * ```
    */
   static checkPasswords(options?: { batchSize?: number } | null): Promise<PasswordProblem[]> {
-    return checkPasswords(this, options);
+    return checkPasswords(this.settings(), options);
   }
 
   /**
@@ -271,7 +294,7 @@ export class BaseUser {
    * ```
    */
   static createUserSync(input: CreateUserInput): User {
-    return callSync<User>(this.syncSettings(), "createUser", [input]);
+    return callSync<User>(syncSettingsOf(this.settings()), "createUser", [input]);
   }
 
   /**
@@ -287,7 +310,7 @@ export class BaseUser {
   static loginSync(credentials: LoginCredentials): number | null;
   static loginSync(username: string, password: string): number | null;
   static loginSync(usernameOrCredentials: string | LoginCredentials, password?: string): number | null {
-    return callSync<number | null>(this.syncSettings(), "login", [usernameOrCredentials, password]);
+    return callSync<number | null>(syncSettingsOf(this.settings()), "login", [usernameOrCredentials, password]);
   }
 
   /**
@@ -299,12 +322,16 @@ export class BaseUser {
    * ```
    */
   static updatePasswordSync(user: UserRef, password: string): void {
-    callSync<void>(this.syncSettings(), "updatePassword", [user, password]);
+    callSync<void>(syncSettingsOf(this.settings()), "updatePassword", [user, password]);
   }
 
   /**
-   * Closes every database connection piccolo-ts opened, so a script can end, once the `last_login`
-   * writes of the logins already answered are done.
+   * Closes this class's database (the pool piccolo-ts opened for its `database`), so a script can end,
+   * once the `last_login` writes of the logins already answered are done.
+   * Other pools stay open: another class's on another database, a session store's. `closeDatabases()`
+   * closes every pool piccolo-ts opened; a `Database` you opened yourself and gave as `database` is
+   * yours to close. Pools are shared by URL: a class or store on the same database finds it closed and
+   * opens a new one on its next call.
    *
    * @example
    * ```ts
@@ -314,7 +341,7 @@ export class BaseUser {
    */
   static async close(): Promise<void> {
     await settleLoginWrites();
-    await closeDatabases();
+    if (typeof this.database !== "object") await closeDatabase(this.database);
   }
 
   /**
@@ -334,19 +361,5 @@ export class BaseUser {
    */
   static async settleLogins(): Promise<void> {
     await settleLoginWrites(await this.getDatabase(), this.tableName);
-  }
-
-  /** The settings a worker thread needs to act as this class. */
-  protected static syncSettings(): SyncSettings {
-    return {
-      tableName: this.tableName,
-      minPasswordLength: this.minPasswordLength,
-      maxPasswordLength: this.maxPasswordLength,
-      maxUsernameLength: this.maxUsernameLength,
-      iterations: this.iterations,
-      loginWithEmail: this.loginWithEmail,
-      caseInsensitiveUsernames: this.caseInsensitiveUsernames,
-      database: typeof this.database === "object" ? this.database.target.url : this.database,
-    };
   }
 }

@@ -1,9 +1,10 @@
 import type { Database } from "../engine/connect.js";
 import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
 import { UserExistsError, ValidationError } from "../errors.js";
-import type { BaseUser, CreateUserInput } from "./base-user.js";
+import { openUserDatabase, type UserSettings } from "./settings.js";
+import type { CreateUserInput } from "./user-types.js";
 import { usersOf } from "./find-user.js";
-import { hashPassword } from "./hasher.js";
+import { hashPassword } from "../password/hasher.js";
 import type { UserKysely } from "./table.js";
 import type { User } from "./user-row.js";
 import { isFoldedUsernameColumn } from "./username-folding.js";
@@ -11,12 +12,12 @@ import { foldedUsernameValues, isSameUsername, usernameFilter } from "./username
 import { crossIdentifierError, crossIdentifierFilter } from "./identifier-collisions.js";
 import { validateEmail, validateFlag, validateName, validatePassword, validateUsername } from "./validation.js";
 
-export async function createUser(cls: typeof BaseUser, input: CreateUserInput): Promise<User> {
+export async function createUser(settings: UserSettings, input: CreateUserInput): Promise<User> {
   if (typeof input !== "object" || input === null) {
     throw new ValidationError("createUser takes { username, password, … }.");
   }
-  validateUsername(input.username, cls);
-  validatePassword(input.password, cls);
+  validateUsername(input.username, settings);
+  validatePassword(input.password, settings);
   const email = validateEmail(input.email);
   const firstName = validateName(input.firstName, "first_name");
   const lastName = validateName(input.lastName, "last_name");
@@ -25,25 +26,25 @@ export async function createUser(cls: typeof BaseUser, input: CreateUserInput): 
   const superuser = validateFlag(input.superuser, "superuser") ?? false;
   const { username, password } = input;
 
-  const database = await cls.getDatabase();
+  const database = await openUserDatabase(settings);
   const { dialect } = database;
   return runTranslated(database, async () => {
     // Fail before paying for a hash; the unique constraints still decide races.
-    await assertAvailable(cls, usersOf(database), { username, email });
+    await assertAvailable(settings, usersOf(database), { username, email });
     const values = {
       username,
-      password: await hashPassword(password, cls.iterations),
+      password: await hashPassword(password, settings.iterations),
       email,
       active: dialect.booleanToDatabase(active),
       admin: dialect.booleanToDatabase(admin),
       superuser: dialect.booleanToDatabase(superuser),
       first_name: firstName,
       last_name: lastName,
-      ...foldedUsernameValues(cls, username),
+      ...foldedUsernameValues(settings, username),
     };
     let id: number;
     try {
-      id = await dialect.insertReturningId(usersOf(database).insertInto(cls.tableName).values(values));
+      id = await dialect.insertReturningId(usersOf(database).insertInto(settings.tableName).values(values));
     } catch (error) {
       const column = uniqueViolationColumn(error);
       if (column === "username" || column === "email") throw existsError(column, username, email);
@@ -56,7 +57,7 @@ export async function createUser(cls: typeof BaseUser, input: CreateUserInput): 
 
 /** Refuses a username or email that another user (not `exceptId`) has, before any hash or write. */
 export async function assertAvailable(
-  cls: typeof BaseUser,
+  settings: Pick<UserSettings, "tableName" | "caseInsensitiveUsernames" | "loginWithEmail">,
   db: UserKysely,
   wanted: { username?: string; email?: string },
   exceptId?: number,
@@ -64,24 +65,24 @@ export async function assertAvailable(
   const { username, email } = wanted;
   if (username === undefined && email === undefined) return;
   // With login by email, also a username that is another user's email, or the reverse.
-  const across = crossIdentifierFilter(cls, wanted);
+  const across = crossIdentifierFilter(settings, wanted);
   let query = db
-    .selectFrom(cls.tableName)
+    .selectFrom(settings.tableName)
     .select(["id", "username", "email"])
     .where((eb) =>
       eb.or([
-        ...(username === undefined ? [] : [usernameFilter(cls, username)(eb)]),
+        ...(username === undefined ? [] : [usernameFilter(settings, username)(eb)]),
         ...(email === undefined ? [] : [eb("email", "=", email)]),
         ...(across ? [across(eb)] : []),
       ]),
     );
   if (exceptId !== undefined) query = query.where("id", "<>", exceptId);
   const rows = await query.limit(10).execute();
-  if (username !== undefined && rows.some((row) => isSameUsername(cls, row.username, username))) {
+  if (username !== undefined && rows.some((row) => isSameUsername(settings, row.username, username))) {
     throw existsError("username", username, email ?? "");
   }
   if (email !== undefined && rows.some((row) => row.email === email)) throw existsError("email", username ?? "", email);
-  const collision = crossIdentifierError(cls, rows, wanted);
+  const collision = crossIdentifierError(settings, rows, wanted);
   if (collision) throw collision;
 }
 

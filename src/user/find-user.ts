@@ -1,8 +1,10 @@
 import type { Database } from "../engine/connect.js";
+import { runTranslated } from "../engine/database-errors.js";
+import { openUserDatabase, type UserSettings } from "./settings.js";
 import type { UserKysely } from "./table.js";
-import type { PublicColumn } from "./user-row.js";
+import { PUBLIC_COLUMNS, userFromRow, type PublicColumn, type User } from "./user-row.js";
 import { LOOKUP_ROW_LIMIT, pickByUsername, usernameFilter } from "./username-lookup.js";
-import { isComparableText, isStorableId } from "./validation.js";
+import { isComparableText, isStorableId, validateUserRef } from "./validation.js";
 
 /** A user's identity: the id (number) or the username (string), as in Piccolo. */
 export type UserRef = number | string;
@@ -36,4 +38,14 @@ export async function findUserRow<C extends PublicColumn | "password">(
   if (options.forUpdate && database.dialect.supportsForUpdate) query = query.forUpdate();
   const rows = await query.execute();
   return typeof ref === "number" ? rows[0] : pickByUsername(modes, rows, ref);
+}
+
+/** The user with this id or username, without the password, or null. */
+export async function getUser(settings: Pick<UserSettings, "tableName" | "caseInsensitiveUsernames" | "database">, user: UserRef): Promise<User | null> {
+  const ref = validateUserRef(user);
+  const database = await openUserDatabase(settings);
+  return runTranslated(database, async () => {
+    const row = await findUserRow(database, settings, ref, PUBLIC_COLUMNS);
+    return row ? userFromRow(row) : null;
+  });
 }

@@ -6,7 +6,7 @@ import type { Database } from "../engine/connect.js";
 import { runTranslated, uniqueViolationColumn } from "../engine/database-errors.js";
 import { UserExistsError, ValidationError } from "../errors.js";
 import { decodeImportFile, detectFormat, fieldOf, parseCsv, parseJsonLines, type ImportFormat, type ImportProblem, type RawRecord } from "./import-file.js";
-import { isSupportedStoredPassword } from "./stored-password.js";
+import { isSupportedStoredPassword } from "../password/stored-password.js";
 import type { User } from "./user-row.js";
 import { FOLDED_USERNAME_COLUMN, foldUsername } from "./username-folding.js";
 import { foldedUsernameValues } from "./username-lookup.js";

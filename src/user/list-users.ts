@@ -3,7 +3,8 @@ import { runTranslated } from "../engine/database-errors.js";
 import { sql } from "../engine/kysely.js";
 import type { Database } from "../engine/connect.js";
 import { ValidationError } from "../errors.js";
-import type { BaseUser, ListUsersOptions, UserFilter } from "./base-user.js";
+import { openUserDatabase, type UserSettings } from "./settings.js";
+import type { ListUsersOptions, UserFilter } from "./user-types.js";
 import { usersOf } from "./find-user.js";
 import { AUTHENTICATOR_SECRET_TABLE } from "./mfa/migrations.js";
 import { PUBLIC_COLUMNS, userFromRow, type PublicColumn, type User } from "./user-row.js";
@@ -38,7 +39,7 @@ const compiledListings = new WeakMap<Database, Map<string, CompiledQuery<unknown
 
 /** A page of users, never with their passwords. Piccolo's rules: limit and page > 0, any column but password. */
 export async function listUsers(
-  cls: typeof BaseUser,
+  settings: Pick<UserSettings, "tableName" | "database">,
   options?: ListUsersOptions | null,
   strategy: PageStrategy = "auto",
 ): Promise<User[]> {
@@ -48,11 +49,11 @@ export async function listUsers(
   if (!Number.isSafeInteger(pageNumber) || pageNumber < 1) throw new ValidationError("The page number must > 0.", "page");
   if (!Number.isSafeInteger(limit) || limit < 1) throw new ValidationError("The limit number must be > 0.", "limit");
   if (!Number.isSafeInteger((pageNumber - 1) * limit)) throw new ValidationError("The page number is too large.", "page");
-  const { where, conditional } = userConditions(options, cls.tableName);
-  const database = await cls.getDatabase();
+  const { where, conditional } = userConditions(options, settings.tableName);
+  const database = await openUserDatabase(settings);
   const direction = descending ? "desc" : "asc";
   const offset = (pageNumber - 1) * limit;
-  const table = cls.tableName;
+  const table = settings.tableName;
   const unique = UNIQUE_COLUMNS.includes(column);
   const walk = unique && (strategy === "walk" || (strategy === "auto" && offset >= INDEX_WALK_FROM_OFFSET));
   const users = usersOf(database);
@@ -108,12 +109,12 @@ export async function listUsers(
   });
 }
 
-export async function countUsers(cls: typeof BaseUser, options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
-  const { where } = userConditions(options, cls.tableName);
-  const database = await cls.getDatabase();
+export async function countUsers(settings: Pick<UserSettings, "tableName" | "database">, options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
+  const { where } = userConditions(options, settings.tableName);
+  const database = await openUserDatabase(settings);
   return runTranslated(database, async () => {
     const row = await usersOf(database)
-      .selectFrom(cls.tableName)
+      .selectFrom(settings.tableName)
       .select((eb) => eb.fn.countAll().as("count"))
       .where(where(database))
       .executeTakeFirstOrThrow();

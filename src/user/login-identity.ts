@@ -1,7 +1,7 @@
 // Which account a login identifier names, without checking any password: for limits that must count
 // every spelling of one account together (the session layer's login rate limit).
 import { runTranslated } from "../engine/database-errors.js";
-import type { BaseUser } from "./base-user.js";
+import { openUserDatabase, type UserSettings } from "./settings.js";
 import { usersOf } from "./find-user.js";
 import { LOOKUP_ROW_LIMIT, isEmailIdentifier, loginFilter, pickLoginRow } from "./username-lookup.js";
 import { MAX_EMAIL_LENGTH, exceedsLength, isComparableText } from "./validation.js";
@@ -12,17 +12,17 @@ import { MAX_EMAIL_LENGTH, exceedsLength, isComparableText } from "./validation.
  * nobody. One indexed query, the same whether or not the user exists; none for an identifier no stored
  * user can have (too long, control characters).
  */
-export async function findLoginUserId(cls: typeof BaseUser, identifier: string): Promise<number | null> {
-  const maxLength = isEmailIdentifier(cls, identifier) ? Math.max(cls.maxUsernameLength, MAX_EMAIL_LENGTH) : cls.maxUsernameLength;
+export async function findLoginUserId(settings: Pick<UserSettings, "tableName" | "maxUsernameLength" | "loginWithEmail" | "caseInsensitiveUsernames" | "database">, identifier: string): Promise<number | null> {
+  const maxLength = isEmailIdentifier(settings, identifier) ? Math.max(settings.maxUsernameLength, MAX_EMAIL_LENGTH) : settings.maxUsernameLength;
   if (exceedsLength(identifier, maxLength) || !isComparableText(identifier)) return null;
-  const database = await cls.getDatabase();
+  const database = await openUserDatabase(settings);
   return runTranslated(database, async () => {
     const rows = await usersOf(database)
-      .selectFrom(cls.tableName)
+      .selectFrom(settings.tableName)
       .select(["id", "username", "email"])
-      .where(loginFilter(cls, identifier))
+      .where(loginFilter(settings, identifier))
       .limit(LOOKUP_ROW_LIMIT)
       .execute();
-    return pickLoginRow(cls, rows, identifier)?.id ?? null;
+    return pickLoginRow(settings, rows, identifier)?.id ?? null;
   });
 }

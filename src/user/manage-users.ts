@@ -4,10 +4,11 @@ import { missingTableName, runTranslated } from "../engine/database-errors.js";
 import { sql } from "../engine/kysely.js";
 import { withWriteTransaction } from "../engine/transaction.js";
 import { LastSuperuserError, UserNotFoundError, ValidationError } from "../errors.js";
-import type { BaseUser, GuardOptions, Permissions, ProfileChanges } from "./base-user.js";
+import { openUserDatabase, type UserSettings } from "./settings.js";
+import type { GuardOptions, Permissions, ProfileChanges } from "./user-types.js";
 import { assertAvailable, writeUnique } from "./create-user.js";
 import { findUserRow, usersOf, type UserRef } from "./find-user.js";
-import { hashPassword } from "./hasher.js";
+import { hashPassword } from "../password/hasher.js";
 import { notifySessionsEnded } from "./session-enders.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
 import type { UserKysely } from "./table.js";
@@ -16,17 +17,17 @@ import { foldedUsernameValues } from "./username-lookup.js";
 import { validateEmail, validateFlag, validateName, validatePassword, validateUserRef, validateUsername } from "./validation.js";
 
 /** Sets a new password; ends every session of the user in the same transaction. */
-export async function updatePassword(cls: typeof BaseUser, user: UserRef, password: string): Promise<void> {
+export async function updatePassword(settings: UserSettings, user: UserRef, password: string): Promise<void> {
   const ref = validateUserRef(user);
-  validatePassword(password, cls);
-  const database = await cls.getDatabase();
+  validatePassword(password, settings);
+  const database = await openUserDatabase(settings);
   await runTranslated(database, async () => {
-    const row = await findUserRow(database, cls, ref, ["id"]);
+    const row = await findUserRow(database, settings, ref, ["id"]);
     if (!row) throw new UserNotFoundError(ref);
     // Hashed before the transaction: a write lock must not be held for the length of a hash.
-    const hash = await hashPassword(password, cls.iterations);
+    const hash = await hashPassword(password, settings.iterations);
     await withWriteTransaction(database, async (db) => {
-      const result = await (db as UserKysely).updateTable(cls.tableName).set({ password: hash }).where("id", "=", row.id).executeTakeFirst();
+      const result = await (db as UserKysely).updateTable(settings.tableName).set({ password: hash }).where("id", "=", row.id).executeTakeFirst();
       if (result.numUpdatedRows === 0n) throw new UserNotFoundError(ref);
       await endSessions(db, row.id);
     });
@@ -39,7 +40,7 @@ export async function updatePassword(cls: typeof BaseUser, user: UserRef, passwo
  * leave no active admin superuser is refused (`LastSuperuserError`), decided under the same lock.
  */
 export async function changePermissions(
-  cls: typeof BaseUser,
+  settings: Pick<UserSettings, "tableName" | "caseInsensitiveUsernames" | "database">,
   user: UserRef,
   permissions: Permissions,
   options: GuardOptions = {},
@@ -50,19 +51,19 @@ export async function changePermissions(
     const value = validateFlag(permissions?.[flag], flag);
     if (value !== undefined) changes[flag] = value;
   }
-  const database = await cls.getDatabase();
+  const database = await openUserDatabase(settings);
   const { dialect } = database;
   return runTranslated(database, () =>
     withWriteTransaction(database, async (db) => {
-      const managers = options.keepOneAdminSuperuser ? await lockManagers(cls, database, db) : undefined;
-      const row = await findUserRow(database, cls, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
+      const managers = options.keepOneAdminSuperuser ? await lockManagers(settings, database, db) : undefined;
+      const row = await findUserRow(database, settings, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
       if (!row) throw new UserNotFoundError(ref);
       const before = userFromRow(row);
       const after = { ...before, ...changes };
       if (managers && isManager(before) && !isManager(after)) assertAnotherManager(managers, before.id);
       const stored = Object.fromEntries(Object.entries(changes).map(([flag, value]) => [flag, dialect.booleanToDatabase(value)]));
       if (Object.keys(stored).length > 0) {
-        await (db as UserKysely).updateTable(cls.tableName).set(stored).where("id", "=", before.id).execute();
+        await (db as UserKysely).updateTable(settings.tableName).set(stored).where("id", "=", before.id).execute();
       }
       if (changes.active === false || changes.admin === false) await endSessions(db, before.id);
       return after;
@@ -71,48 +72,48 @@ export async function changePermissions(
 }
 
 /** Deletes the user and their sessions in one transaction. */
-export async function deleteUser(cls: typeof BaseUser, user: UserRef, options: GuardOptions = {}): Promise<void> {
+export async function deleteUser(settings: Pick<UserSettings, "tableName" | "caseInsensitiveUsernames" | "database">, user: UserRef, options: GuardOptions = {}): Promise<void> {
   const ref = validateUserRef(user);
-  const database = await cls.getDatabase();
+  const database = await openUserDatabase(settings);
   await runTranslated(database, () =>
     withWriteTransaction(database, async (db) => {
-      const managers = options.keepOneAdminSuperuser ? await lockManagers(cls, database, db) : undefined;
-      const row = await findUserRow(database, cls, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
+      const managers = options.keepOneAdminSuperuser ? await lockManagers(settings, database, db) : undefined;
+      const row = await findUserRow(database, settings, ref, PUBLIC_COLUMNS, { db: db as UserKysely, forUpdate: true });
       if (!row) throw new UserNotFoundError(ref);
       if (managers && isManager(userFromRow(row))) assertAnotherManager(managers, row.id);
       await endSessions(db, row.id);
-      await (db as UserKysely).deleteFrom(cls.tableName).where("id", "=", row.id).execute();
+      await (db as UserKysely).deleteFrom(settings.tableName).where("id", "=", row.id).execute();
     }),
   );
 }
 
 /** Changes username, email or names, with createUser's rules and messages. */
-export async function updateProfile(cls: typeof BaseUser, user: UserRef, changes: ProfileChanges): Promise<User> {
+export async function updateProfile(settings: UserSettings, user: UserRef, changes: ProfileChanges): Promise<User> {
   const ref = validateUserRef(user);
   if (typeof changes !== "object" || changes === null) {
     throw new ValidationError("updateProfile takes { username?, email?, firstName?, lastName? }.");
   }
   const values: { username?: string; email?: string; first_name?: string | null; last_name?: string | null } = {};
   if (changes.username !== undefined) {
-    validateUsername(changes.username, cls);
+    validateUsername(changes.username, settings);
     values.username = changes.username;
-    Object.assign(values, foldedUsernameValues(cls, changes.username));
+    Object.assign(values, foldedUsernameValues(settings, changes.username));
   }
   if (changes.email !== undefined) values.email = validateEmail(changes.email);
   if (changes.firstName !== undefined) values.first_name = validateName(changes.firstName, "first_name");
   if (changes.lastName !== undefined) values.last_name = validateName(changes.lastName, "last_name");
-  const database = await cls.getDatabase();
+  const database = await openUserDatabase(settings);
   return runTranslated(database, () =>
     withWriteTransaction(database, async (db) => {
       const users = db as UserKysely;
-      const row = await findUserRow(database, cls, ref, ["id"], { db: users, forUpdate: true });
+      const row = await findUserRow(database, settings, ref, ["id"], { db: users, forUpdate: true });
       if (!row) throw new UserNotFoundError(ref);
       const wanted = { username: values.username, email: values.email };
-      await assertAvailable(cls, users, wanted, row.id);
+      await assertAvailable(settings, users, wanted, row.id);
       if (Object.keys(values).length > 0) {
-        await writeUnique(wanted, () => users.updateTable(cls.tableName).set(values).where("id", "=", row.id).execute());
+        await writeUnique(wanted, () => users.updateTable(settings.tableName).set(values).where("id", "=", row.id).execute());
       }
-      const updated = await findUserRow(database, cls, row.id, PUBLIC_COLUMNS, { db: users });
+      const updated = await findUserRow(database, settings, row.id, PUBLIC_COLUMNS, { db: users });
       if (!updated) throw new UserNotFoundError(ref);
       return userFromRow(updated);
     }),
@@ -129,10 +130,10 @@ function isManager(user: Pick<User, "active" | "admin" | "superuser">): boolean 
  * every guarded change, so two of them wait for each other instead of deadlocking, and the second
  * sees what the first left.
  */
-async function lockManagers(cls: typeof BaseUser, database: Database, db: Kysely<any>): Promise<number[]> {
+async function lockManagers(settings: Pick<UserSettings, "tableName">, database: Database, db: Kysely<any>): Promise<number[]> {
   const yes = database.dialect.booleanToDatabase(true);
   let query = (db as UserKysely)
-    .selectFrom(cls.tableName)
+    .selectFrom(settings.tableName)
     .select("id")
     .where("active", "=", yes)
     .where("admin", "=", yes)

@@ -2,7 +2,8 @@ import { runAsWorker } from "synckit";
 import { PiccoloError } from "../errors.js";
 import { BaseUser } from "./base-user.js";
 import { settleLoginWrites } from "./login-writes.js";
-import type { SerializedError, SyncReply, SyncRequest, SyncSettings } from "./sync.js";
+import type { SyncSettings } from "./settings.js";
+import type { SerializedError, SyncReply, SyncRequest } from "./sync.js";
 
 const classes = new Map<string, typeof BaseUser>();
 

@@ -1,26 +1,9 @@
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import * as errors from "../errors.js";
+import type { SyncSettings } from "./settings.js";
 
-/** What a worker thread needs to act as a given BaseUser subclass (statics only: overridden methods do not cross). */
-export interface SyncSettings {
-  /** `BaseUser.tableName`. */
-  tableName: string;
-  /** `BaseUser.minPasswordLength`. */
-  minPasswordLength: number;
-  /** `BaseUser.maxPasswordLength`. */
-  maxPasswordLength: number;
-  /** `BaseUser.maxUsernameLength`. */
-  maxUsernameLength: number;
-  /** `BaseUser.iterations`. */
-  iterations: number;
-  /** `BaseUser.loginWithEmail`. */
-  loginWithEmail: boolean;
-  /** `BaseUser.caseInsensitiveUsernames`. */
-  caseInsensitiveUsernames: boolean;
-  /** `BaseUser.database` as a URL, or undefined for the configured default. */
-  database: string | undefined;
-}
+export type { SyncSettings };
 
 export type SyncMethod = "createUser" | "login" | "updatePassword";
 

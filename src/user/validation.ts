@@ -1,5 +1,5 @@
 import { ValidationError } from "../errors.js";
-import { HASH_ALGORITHM } from "./hasher.js";
+import { HASH_ALGORITHM } from "../password/hasher.js";
 
 /** Limits a user class can change by subclassing BaseUser. */
 export interface UserLimits {

@@ -3,7 +3,9 @@
 // It samples its own RSS every 5 ms; GET /__peak answers the highest since the last call, then starts over.
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { createAdminApp, createSessionAuth, headAsGet } from "piccolo-ts";
+import { createSessionAuth } from "piccolo-ts/session";
+import { createAdminApp } from "piccolo-ts/admin";
+import { headAsGet } from "./internals.js";
 
 const database = process.env.DATABASE_URL!;
 let peak = process.memoryUsage.rss();

@@ -3,7 +3,7 @@
 // message; on CI (CI=true) it fails the run. Every test gets its own key prefix.
 import { randomBytes } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
-import { RedisConnection } from "piccolo-ts";
+import { RedisConnection } from "piccolo-ts/session";
 
 export interface RedisTarget {
   name: "single" | "cluster";

@@ -1,7 +1,8 @@
 // The site the session tests share: four users (an active admin, a superuser, a plain active user and an
 // inactive admin) and a Hono app on a session auth, with a browser per client address.
 import { Hono } from "hono";
-import { BaseUser, createSessionAuth, getSessionUser } from "piccolo-ts";
+import { BaseUser } from "piccolo-ts";
+import { createSessionAuth, getSessionUser } from "piccolo-ts/session";
 import { FakeBrowser } from "./browser.js";
 
 /** alice (active admin), boss (superuser), plain (active), sleeper (inactive admin); passwords `<name>-pass1`. */

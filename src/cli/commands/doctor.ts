@@ -2,7 +2,7 @@
 // use and whether it answers. Creates nothing: a SQLite file that is not there is reported, not made.
 import { existsSync } from "node:fs";
 import { dialects } from "../../engine/dialects/index.js";
-import { hasherInfo } from "../../user/hash-pool.js";
+import { hasherInfo } from "../../password/hash-pool.js";
 import { print, printJson } from "../output.js";
 import type { CommandInput } from "../types.js";
 

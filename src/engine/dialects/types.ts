@@ -1,6 +1,6 @@
 import type { ColumnDefinitionBuilder, CreateTableBuilder, Dialect, InsertQueryBuilder, Kysely, RawBuilder } from "kysely";
 import type { DatabaseTarget, EngineName } from "../config.js";
-import type { NamedConnectionError } from "../connection-causes.js";
+import type { NamedConnectionError } from "../../errors.js";
 
 /** What a driver error says, in the fields the three drivers use. */
 export interface DriverError {

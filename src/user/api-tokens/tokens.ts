@@ -3,7 +3,7 @@
 // shared DEFAULT, and by default stored as a SHA-256 digest so a leaked table holds no usable token.
 import { createHash, randomBytes } from "node:crypto";
 import { runTranslated } from "../../engine/database-errors.js";
-import { UserNotFoundError, ValidationError } from "../../errors.js";
+import { ConfigError, UserNotFoundError, ValidationError } from "../../errors.js";
 import { BaseUser } from "../base-user.js";
 import type { UserRef } from "../find-user.js";
 import type { User } from "../user-row.js";
@@ -48,7 +48,7 @@ export class ApiTokens {
 
   constructor(options: ApiTokenOptions = {}) {
     const storage = options.tokens ?? "digest";
-    if (storage !== "digest" && storage !== "piccolo") throw new ValidationError('tokens must be "digest" or "piccolo".', "tokens");
+    if (storage !== "digest" && storage !== "piccolo") throw new ConfigError('tokens must be "digest" or "piccolo".');
     this.storage = storage;
     this.users = options.users ?? BaseUser;
   }

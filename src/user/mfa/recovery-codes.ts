@@ -2,7 +2,7 @@
 // (`a60bnf-m552sj`), 8 per enrollment, stored as Piccolo password hashes (PBKDF2-SHA256, 600 000
 // iterations) that share one salt per enrollment, so a typed code costs one hash whichever it is.
 import { randomInt, timingSafeEqual } from "node:crypto";
-import { DEFAULT_ITERATIONS, generateSalt, hashPassword, parseStoredHash } from "../hasher.js";
+import { DEFAULT_ITERATIONS, generateSalt, hashPassword, parseStoredHash } from "../../password/hasher.js";
 
 export const RECOVERY_CODE_COUNT = 8;
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";

@@ -2,20 +2,9 @@
 // addon's pbkdf2Sha256Pair), close to twice the logins per second per core, since one chain of SHA-256
 // compressions leaves the SHA unit idle between its dependent instructions. A lone hash never waits for
 // a partner: pairs are made only from hashes already queued.
-import type { HashJobMessage, HashReplyMessage } from "./hash-pool.js";
 
 /** Overrides the lanes default (2 where the addon's loop runs two chains, else 1). */
 export const LANES_VARIABLE = "PICCOLO_HASH_LANES";
-
-/** Two hashes for one thread's two-lane loop. */
-export interface HashPairMessage {
-  pair: [HashJobMessage, HashJobMessage];
-}
-
-/** Their replies, in the same order. */
-export interface HashPairReplyMessage {
-  pair: [HashReplyMessage, HashReplyMessage];
-}
 
 const PLAIN_JOB_FIELDS = new Set(["password", "salt", "iterations", "keyLength", "resolve", "reject"]);
 

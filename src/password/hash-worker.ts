@@ -4,9 +4,8 @@ import { pbkdf2Sync } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import { getPriority, setPriority } from "node:os";
 import { loadNativePbkdf2 } from "./hash-native.js";
-import type { HashJobMessage, HashReplyMessage, HashWorkerData } from "./hash-pool.js";
+import type { HashJobMessage, HashPairMessage, HashPairReplyMessage, HashReplyMessage, HashWorkerData } from "./hash-messages.js";
 import { verifyLegacySync } from "./legacy-verify.js";
-import type { HashPairMessage, HashPairReplyMessage } from "./hash-lanes.js";
 
 const settings = workerData as HashWorkerData;
 const addon = settings.native ? loadNativePbkdf2() : undefined;

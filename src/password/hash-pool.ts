@@ -1,9 +1,10 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { BusyError, PiccoloError } from "../errors.js";
+import { BusyError, ConfigError, PiccoloError } from "../errors.js";
 import { currentRuntime, runtimeLabel } from "../engine/runtime.js";
 import { loadNativePbkdf2, type NativeBinary, type NativeKernel } from "./hash-native.js";
-import { LANES_VARIABLE, takePartner, type HashPairMessage, type HashPairReplyMessage } from "./hash-lanes.js";
+import { LANES_VARIABLE, takePartner } from "./hash-lanes.js";
+import type { HashJobMessage, HashPairMessage, HashPairReplyMessage, HashReplyMessage, HashWorkerData } from "./hash-messages.js";
 
 /**
  * Password hashing runs on threads of its own, not on libuv's pool: PBKDF2 there would hold the
@@ -32,11 +33,6 @@ export interface HashingOptions {
    * with 1. Elsewhere (the portable loop, crypto.pbkdf2) 1 is what is in use, whatever is asked.
    */
   lanes?: number;
-}
-
-export interface HashWorkerData {
-  native: boolean;
-  nice: number;
 }
 
 /** How passwords are hashed in this process and how busy the pool is (`hasherInfo()`, `piccolo doctor`). */
@@ -69,17 +65,6 @@ export interface HasherInfo {
   iterationsCompleted: number;
 }
 
-export interface HashJobMessage {
-  password: Uint8Array;
-  salt: Uint8Array;
-  iterations: number;
-  keyLength: number;
-  /** A stored value of another system's format (legacy-hashes.ts) to check the password against, instead of PBKDF2. */
-  legacy?: string;
-}
-
-export type HashReplyMessage = { key: Uint8Array; native: boolean } | { matches: boolean } | { error: string };
-
 interface Job extends HashJobMessage {
   resolve(answer: Buffer | boolean): void;
   reject(error: Error): void;
@@ -97,7 +82,7 @@ function wholeNumber(value: unknown, option: NumericOption, what: string = optio
   const [min, max] = RANGES[option];
   const n = typeof value === "string" ? Number(value) : value;
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-    throw new PiccoloError(`Hashing option ${what} must be a whole number from ${min} to ${max}: got ${String(value)}.`, "CONFIG");
+    throw new ConfigError(`Hashing option ${what} must be a whole number from ${min} to ${max}: got ${String(value)}.`);
   }
   return n;
 }

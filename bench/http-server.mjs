@@ -9,6 +9,7 @@ import cluster from "node:cluster";
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import * as pkg from "../dist/index.js";
+import * as session from "../dist/session/index.js";
 
 const workers = Number(process.env.WORKERS ?? 1);
 const port = Number(process.env.PORT ?? 0);
@@ -25,7 +26,8 @@ if (workers > 1 && cluster.isPrimary) {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
   });
 } else {
-  const { BaseUser, LoginRateLimiter, RedisAttemptStore, RedisConnection, createSessionAuth, getSessionUser } = pkg;
+  const { BaseUser } = pkg;
+  const { LoginRateLimiter, RedisAttemptStore, RedisConnection, createSessionAuth, getSessionUser } = session;
   class BenchUser extends BaseUser {
     static database = process.env.DATABASE_URL;
     static logger = { warn() {} };

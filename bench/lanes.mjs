@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Two lanes against one in the hash loop (configureHashing({ lanes })): `node bench/lanes.mjs`
 // (--rounds=N rounds of each; --n=N logins per round at 16 in flight, counted without the first and
-// last 8; --single=N lone logins per round).
+// last 8; --single=N lone logins per round; --json: the figures as one JSON line at the end, for bench/run.mjs).
 // Real logins (BaseUser.login, 600 000 iterations) on a SQLite file; lanes 1 and 2 alternate round by
 // round in one process, so a shared machine's load hits both alike. Hash threads at nice 0 on both sides
 // (the default nice 10 would hand the CPU to other processes on a shared machine and measure them).
@@ -103,6 +103,18 @@ try {
     `2 lanes ÷ 1: logins/s ${ratio((r) => median(r.rates)).toFixed(2)}×, CPU a login ${ratio((r) => median(r.cpu)).toFixed(2)}×, ` +
       `one login alone ${ratio((r) => median(r.single)).toFixed(3)}× (median of per-pair ratios ${median(singleRatios).toFixed(3)}×)`,
   );
+  if (process.argv.includes("--json")) {
+    const figures = (r) => ({ rate: median(r.rates), cpuMs: median(r.cpu), singleMs: median(r.single) });
+    console.log(
+      JSON.stringify({
+        1: figures(results[1]),
+        2: figures(results[2]),
+        rateRatio: ratio((r) => median(r.rates)),
+        singleRatio: ratio((r) => median(r.single)),
+        singlePaired: median(singleRatios),
+      }),
+    );
+  }
 } finally {
   await pkg.closeDatabases();
   await dbs.dropAll();

@@ -4,6 +4,9 @@
 //
 // Options: --smoke, --engines=sqlite,postgres (mysql too, on request), --no-sweep (skip the UV_THREADPOOL_SIZE sweep),
 // --only=hashing (issue 12's hashing figures only: addon and fallback ratios, throughput, stalls, flood),
+// --only=login (issue 24's login figures only: the login's own work, parity, loginSync, HTTP load),
+// --no-http (skip the HTTP load figures), --http-seconds=N (each HTTP measurement; default 5, 2 with --smoke),
+// --no-lanes (skip the 2-lanes-against-1 figure, bench/lanes.mjs in a child; not run by --smoke alone),
 // --quiet-wait=SECONDS (most time spent, in all, waiting for other processes to go quiet before a
 // figure; default 20, 0 with --smoke),
 // --strict (exit 1 when a figure misses its target), --out=FILE (default bench/results.json,
@@ -18,6 +21,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as figures from "./lib/figures.mjs";
 import { flood, overheadBothWays } from "./lib/hashing.mjs";
+import { httpLoad } from "./lib/http-load.mjs";
 import { peerThroughput } from "./lib/peer.mjs";
 import { awaitQuiet, between, measured, snapshot } from "./lib/load.mjs";
 import { plans } from "./lib/plans.mjs";
@@ -34,6 +38,8 @@ const option = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(nam
 
 const smoke = flag("smoke");
 const hashingOnly = option("only") === "hashing";
+const loginOnly = option("only") === "login";
+const httpSeconds = Number(option("http-seconds") ?? (smoke ? 2 : 5));
 const engines = (option("engines") ?? "sqlite,postgres").split(",").filter(Boolean);
 const outFile = path.resolve(option("out") ?? path.join(here, smoke ? "results-smoke.json" : "results.json"));
 
@@ -119,7 +125,7 @@ for (const engine of engines) {
 }
 
 const dbs = new Databases(pkg);
-const results = { machine, mode: (smoke ? "smoke" : "full") + (hashingOnly ? ", hashing only" : ""), date: new Date().toISOString(), engines: available, background: {} };
+const results = { machine, mode: (smoke ? "smoke" : "full") + (hashingOnly ? ", hashing only" : "") + (loginOnly ? ", login only" : ""), date: new Date().toISOString(), engines: available, background: {} };
 const perEngine = Object.fromEntries(available.map((e) => [e, {}]));
 let exitCode = 0;
 
@@ -132,7 +138,7 @@ try {
   const env = {};
   for (const engine of available) {
     const smallUrl = await dbs.createMigrated(engine, "small");
-    const bigUrl = hashingOnly ? undefined : await dbs.createMigrated(engine, "big");
+    const bigUrl = hashingOnly || loginOnly ? undefined : await dbs.createMigrated(engine, "big");
     const Small = userClass(smallUrl);
     const Big = bigUrl && userClass(bigUrl);
     const Fast = userClass(smallUrl, 1);
@@ -154,13 +160,19 @@ try {
       if (count !== PLAN.bigUsers) throw new Error(`big table has ${count} users, not ${PLAN.bigUsers}`);
       log(`${engine}: migrated; ${PLAN.bigUsers} users inserted in ${(insertMs / 1000).toFixed(1)} s`);
     }
-    env[engine] = { smallUrl, bigUrl, Small, Big, Fast, creds, fastCreds };
+    env[engine] = { smallUrl, bigUrl, Small, Big, Fast, creds, fastCreds, storedHash };
   }
 
   // ---- 1. Login ÷ crypto.pbkdf2 of the same parameters: with the native addon, and with the fallback.
   for (const engine of available) {
     const { Small, Fast, creds, fastCreds } = env[engine];
-    perEngine[engine].nonHash = await figure(engine, "nonHash", () => figures.nonHashWork(Fast, fastCreds, PLAN.fastSamples));
+    perEngine[engine].nonHash = await figure(engine, "nonHash", () => figures.nonHashWork(Fast, fastCreds, PLAN.fastSamples, pkg));
+    if (!hashingOnly) {
+      const { storedHash } = env[engine];
+      perEngine[engine].ownHash = await figure(engine, "ownHash", () => figures.loginOwnHash(pkg, Small, creds, storedHash, PLAN.overheadRounds));
+      log(`${engine}: 1o. login ÷ its own hash: paired ${fmt(perEngine[engine].ownHash.paired)}`, ms(perEngine[engine].ownHash), "besides the hash:", ms(perEngine[engine].nonHash));
+    }
+    if (loginOnly) continue;
     const { native, fallback } = await figure(engine, "overhead", () => overheadBothWays(pkg, Small, creds, PLAN.overheadRounds));
     perEngine[engine].overhead = native;
     perEngine[engine].overheadFallback = fallback;
@@ -176,7 +188,7 @@ try {
   }
 
   // ---- 3 and 4. Throughput with k in flight, and event-loop stall during 16 in flight.
-  for (const engine of available) {
+  for (const engine of loginOnly ? [] : available) {
     const { Small, creds } = env[engine];
     const { reference, rows, raw16 } = await figure(engine, "throughput", async () => {
       const samples = [];
@@ -207,7 +219,7 @@ try {
   }
 
   // ---- 3p. The peer: better-auth's sign-in (SQLite, its default scrypt), 16 in flight, alternating bursts.
-  for (const engine of available.filter((e) => e === "sqlite")) {
+  for (const engine of loginOnly ? [] : available.filter((e) => e === "sqlite")) {
     const { Small, creds } = env[engine];
     const peer = await figure(engine, "peer", () => peerThroughput(Small, creds, dbs.dir, smoke ? { n: 16, rounds: 1 } : { n: 32, rounds: 3 }));
     perEngine[engine].peer = peer;
@@ -215,7 +227,7 @@ try {
   }
 
   // ---- 8. A flood: 1 000 logins at once against a queue depth of 64.
-  for (const engine of available) {
+  for (const engine of loginOnly ? [] : available) {
     // --smoke floods with 1-iteration hashes: the same refusals, without minutes of hashing.
     const { Small, Fast, creds, fastCreds } = env[engine];
     const f = await figure(engine, "flood", () => (smoke ? flood(pkg, Fast, fastCreds) : flood(pkg, Small, creds)));
@@ -234,7 +246,7 @@ try {
   }
 
   // ---- 9. Runtimes: the same login on Node, Bun and Deno (child processes on the same database).
-  for (const engine of hashingOnly ? [] : available) {
+  for (const engine of hashingOnly || loginOnly ? [] : available) {
     const { smallUrl, creds } = env[engine];
     const plan = smoke ? { rounds: 3, n: 8 } : { rounds: 9, n: 32 };
     perEngine[engine].runtimes = await figure(engine, "runtimes", async () => runtimeFigures(smallUrl, creds, plan));
@@ -245,7 +257,7 @@ try {
   }
 
   // ---- 7. Scale: pages of listUsers, login with 100 000 users, query plans.
-  for (const engine of hashingOnly ? [] : available) {
+  for (const engine of hashingOnly || loginOnly ? [] : available) {
     const { Small, Big, creds } = env[engine];
     const pages = await figure(engine, "pages", () => figures.listPages(Big, [1, deepPage], PLAN.listRuns));
     const login = await figure(engine, "bigLogin", () => figures.bigTableLogin(Small, creds, Big, creds, PLAN.bigLoginRounds));
@@ -256,11 +268,52 @@ try {
     );
   }
 
+  // ---- 10. The whole login path under load: HTTP from this process to 1 and 4 server processes,
+  // sessions and attempts in the database or in Redis (BENCH_REDIS_URL, default the local 6379).
+  const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redisReachable = hashingOnly || flag("no-http") ? false : await redisAnswers(pkg, redisUrl);
+  if (!hashingOnly && !flag("no-http") && !redisReachable) log(`Redis at ${redisUrl} does not answer: no Redis rows`);
+  for (const engine of hashingOnly || flag("no-http") ? [] : available) {
+    const { smallUrl, creds } = env[engine];
+    await pkg.migrateForwards("all", { database: smallUrl }); // the sessions and login_attempts tables
+    const db = await pkg.openDatabase(smallUrl);
+    const users = (await db.kysely.selectFrom("piccolo_user").select("username").where("username", "!=", "bench_fast").execute()).map((r) => r.username);
+    perEngine[engine].http = [];
+    for (const workers of [1, 4]) {
+      for (const store of ["database", "redis"]) {
+        if (store === "redis" && !redisReachable) continue;
+        const point = await figure(engine, `http${workers}${store}`, () =>
+          httpLoad({ url: smallUrl, users, password: creds.password, workers, store, redisUrl, seconds: httpSeconds }),
+        );
+        perEngine[engine].http.push(point);
+        const show = (r) => `${fmt(r.requestsPerSecond, 1)}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors`;
+        log(`${engine}: 10. HTTP, ${workers} process(es), ${store} store: login ${show(point.login)}; GET ${show(point.get)}`);
+      }
+    }
+  }
+
+  // ---- 11. Two lanes against one in the hash loop (bench/lanes.mjs in a child: it reconfigures hashing).
+  if (!flag("no-lanes") && (hashingOnly || loginOnly || !smoke)) {
+    await waitForQuiet();
+    const lanesPlan = smoke ? ["--rounds=1", "--n=32", "--single=2"] : ["--rounds=3", "--n=48", "--single=5"];
+    try {
+      const out = execFileSync(process.execPath, [path.join(here, "lanes.mjs"), ...lanesPlan, "--json"], { encoding: "utf8" });
+      results.lanes = JSON.parse(out.trim().split("\n").at(-1));
+      const l = results.lanes;
+      log(
+        `11. lanes: 16 in flight ${fmt(l[1].rate, 2)}/s (1 lane), ${fmt(l[2].rate, 2)}/s (2 lanes): ${fmt(l.rateRatio, 2)}×; ` +
+          `one login ${fmt(l[1].singleMs, 1)} ms, ${fmt(l[2].singleMs, 1)} ms: ${fmt(l.singleRatio, 3)}× (paired ${fmt(l.singlePaired, 3)}×)`,
+      );
+    } catch (error) {
+      log(`11. lanes: not measured (${String(error.message ?? error).split("\n")[0]})`);
+    }
+  }
+
   // ---- 6. Command start-up (whole processes).
   await pkg.closeDatabases();
   // The bin package.json names (the bundled command with its compile cache), as `npx piccolo` runs it.
   const cli = path.join(root, JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).bin.piccolo);
-  for (const engine of hashingOnly ? [] : smoke ? available.slice(0, 1) : available) {
+  for (const engine of hashingOnly || loginOnly ? [] : smoke ? available.slice(0, 1) : available) {
     perEngine[engine].startup = await figure(engine, "startup", () => startup(cli, env[engine].smallUrl, "bench_user", PLAN.startupRuns, dbs.dir));
     const s = perEngine[engine].startup;
     log(s ? `${engine}: 6. start-up: node -e 0 ${s.bare.toFixed(3)} s, --help ${s.help.toFixed(3)} s, user list ${s.list.toFixed(3)} s` : `${engine}: 6. ${cli} does not exist yet`);
@@ -268,7 +321,7 @@ try {
 
   // ---- UV_THREADPOOL_SIZE sweep (child processes; on SQLite: the pool does the same on every engine).
   results.sweep = {};
-  for (const engine of hashingOnly ? [] : available.filter((e) => e === "sqlite")) {
+  for (const engine of hashingOnly || loginOnly ? [] : available.filter((e) => e === "sqlite")) {
     results.sweep[engine] = [];
     for (const size of PLAN.sweep) {
       const input = JSON.stringify({
@@ -310,6 +363,17 @@ try {
 process.exit(exitCode);
 
 // ---------------------------------------------------------------------------------------------
+
+/** Whether a Redis answers at `url` (the Redis rows of figure 10 need one). */
+async function redisAnswers(pkg, url) {
+  try {
+    const { RedisConnection } = await import("../dist/session/index.js");
+    await (await RedisConnection.connect(url)).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function userClass(url, iterations = BaseUser.iterations) {
   return class BenchUser extends BaseUser {
@@ -384,7 +448,14 @@ function buildTable(per) {
   row("overhead", "1f", "login ÷ crypto.pbkdf2, fallback (paired median)", "0.97–1.03", (r) => r.overheadFallback?.paired, (v) => v >= 0.97 && v <= 1.03);
   row("overhead", "", "  ratio of medians", "", (r) => r.overheadFallback?.value);
   row("overhead", "", "  login, crypto.pbkdf2 (ms)", "", (r) => r.overheadFallback && list([r.overheadFallback.loginMs, r.overheadFallback.rawMs], 1));
+  row("ownHash", "1o", "login ÷ its own hash (verifyPassword, same pool; paired median)", "≤ 1.02", (r) => r.ownHash?.paired, (v) => v <= 1.02);
+  row("ownHash", "", "  ratio of medians", "", (r) => r.ownHash?.value);
+  row("ownHash", "", "  login, its hash (ms)", "", (r) => r.ownHash && list([r.ownHash.loginMs, r.ownHash.hashMs], 1));
   row("nonHash", "", "  login work besides the hash: right, wrong, unknown (ms)", "", (r) => r.nonHash && list([r.nonHash.right, r.nonHash.wrong, r.nonHash.unknown], 2));
+  row("nonHash", "1w", "login ÷ its own hash predicted from its work besides it: 1 + (right − 1-iteration hash) ÷ the hash of 1o", "≤ 1.02", (r) => r.nonHash?.hash !== undefined && r.ownHash && 1 + (r.nonHash.right - r.nonHash.hash) / r.ownHash.hashMs, (v) => v <= 1.02, 4);
+  row("nonHash", "", "  the same against a 52 ms hash (the addon on a quiet machine)", "≤ 1.02", (r) => r.nonHash?.hash !== undefined && 1 + (r.nonHash.right - r.nonHash.hash) / 52, (v) => v <= 1.02, 4);
+  row("nonHash", "", "  1-iteration hash through the pool alone (ms)", "", (r) => r.nonHash?.hash, null, 2);
+  row("nonHash", "", "  …after the answer, in the background: right, wrong, unknown (ms)", "", (r) => r.nonHash?.rightWrite !== undefined && list([r.nonHash.rightWrite, r.nonHash.wrongWrite, r.nonHash.unknownWrite], 2));
   row("nonHash", "", "  fallback overhead that predicts (1 + right ÷ crypto.pbkdf2)", "≤ 1.03", (r) => r.nonHash && r.overheadFallback && 1 + r.nonHash.right / r.overheadFallback.rawMs, (v) => v <= 1.03, 4);
   row("parity", "2", "unknown user / known user, wrong password", "0.97–1.03", (r) => r.parity?.value, (v) => v >= 0.97 && v <= 1.03);
   row("parity", "", "  paired (median of per-round ratios)", "", (r) => r.parity?.paired);
@@ -434,6 +505,21 @@ function buildTable(per) {
   row("pages", "", `listUsers page ${deepPage} (ms)`, "≤ 20", (r) => r.scale?.deepMs, (v) => v <= 20, 2);
   row("bigLogin", "", `login, ${PLAN.bigUsers} users / 20 users`, "≤ 1.03", (r) => r.scale?.login.value, (v) => v <= 1.03);
   row("bigLogin", "", "  paired (median of per-round ratios)", "", (r) => r.scale?.login.paired);
+  for (const workers of [1, 4]) {
+    for (const store of ["database", "redis"]) {
+      const pick = (kind) => (r) => {
+        const point = r.http?.find((p) => p.workers === workers && p.store === store)?.[kind];
+        return point && `${point.requestsPerSecond.toFixed(1)}/s; ${point.p50Ms}/${point.p99Ms} ms; ${point.errors} err`;
+      };
+      const key = `http${workers}${store}`;
+      row(key, workers === 1 && store === "database" ? "10" : "", `HTTP POST /auth/login, ${workers} proc, ${store}: req/s; p50/p99; errors`, "", pick("login"));
+      row(key, "", `HTTP GET (session lookup), ${workers} proc, ${store}: req/s; p50/p99; errors`, "", pick("get"));
+    }
+  }
+  row("http4redis", "10r", "authenticated GET/s at 4 processes: Redis ÷ database store", "≥ 1.5", (r) => {
+    const at4 = (store) => r.http?.find((p) => p.workers === 4 && p.store === store)?.get.requestsPerSecond;
+    return at4("redis") && at4("database") ? at4("redis") / at4("database") : undefined;
+  }, (v) => v >= 1.5, 2);
   row("pages", "", "login lookup uses the username index", "yes", (r) => r.scale && (r.scale.plan.loginUsesIndex ? "yes" : "no"), (v) => v === "yes");
   return rows;
 }
@@ -442,7 +528,7 @@ function render(res) {
   const engines = res.engines;
   const header = ["#", "figure", "target", ...engines];
   // With --only=hashing the figures that did not run are left out of the table.
-  const shown = hashingOnly ? res.table.filter((r) => engines.some((e) => r.cells[e].text !== "n/a")) : res.table;
+  const shown = hashingOnly || loginOnly ? res.table.filter((r) => engines.some((e) => r.cells[e].text !== "n/a")) : res.table;
   const lines = shown.map((r) => [
     r.id,
     r.name,
@@ -459,13 +545,20 @@ function render(res) {
   out.push(
     `piccolo-ts benchmark (${res.mode}) — ${m.nproc} cores (nproc), ${m.cpu}, Node ${m.node}, UV_THREADPOOL_SIZE ${m.uvThreadpoolSize}, ${res.seconds} s`,
     `hashing: ${m.hasher.implementation}${m.hasher.reason ? ` (${m.hasher.reason})` : ""}, ${m.hasher.threads} hash threads, queue depth ${m.hasher.queueDepth}`,
-    ...(res.mode === "smoke" ? ["smoke run: a few samples per figure, so pass/fail is indicative only; run `npm run bench` for the figures."] : []),
+    ...(res.mode.startsWith("smoke") ? ["smoke run: a few samples per figure, so pass/fail is indicative only; run `npm run bench` for the figures."] : []),
     "",
     fmtLine(header),
     `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
     ...lines.map(fmtLine),
     "",
   );
+  const l = res.lanes;
+  if (l) {
+    out.push(
+      `11. hash lanes (SQLite, real logins): 16 in flight ${l[1].rate.toFixed(2)}/s with 1 lane, ${l[2].rate.toFixed(2)}/s with 2: ${l.rateRatio.toFixed(2)}× (target ≥ 1.6); ` +
+        `one login in flight ${l[1].singleMs.toFixed(1)} ms, ${l[2].singleMs.toFixed(1)} ms: ${l.singleRatio.toFixed(3)}× (paired ${l.singlePaired.toFixed(3)}×; target within 5 %)`,
+    );
+  }
   for (const engine of engines) {
     const o = res.perEngine[engine].overheadFallback;
     if (!o) continue;

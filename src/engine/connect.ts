@@ -6,6 +6,7 @@ import type { DatabaseTarget, EngineName } from "./config.js";
 import { databaseFile, resolveDatabase } from "./config.js";
 import { dialects, type EngineDialect } from "./dialects/index.js";
 import { ConfigError } from "../errors.js";
+import { runClosingTasks } from "./closing-tasks.js";
 
 /** A connected database: the Kysely instance plus what the rest of piccolo-ts needs to know about it. */
 export interface Database {
@@ -19,7 +20,7 @@ export interface Database {
   // the typed schema for applications is `PiccoloTables` in user/table.ts.
   /** The Kysely instance on this pool: cast it to `Kysely<YourTables>` (see `PiccoloTables`) for typed queries. */
   readonly kysely: KyselyInstance<any>;
-  /** Ends the pool; calling it again does nothing. */
+  /** Ends the pool, after the writes still pending on it (a login's `last_login`); calling it again does nothing. */
   close(): Promise<void>;
 }
 
@@ -42,7 +43,7 @@ export async function connect(target: DatabaseTarget): Promise<Database> {
   if (!dialect) throw new ConfigError(`Unknown database engine ${String(target.engine)}.`);
   const kysely = new Kysely<any>({ dialect: await dialect.createKyselyDialect(target) });
   let closed = false;
-  return {
+  const database: Database = {
     target,
     engine: target.engine,
     dialect,
@@ -50,9 +51,12 @@ export async function connect(target: DatabaseTarget): Promise<Database> {
     async close() {
       if (closed) return;
       closed = true;
+      // Pending writes (a login's last_login) finish on the open pool first.
+      await runClosingTasks(database);
       await kysely.destroy();
     },
   };
+  return database;
 }
 
 const openDatabases = new Map<string, Promise<Database>>();

@@ -17,7 +17,12 @@ import { foldUsername } from "../user/username-folding.js";
  */
 export async function accountLimitKey(userClass: typeof BaseUser, identifier: string): Promise<string> {
   const id = await findLoginUserId(userClass, identifier);
-  return id !== null ? userLimitKey(id) : `name:${foldUsername(identifier)}`;
+  return id !== null ? userLimitKey(id) : nameLimitKey(identifier);
+}
+
+/** The key of an identifier that names no account: its spellings share it too. */
+export function nameLimitKey(identifier: string): string {
+  return `name:${foldUsername(identifier)}`;
 }
 
 /** The key of a known account (a second-factor step, whose user is already known, counts under it too). */

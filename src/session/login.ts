@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { StoreUnavailableError, UserNotFoundError } from "../errors.js";
-import { accountLimitKey } from "./account-key.js";
+import { nameLimitKey, userLimitKey } from "./account-key.js";
 import type { User } from "../user/user-row.js";
 import type { LoginGate, LoginResult, MfaStepParts } from "./login-types.js";
 import type { AttemptTicket } from "./rate-limit.js";
@@ -32,43 +32,55 @@ async function giveBack(ticket: AttemptTicket | undefined): Promise<void> {
 }
 
 /**
- * The password check behind every login: counts the attempt under the rate limit first (a refusal
- * costs no hash), then checks the password and the access rules inside `BaseUser.login` (a user the
- * rules refuse costs the same and gets no `last_login`), and gives the attempt back on success or when
- * the hashing pool is busy. Starts no session.
+ * The password check behind every login, inside `BaseUser.login`: its one query names the account,
+ * the attempt is counted under the rate limit (`beforeHash`: a refusal costs no hash), then the
+ * password and the access rules are checked (a user the rules refuse costs the same and gets no
+ * `last_login`); the attempt is given back on success or when the hashing pool is busy. Starts no session.
  */
 export async function authenticate(auth: LoginGate, c: Context, username: unknown, password: unknown): Promise<LoginResult> {
   const name = typeof username === "string" ? username : "";
   const secret = typeof password === "string" ? password : "";
   let ticket: AttemptTicket | undefined;
-  if (auth.rateLimiter) {
-    // Counted per account, not per spelling: "Bob", "BOB" and bob's email share one limit.
-    const key = await accountLimitKey(auth.userClass, name);
+  let refusal: (LoginResult & { ok: false }) | undefined;
+  let verifiedUser: User | undefined;
+  // Counted per account, not per spelling: "Bob", "BOB" and bob's email share one limit. The account
+  // comes from the login's own query, between it and the hash (a refusal costs no hash).
+  const beforeHash = async ({ userId }: { userId: number | null }): Promise<boolean> => {
+    if (!auth.rateLimiter) return true;
     let decision;
     try {
-      decision = await auth.rateLimiter.begin(key, auth.clientAddress(c));
+      decision = await auth.rateLimiter.begin(userId !== null ? userLimitKey(userId) : nameLimitKey(name), auth.clientAddress(c));
     } catch (error) {
       // An attempt that could not be counted is refused, never let through to the password check.
-      if (isUnavailable(error)) return unavailable(error);
-      throw error;
+      if (!isUnavailable(error)) throw error;
+      refusal = unavailable(error);
+      return false;
     }
     if (!decision.allowed) {
-      return { ok: false, status: 429, message: rateLimitedMessage(decision.retryAfter), retryAfter: decision.retryAfter };
+      refusal = { ok: false, status: 429, message: rateLimitedMessage(decision.retryAfter), retryAfter: decision.retryAfter };
+      return false;
     }
     ticket = decision.ticket;
-  }
+    return true;
+  };
+  // The rules are checked inside the login, so a refused user's row (last_login) is never written; the
+  // user they are given is the login's own row, so no second query is made for it.
+  const allow = (user: User): boolean => {
+    verifiedUser = user;
+    return auth.allows(user);
+  };
   let userId: number | null;
   try {
-    // The rules are checked inside the login, so a refused user's row (last_login) is never written.
-    userId = await auth.userClass.login(name, secret, { allow: (user: User) => auth.allows(user) });
+    userId = await auth.userClass.login(name, secret, { allow, beforeHash });
   } catch (error) {
     if (!isBusy(error)) throw error;
     await giveBack(ticket);
     return { ok: false, status: 503, message: BUSY_MESSAGE, retryAfter: BUSY_RETRY_AFTER };
   }
-  // The same lookup happens for a wrong password as for a right one.
-  const user = await auth.userClass.getUser(userId ?? 0);
-  if (userId === null || !auth.allows(user)) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
+  if (refusal) return refusal;
+  // A class whose own login answers without calling `allow` has its user read here.
+  const user = userId === null ? null : verifiedUser?.id === userId ? verifiedUser : await auth.userClass.getUser(userId);
+  if (!user || !auth.allows(user)) return { ok: false, status: 401, message: LOGIN_FAILED_MESSAGE };
   await giveBack(ticket);
   return { ok: true, user };
 }

@@ -5,6 +5,7 @@ import { createUser } from "./create-user.js";
 import { getUser, type UserRef } from "./find-user.js";
 import { countUsers, listUsers } from "./list-users.js";
 import { login } from "./login.js";
+import { hasPendingLogin, settleLoginWrites } from "./login-writes.js";
 import { changePermissions, deleteUser, updatePassword, updateProfile } from "./manage-users.js";
 import { SESSIONS_TABLE } from "./sessions-table.js";
 import { openUserDatabase, syncSettingsOf, type UserSettings } from "./settings.js";
@@ -202,7 +203,9 @@ export class BaseUser {
    * await BaseUser.deleteUser("dave", { keepOneAdminSuperuser: true });
    * ```
    */
-  static deleteUser(user: UserRef, options?: GuardOptions): Promise<void> {
+  static async deleteUser(user: UserRef, options?: GuardOptions): Promise<void> {
+    // A last_login still to be written must not land on a new user given the freed id (SQLite reuses ids).
+    await this.settleLogins();
     return deleteUser(this.settings(), user, options);
   }
 
@@ -227,7 +230,8 @@ export class BaseUser {
    * const admins = await BaseUser.listUsers({ search: "smith", filter: { admin: true, active: true } });
    * ```
    */
-  static listUsers(options?: ListUsersOptions | null): Promise<User[]> {
+  static async listUsers(options?: ListUsersOptions | null): Promise<User[]> {
+    await this.settleLogins();
     return listUsers(this.settings(), options);
   }
 
@@ -240,7 +244,8 @@ export class BaseUser {
    * const pages = Math.ceil(total / 20);
    * ```
    */
-  static countUsers(options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
+  static async countUsers(options?: Pick<ListUsersOptions, "search" | "filter"> | null): Promise<number> {
+    await this.settleLogins();
     return countUsers(this.settings(), options);
   }
 
@@ -253,8 +258,15 @@ export class BaseUser {
    * if (carol?.superuser) console.log(`${carol.username} is a superuser`);
    * ```
    */
-  static getUser(user: UserRef): Promise<User | null> {
-    return getUser(this.settings(), user);
+  static async getUser(user: UserRef): Promise<User | null> {
+    const settings = this.settings();
+    const found = await getUser(settings, user);
+    if (!found) return null;
+    // The user's own login, answered just before, is in the user returned: read again once it is written.
+    const database = await openUserDatabase(settings);
+    if (!hasPendingLogin(database, settings.tableName, found.id)) return found;
+    await settleLoginWrites(database, settings.tableName, found.id);
+    return getUser(settings, user);
   }
 
   /**
@@ -314,7 +326,8 @@ export class BaseUser {
   }
 
   /**
-   * Closes this class's database (the pool piccolo-ts opened for its `database`), so a script can end.
+   * Closes this class's database (the pool piccolo-ts opened for its `database`), so a script can end,
+   * once the `last_login` writes of the logins already answered are done.
    * Other pools stay open: another class's on another database, a session store's. `closeDatabases()`
    * closes every pool piccolo-ts opened; a `Database` you opened yourself and gave as `database` is
    * yours to close. Pools are shared by URL: a class or store on the same database finds it closed and
@@ -327,6 +340,26 @@ export class BaseUser {
    * ```
    */
   static async close(): Promise<void> {
+    await settleLoginWrites();
     if (typeof this.database !== "object") await closeDatabase(this.database);
+  }
+
+  /**
+   * Waits until the `last_login` of every login of this class already answered is written (a login
+   * answers before that write, just after its hash). This class's reads (`getUser`, `listUsers`,
+   * `countUsers`), `deleteUser` and `close()` wait already; call it before reading `last_login` with a
+   * query of your own. Not inside a transaction that has written to the user table: the write it waits
+   * for would wait for that transaction.
+   *
+   * @example
+   * ```ts
+   * await BaseUser.login("bob", "bob-s3cret");
+   * await BaseUser.settleLogins();
+   * const db = await BaseUser.getDatabase();
+   * const row = await db.kysely.selectFrom(BaseUser.tableName).select("last_login").where("username", "=", "bob").executeTakeFirst();
+   * ```
+   */
+  static async settleLogins(): Promise<void> {
+    await settleLoginWrites(await this.getDatabase(), this.tableName);
   }
 }

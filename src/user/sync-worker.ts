@@ -1,6 +1,7 @@
 import { workerData } from "node:worker_threads";
 import { PiccoloError } from "../errors.js";
 import { BaseUser } from "./base-user.js";
+import { settleLoginWrites } from "./login-writes.js";
 import type { SyncSettings } from "./settings.js";
 import type { SerializedError, SyncReply, SyncRequest, SyncWorkerData } from "./sync.js";
 
@@ -32,6 +33,8 @@ async function run({ settings, method, args }: SyncRequest): Promise<SyncReply> 
   const cls = userClass(settings);
   try {
     const value = await (cls[method] as (...a: unknown[]) => Promise<unknown>).apply(cls, args);
+    // A loginSync's last_login is written before the caller, which reads with another connection, goes on.
+    await settleLoginWrites();
     return { ok: true, value };
   } catch (error) {
     return { ok: false, error: serialize(error) };

@@ -38,6 +38,13 @@ export interface LoginOptions {
    * right, the login answers null and records nothing (no `last_login`), like a wrong password.
    */
   allow?: (user: User) => boolean;
+  /**
+   * Called once the identifier is looked up and before the password is hashed, with the id of the
+   * account it names (null for none): the session layer counts the attempt under that account's rate
+   * limit here, from the login's own query. Resolving false refuses the login (null) without a hash.
+   * Not called when the identifier or password is one no stored user can have (no query is made).
+   */
+  beforeHash?: (account: { userId: number | null }) => Promise<boolean>;
 }
 
 /** The flags `changePermissions` sets; those left out keep their value. */

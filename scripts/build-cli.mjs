@@ -5,8 +5,8 @@
 //   Kysely's ~270 one by one was most of a short command's time; one file is read and compiled at once
 //   (and its compiled code kept by the bin). The command modules stay lazy inside it (each import() of
 //   ours becomes a function run when that command runs).
-// - What only some commands need (the database drivers, Hono, the prompts library, ioredis,
-//   string-width, the hash libraries, jiti) stays out of the file and is loaded from node_modules when
+// - What only some commands need (the database drivers, Hono, ioredis, the hash libraries,
+//   jiti) stays out of the file and is loaded from node_modules when
 //   the source's import() runs.
 // - hash-worker.js and sync-worker.js, the worker threads the pool and the …Sync API start from
 //   `new URL("./hash-worker.js", import.meta.url)`, beside it as ES modules of their own. dist/bin/ is
@@ -18,9 +18,10 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 const outdir = path.join(root, "dist/bin");
 const { dependencies } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
-// string-width is an ES module only: bundled, its default export stays a function (it still runs
-// only when a table holds text that is not plain ASCII).
-const BUNDLED = ["kysely", "commander", "string-width"];
+// Bundled where a package's default export must stay a function: string-width is an ES module only, and
+// @inquirer/password's CommonJS build (which require() would pick) puts its function at `.default.default`.
+// Both still run only when needed (a table with text that is not plain ASCII; a hidden password question).
+const BUNDLED = ["kysely", "commander", "string-width", "@inquirer/password"];
 
 const common = {
   bundle: true,

@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { Hono } from "hono";
 import { BaseUser, migrateBackwards, migrateForwards, PasskeyCredentials, closeDatabases } from "piccolo-ts";
 import { LoginRateLimiter, createSessionAuth } from "piccolo-ts/session";
-import { adminHistoryApp, passkeysApp, sessionAuthApp } from "./support/internals.js";
+import { MAX_PENDING_LOGIN_CHALLENGES, adminHistoryApp, passkeysApp, sessionAuthApp } from "./support/internals.js";
 import { testEngines } from "./support/engines.js";
 import { migratedDatabaseUrl } from "./support/migrated.js";
 import { FakeBrowser } from "./support/browser.js";
@@ -117,6 +117,31 @@ for (const engine of testEngines) {
         statuses.push((await browser.postJson("/auth/passkeys/login", { response: forged })).status);
       }
       assert.deepEqual(statuses, [401, 401, 401, 429], "bob's successes gave their attempts back: three failures, then the limit");
+    });
+
+    test("passwordless challenges are bounded: anyone may ask for one, so past the cap the answer is 503 and nothing is stored", async () => {
+      const auth = createSessionAuth({ userClass: TestUser, passkeys: {}, rateLimit: false });
+      const app = new Hono();
+      app.route("/auth", auth.routes());
+      const ask = () => app.request("/auth/passkeys/login/options", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const { kysely } = await TestUser.getDatabase();
+      const table = "passkey_challenge";
+      const pending = async () => Number((await kysely.selectFrom(table).select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+      // A flood's worth of unexpired login challenges, written directly (as many requests would).
+      const expiresAt = Date.now() + 60_000;
+      for (let start = 0; start < MAX_PENDING_LOGIN_CHALLENGES; start += 500) {
+        const rows = Array.from({ length: 500 }, (_, i) => ({ challenge_key: `flood-${engine}-${start + i}`.padEnd(64, "0"), purpose: "login", user_id: null, expires_at: expiresAt }));
+        await kysely.insertInto(table).values(rows).execute();
+      }
+      const full = await ask();
+      assert.equal(full.status, 503);
+      assert.equal(full.headers.get("retry-after"), "60");
+      assert.equal(await pending(), MAX_PENDING_LOGIN_CHALLENGES, "nothing stored past the cap");
+      // Once they lapse, challenges are issued again.
+      await kysely.updateTable(table).set({ expires_at: Date.now() - 1 }).execute();
+      assert.equal((await ask()).status, 200);
+      assert.equal(await pending(), 1);
+      await kysely.deleteFrom(table).execute();
     });
 
     test("removing a passkey over JSON needs the password or another of the user's passkeys, never the same one", async () => {

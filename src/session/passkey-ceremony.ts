@@ -157,10 +157,19 @@ export class PasskeyCeremonies {
     }
   }
 
-  /** Options for an assertion: any discoverable passkey (`login`), or one of this user's (`second`). */
-  async authenticationOptions(c: Context, purpose: Exclude<ChallengePurpose, "register">, userId: number | null): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    const allowed = userId === null ? [] : await this.credentials.listStored(userId);
-    const challenge = await this.challenges.issue(purpose, userId);
+  /** Options for an assertion by one of this user's passkeys (the step after a password, or a confirmation). */
+  async authenticationOptions(c: Context, userId: number): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    const allowed = await this.credentials.listStored(userId);
+    return this.assertionOptions(c, await this.challenges.issue("second", userId), allowed);
+  }
+
+  /** Options for a passwordless login (any discoverable passkey), or null while too many wait already. */
+  async loginOptions(c: Context): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
+    const challenge = await this.challenges.issueLogin();
+    return challenge === null ? null : this.assertionOptions(c, challenge, []);
+  }
+
+  private assertionOptions(c: Context, challenge: string, allowed: readonly { credentialId: string; transports: readonly string[] }[]) {
     return generateAuthenticationOptions({
       rpID: this.relyingParty(c).rpID,
       challenge: Buffer.from(challenge, "base64url"),

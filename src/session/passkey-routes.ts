@@ -81,7 +81,10 @@ export function addPasskeyRoutes(app: Hono, auth: PasskeyRouteParts, location: (
 
   app.post(`${prefix}/login/options`, async (c) => {
     if (!passkeys.passwordless) return c.json({ error: "Passkey logins are turned off." }, 404);
-    return c.json(await passkeys.authenticationOptions(c, "login", null));
+    const options = await passkeys.loginOptions(c);
+    if (options) return c.json(options);
+    c.header("Retry-After", "60");
+    return c.json({ error: "Too many passkey logins are under way: try again in a minute." }, 503);
   });
 
   for (const purpose of ["login", "second"] as const) {
@@ -113,7 +116,7 @@ export function addPasskeyRoutes(app: Hono, auth: PasskeyRouteParts, location: (
   app.post(`${prefix}/confirm/options`, async (c) => {
     const user = loggedIn(c);
     if (!user) return c.json({ error: "Log in first." }, 401);
-    return c.json(await passkeys.authenticationOptions(c, "second", user.id));
+    return c.json(await passkeys.authenticationOptions(c, user.id));
   });
 
   app.get(`${prefix}`, async (c) => {

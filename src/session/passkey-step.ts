@@ -18,6 +18,6 @@ export async function passkeySecondStep(passkeys: PasskeyCeremonies | null, c: C
   if ((await passkeys.credentials.list(user.id)).length === 0) return null;
   const codeAlso = await totpEnrolled();
   if (codeSent && codeAlso) return null;
-  const options = await passkeys.authenticationOptions(c, "second", user.id);
+  const options = await passkeys.authenticationOptions(c, user.id);
   return { ok: false as const, status: 401 as const, message: PASSKEY_REQUIRED, mfa: "passkey" as const, passkey: { options, codeAlso } };
 }

@@ -12,6 +12,7 @@ import type * as NodeAdapter from "../../dist/session/node-adapter.js";
 import type * as RequestState from "../../dist/session/request-state.js";
 import type * as AdminMigrations from "../../dist/admin/migrations/index.js";
 import type * as PasskeyMigrations from "../../dist/user/passkeys/migrations.js";
+import type * as PasskeyChallenges from "../../dist/user/passkeys/challenges.js";
 
 const load = <T>(file: string): Promise<T> => import(new URL(`../../../dist/${file}`, import.meta.url).href) as Promise<T>;
 
@@ -27,6 +28,7 @@ export const { headAsGet } = await load<typeof NodeAdapter>("session/node-adapte
 export const { safeRedirect } = await load<typeof RequestState>("session/request-state.js");
 export const { adminHistoryApp, ADMIN_HISTORY_TABLE } = await load<typeof AdminMigrations>("admin/migrations/index.js");
 export const { passkeysApp } = await load<typeof PasskeyMigrations>("user/passkeys/migrations.js");
+export const { MAX_PENDING_LOGIN_CHALLENGES } = await load<typeof PasskeyChallenges>("user/passkeys/challenges.js");
 export type { PasswordProblem } from "../../dist/user/base-user.js";
 export type { MigrationEvent } from "../../dist/migrations/runner.js";
 export type { LimitedBucket } from "../../dist/session/attempt-store.js";

@@ -11,6 +11,8 @@ export type ChallengePurpose = "register" | "login" | "second";
 
 /** How long a ceremony may take. */
 export const CHALLENGE_TTL_MS = 5 * 60_000;
+/** Passwordless challenges waiting at once, at most (a few MB of rows); past it, a 503 until some lapse. */
+export const MAX_PENDING_LOGIN_CHALLENGES = 10_000;
 
 const digest = (challenge: string) => createHash("sha256").update(challenge, "utf8").digest("hex");
 
@@ -18,19 +20,39 @@ export class PasskeyChallenges {
   constructor(readonly users: typeof BaseUser = BaseUser) {}
 
   /** A new challenge (base64url of 32 random bytes) for this purpose and user, stored until used or expired. */
-  async issue(purpose: ChallengePurpose, userId: number | null): Promise<string> {
+  async issue(purpose: ChallengePurpose, userId: number): Promise<string> {
+    return (await this.store(purpose, userId, Number.POSITIVE_INFINITY))!;
+  }
+
+  /**
+   * A challenge for a passwordless login, or null while `MAX_PENDING_LOGIN_CHALLENGES` wait already:
+   * anyone may ask for one without logging in, so their number is bounded before anything is stored.
+   */
+  async issueLogin(): Promise<string | null> {
+    return this.store("login", null, MAX_PENDING_LOGIN_CHALLENGES);
+  }
+
+  private async store(purpose: ChallengePurpose, userId: number | null, cap: number): Promise<string | null> {
     const challenge = randomBytes(32).toString("base64url");
     const database = await this.users.getDatabase();
     const now = Date.now();
-    await runTranslated(database, async () => {
+    return runTranslated(database, async () => {
       // Lapsed challenges go as new ones come, so the table stays as small as the ceremonies in flight.
       await database.kysely.deleteFrom(PASSKEY_CHALLENGE_TABLE).where("expires_at", "<", now).execute();
+      if (Number.isFinite(cap)) {
+        const pending = await database.kysely
+          .selectFrom(PASSKEY_CHALLENGE_TABLE)
+          .select((eb) => eb.fn.countAll().as("n"))
+          .where("purpose", "=", purpose)
+          .executeTakeFirst();
+        if (Number(pending?.n ?? 0) >= cap) return null;
+      }
       await database.kysely
         .insertInto(PASSKEY_CHALLENGE_TABLE)
         .values({ challenge_key: digest(challenge), purpose, user_id: userId, expires_at: now + CHALLENGE_TTL_MS })
         .execute();
+      return challenge;
     }, { app: "passkeys" });
-    return challenge;
   }
 
   /**

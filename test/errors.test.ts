@@ -60,9 +60,9 @@ function sourcesBesidesTable(): string {
     }
   };
   walk(path.join(checkout, "src"));
-  const errors = readFileSync(path.join(checkout, "src/errors.ts"), "utf8");
+  const errors = readFileSync(path.join(checkout, "src/error-codes.ts"), "utf8");
   const table = /export const PICCOLO_ERROR_CODES = \{[\s\S]*?\n\}/.exec(errors);
-  assert.ok(table, "src/errors.ts has the table");
+  assert.ok(table, "src/error-codes.ts has the table");
   return texts.join("\n").replace(table[0], "");
 }
 

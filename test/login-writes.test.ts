@@ -1,8 +1,10 @@
 // Issue 24: a login answers after its one SELECT and its hash; its last_login is written just after,
 // the writes pending together in one autocommit UPDATE … WHERE id IN (…), with no transaction held. These
 // tests prove the write is never lost (reads, settleLogins and close wait for it), that concurrent logins
-// share statements, that a locked row delays the write and not the answer, and that a failed write is
-// logged without a value and never rejects.
+// share statements, that a locked row delays the write and not the answer (loginSync's included), and that
+// a failed write is logged without a value and never rejects.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { KyselyPlugin } from "kysely";
@@ -30,6 +32,33 @@ async function lockUserRow(url: string, id: number): Promise<{ release(): Promis
   await connection.query("START TRANSACTION");
   await connection.query("UPDATE `piccolo_user` SET first_name = ? WHERE id = ?", ["locked", id]);
   return { release: async () => void (await connection.query("COMMIT"), await connection.end()) };
+}
+
+/**
+ * Another process holding a write lock on one user's row for `holdMs`, then committing on its own: a
+ * call that blocks this thread until the lock goes (old code's loginSync) returns late instead of hanging.
+ */
+async function lockUserRowFor(url: string, id: number, holdMs: number): Promise<{ released: Promise<unknown> }> {
+  const { engine, filename } = parseDatabaseUrl(url);
+  const lock = {
+    sqlite: `const db = new (await import("better-sqlite3")).default(${JSON.stringify(filename)});
+      db.exec("BEGIN IMMEDIATE"); db.prepare("UPDATE piccolo_user SET first_name = ? WHERE id = ?").run("locked", ${id});
+      const commit = async () => db.exec("COMMIT");`,
+    postgres: `const client = new (await import("pg")).default.Client({ connectionString: ${JSON.stringify(url)} });
+      await client.connect(); await client.query("BEGIN");
+      await client.query('UPDATE "piccolo_user" SET first_name = $1 WHERE id = $2', ["locked", ${id}]);
+      const commit = async () => { await client.query("COMMIT"); await client.end(); };`,
+    mysql: `const connection = await (await import("mysql2/promise")).default.createConnection({ uri: ${JSON.stringify(url)} });
+      await connection.query("START TRANSACTION");
+      await connection.query("UPDATE piccolo_user SET first_name = ? WHERE id = ?", ["locked", ${id}]);
+      const commit = async () => { await connection.query("COMMIT"); await connection.end(); };`,
+  }[engine];
+  const script = `${lock}\nconsole.log("locked");\nsetTimeout(() => commit().then(() => console.log("released")), ${holdMs});`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const exited = once(child, "exit");
+  const [chunk] = (await Promise.race([once(child.stdout, "data"), exited.then(() => [""])])) as [Buffer | string];
+  assert.match(String(chunk), /^locked/, "the lock holder took its lock");
+  return { released: exited };
 }
 
 for (const engine of testEngines) {
@@ -112,6 +141,23 @@ for (const engine of testEngines) {
       assert.equal(warnings.length, 1, warnings.join("\n"));
       assert.match(warnings[0]!, new RegExp(`^Recording the login of user ${id} failed \\(.*\\); last_login was not written\\.$`));
       assert.ok(!warnings[0]!.includes("writer-pass3"));
+    });
+
+    test("loginSync answers before its write too, and this thread's reads wait for the worker's write", { timeout: 60_000 }, async () => {
+      const user = (await Quick.getUser("writer6"))!;
+      await db.kysely.updateTable("piccolo_user").set({ last_login: null }).where("id", "=", user.id).execute();
+      const lock = await lockUserRowFor(url, user.id, 3000);
+      // The worker's UPDATE waits for the lock; on old code loginSync waited with it, and came back with the row written.
+      assert.equal(Quick.loginSync("writer6", "writer-pass6"), user.id);
+      assert.equal(await lastLogin("writer6"), null, "loginSync answered before its last_login write");
+      let done = false;
+      const read = Quick.getUser(user.id).then((found) => ((done = true), found));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(done, false, "this thread's read of the user waits for the worker's write");
+      const found = await read;
+      assert.ok(found?.lastLogin instanceof Date);
+      assert.equal(found.firstName, "locked", "the read came after the lock holder's commit");
+      await lock.released;
     });
 
     if (engine !== "sqlite") {

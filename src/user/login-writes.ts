@@ -40,6 +40,11 @@ class LastLoginWriter {
     return this.pending.has(id) || this.writing.has(id);
   }
 
+  /** The ids recorded and not written yet. */
+  pendingIds(): number[] {
+    return [...this.pending.keys(), ...this.writing.keys()];
+  }
+
   /** Resolves once every id recorded before the call (and any recorded meanwhile) is written or logged. */
   async settle(): Promise<void> {
     while (this.running) {
@@ -133,25 +138,45 @@ export function recordLoginLater(database: Database, cls: { tableName: string; l
   writerFor(database, cls.tableName).record(id, cls.logger);
 }
 
+/** `last_login` writes another thread does for this one's logins (the …Sync worker's): reads here wait for them too. */
+export interface WritesElsewhere {
+  awaits(userId: number): boolean;
+  settle(): Promise<void>;
+}
+
+const writesElsewhere = new Set<WritesElsewhere>();
+
+/** Makes this thread's reads, `settleLogins` and `close()` wait for `writes` as for its own. */
+export function waitAlsoFor(writes: WritesElsewhere): void {
+  writesElsewhere.add(writes);
+}
+
+/** The ids whose `last_login` this thread has still to write, on any database. */
+export function pendingLoginIds(): number[] {
+  return [...allWriters].flatMap((writer) => writer.pendingIds());
+}
+
 /** Whether the user's `last_login` is still to be written on `database`'s `tableName`. */
 export function hasPendingLogin(database: Database, tableName: string, userId: number): boolean {
-  return writersOf.get(database)?.get(tableName)?.awaits(userId) ?? false;
+  // Another thread's writes are not told apart by database: at worst a read waits for a write it did not need.
+  return (writersOf.get(database)?.get(tableName)?.awaits(userId) ?? false) || [...writesElsewhere].some((writes) => writes.awaits(userId));
 }
 
 /**
  * Waits until the `last_login` writes of the logins already answered are in the database (or logged,
  * when one failed): those on `database`'s `tableName` (only `userId`'s, when given), or every one when no
- * database is given. Never
- * call it while holding a transaction on that table: the write it waits for could wait on that transaction.
+ * database is given, and those the …Sync worker is doing for this thread. Never call it while holding a
+ * transaction on that table: the write it waits for could wait on that transaction.
  */
 export async function settleLoginWrites(database?: Database, tableName?: string, userId?: number): Promise<void> {
   const writers = !database
     ? [...allWriters]
     : [...(writersOf.get(database)?.entries() ?? [])].filter(([table]) => tableName === undefined || table === tableName).map(([, w]) => w);
+  const elsewhere = [...writesElsewhere];
   if (userId !== undefined) {
     // One user's read waits for that user's write only: other users' logins never delay it.
-    await Promise.all(writers.filter((writer) => writer.awaits(userId)).map((writer) => writer.settle()));
+    await Promise.all([...writers, ...elsewhere].filter((writes) => writes.awaits(userId)).map((writes) => writes.settle()));
     return;
   }
-  await Promise.all(writers.map((writer) => writer.settle()));
+  await Promise.all([...writers, ...elsewhere].map((writes) => writes.settle()));
 }

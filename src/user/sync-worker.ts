@@ -1,7 +1,7 @@
 import { workerData } from "node:worker_threads";
 import { PiccoloError } from "../errors.js";
 import { BaseUser } from "./base-user.js";
-import { settleLoginWrites } from "./login-writes.js";
+import { pendingLoginIds, settleLoginWrites } from "./login-writes.js";
 import type { SyncSettings } from "./settings.js";
 import type { SerializedError, SyncReply, SyncRequest, SyncWorkerData } from "./sync.js";
 
@@ -33,16 +33,15 @@ async function run({ settings, method, args }: SyncRequest): Promise<SyncReply> 
   const cls = userClass(settings);
   try {
     const value = await (cls[method] as (...a: unknown[]) => Promise<unknown>).apply(cls, args);
-    // A loginSync's last_login is written before the caller, which reads with another connection, goes on.
-    await settleLoginWrites();
-    return { ok: true, value };
+    // A loginSync answers before its last_login write, as login does; the calling thread's reads wait for it.
+    return { ok: true, value, writing: pendingLoginIds() };
   } catch (error) {
     return { ok: false, error: serialize(error) };
   }
 }
 
 // One request at a time: the calling thread sleeps until the counter moves, then reads the reply.
-const { port, replies } = workerData as SyncWorkerData;
+const { port, written, replies } = workerData as SyncWorkerData;
 port.on("message", (request: SyncRequest) => {
   void run(request).then((reply) => {
     try {
@@ -52,5 +51,7 @@ port.on("message", (request: SyncRequest) => {
     }
     Atomics.add(replies, 0, 1);
     Atomics.notify(replies, 0);
+    // settleLoginWrites never rejects: a failed write is logged by the writer.
+    if (reply.ok && reply.writing.length > 0) void settleLoginWrites().then(() => written.postMessage(request.ticket));
   });
 });

@@ -55,6 +55,18 @@ describe("LoginRateLimiter (memory store)", () => {
     assert.equal((await limiter.begin("alice", "10.9.1.3")).allowed, true);
   });
 
+  test("an attempt stamped before its window opened (another process's clock behind, or its count delayed) is not refused when no delay is owed", async () => {
+    let now = 50_000;
+    const limiter = new LoginRateLimiter({ now: () => now });
+    assert.equal((await limiter.begin("alice", "10.7.0.1")).allowed, true); // opens the windows at 50 000
+    now = 49_400; // 600 ms behind: it used to be refused, "try again in 1 second"
+    assert.equal((await limiter.begin("alice", "10.7.0.1")).allowed, true);
+    assert.equal((await limiter.begin("bob", "10.7.0.1")).allowed, true);
+    // A delay that is owed still holds: 10 at once for one username, then the 11th waits.
+    for (let i = 0; i < 8; i++) await limiter.begin("alice", `10.7.1.${i}`);
+    assert.equal((await limiter.begin("alice", "10.7.2.1")).allowed, false);
+  });
+
   test("keys are digests, so a huge username costs no memory; the memory store stays bounded", async () => {
     const key = LoginRateLimiter.usernameKey("x".repeat(1_000_000));
     assert.ok(key.length < 60);

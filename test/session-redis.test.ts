@@ -289,6 +289,9 @@ for (const target of redisTargets) {
       for (let i = 0; i < 30; i++) script.push([i % 2 ? "bob" : "amy", "203.0.113.7", i * 500]);
       for (let i = 0; i < 40; i++) script.push(["carl", `198.51.100.${i}`, 20_000 + i * 700]);
       script.push(["amy", "203.0.113.7", 16 * MINUTE]);
+      // A process whose clock is behind (or whose count waited out a failover) after a window opened:
+      // stamped before its start, and owed no delay, it is counted, not refused.
+      script.push(["dave", "203.0.113.9", 17 * MINUTE], ["dave", "203.0.113.9", 17 * MINUTE - 600], ["erin", "203.0.113.9", 17 * MINUTE - 300]);
       for (const [name, address, offset] of script) {
         const buckets: LimitedBucket[] = [
           [`p:${name}|${address}`, RULES.pair!],

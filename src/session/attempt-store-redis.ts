@@ -3,8 +3,8 @@ import { checkedPrefix, redisConnection, type RedisClient, type RedisConnection 
 
 // One attempt, all its buckets, in one script (Redis runs a script alone: atomic). Per bucket, a hash
 // {a: attempts, s: window start, e: window end} with a TTL equal to what is left of its window. The
-// policy is attempt-store.ts's nextAllowedOffset, line for line; a refusal gives back what the buckets
-// before it took, and counts nothing itself.
+// policy is attempt-store.ts's refusedUntil and nextAllowedOffset, line for line; a refusal gives back
+// what the buckets before it took, and counts nothing itself.
 const TAKE = `
 local now = tonumber(ARGV[1])
 local starts = {}
@@ -24,7 +24,7 @@ for i, key in ipairs(KEYS) do
     offset = math.min(window, step * k * (k + 1) / 2)
   end
   local allowed_at = start + offset
-  if now < allowed_at then
+  if offset > 0 and now < allowed_at then
     for j = 1, i - 1 do
       local a = tonumber(redis.call('HGET', KEYS[j], 'a'))
       if a ~= nil and a > 0 then redis.call('HINCRBY', KEYS[j], 'a', -1) end

@@ -58,7 +58,19 @@ export function fullRule(rule: AttemptRule): Required<AttemptRule> {
   if (!Number.isSafeInteger(rule.window) || rule.window < 1) throw new ConfigError("A rate-limit window must be a positive number of milliseconds.");
   if (!Number.isSafeInteger(free) || free < 1) throw new ConfigError("A rate-limit free count must be a positive integer.");
   if (!Number.isSafeInteger(step) || step < 0) throw new ConfigError("A rate-limit step must be a whole number of milliseconds.");
-  return { max, window: rule.window, free, step };
+  // Without a step there is no delay: every attempt below max is free (the stores then agree on it).
+  return { max, window: rule.window, free: step === 0 ? max : free, step };
+}
+
+/**
+ * The time (ms) before which the attempt after `attempts` taken ones is refused, or null when it may go
+ * now. An attempt owed no delay is never refused, even one stamped before its window's start: another
+ * process's clock may lag this one's a little, or its count may have waited (a Redis failover) while a
+ * later attempt opened the window. The database store's SQL says the same.
+ */
+export function refusedUntil(attempts: number, windowStart: number, now: number, rule: Required<AttemptRule>): number | null {
+  const offset = nextAllowedOffset(attempts, rule);
+  return offset > 0 && now < windowStart + offset ? windowStart + offset : null;
 }
 
 /** When the attempt after `attempts` taken ones may go through, relative to the window's start (ms). */
@@ -106,8 +118,8 @@ export class MemoryAttemptStore implements AttemptStore {
       if (!counter || counter.expiresAt <= now) counter = { attempts: 0, windowStart: now, expiresAt: now + full.window };
       this.counters.delete(bucket);
       this.counters.set(bucket, counter);
-      const allowedAt = counter.windowStart + nextAllowedOffset(counter.attempts, full);
-      if (now < allowedAt) {
+      const allowedAt = refusedUntil(counter.attempts, counter.windowStart, now, full);
+      if (allowedAt !== null) {
         for (const earlier of taken) earlier.attempts -= 1;
         return { allowed: false, retryAfterMs: Math.min(allowedAt, counter.expiresAt) - now };
       }

@@ -221,6 +221,32 @@ export async function rawConcurrency(password, k, n) {
 }
 
 /**
+ * Login ÷ its own hash under load (row 1t): `n` logins kept `k` in flight against `n` `verifyPassword`s of
+ * the same stored hash, `k` in flight, through the same pool, in rounds of random order. The logins'
+ * last_login writes run among them, as on a busy server, and the round ends once they are written. What a
+ * login adds to its hash in CPU and round trips shows here without the wake-up of an idle database that a
+ * lone login meets (row 1o).
+ */
+export async function loginOwnHashUnderLoad(pkg, User, creds, storedHash, rounds, k = 16, n = 48) {
+  const login = async () => expectId(await User.login(creds.username, creds.password), "login");
+  const verify = async () => {
+    if (!(await pkg.verifyPassword(creds.password, storedHash, User.iterations))) throw new Error("verifyPassword: expected true");
+  };
+  const logins = [];
+  const hashes = [];
+  const steps = [
+    async () => logins.push((await timeAsync(async () => (await inFlight(k, n, login), await User.settleLogins()))).ms),
+    async () => hashes.push((await timeAsync(() => inFlight(k, n, verify))).ms),
+  ];
+  for (let i = 0; i < rounds; i++) {
+    const first = randomInt(2);
+    await steps[first]();
+    await steps[1 - first]();
+  }
+  return { value: median(logins) / median(hashes), paired: pairedRatio(logins, hashes), loginRate: (n * 1000) / median(logins), hashRate: (n * 1000) / median(hashes), inFlight: k, samples: rounds };
+}
+
+/**
  * Figure 5: loginSync against login, interleaved (the worker is started by a warm-up call). Both answer
  * before their last_login write; each sample's write is awaited after it, outside the timing, so it never
  * lands in the next sample (on SQLite the worker's write, on its own connection, would hold up the next

@@ -96,6 +96,30 @@ export async function readForm(c: Context): Promise<Form | null> {
   }
 }
 
+/**
+ * The start of a change to a user's second factor (two-factor codes, passkeys): the target user, you and
+ * the posted form, or the answer that ends the request. `factor` is the server's set-up of it (a 400
+ * saying `missing` when absent); only your own factor (`what`) may change, or another's when `othersToo`
+ * and you are a superuser.
+ */
+export async function beginFactorChange<Factor>(
+  kit: AdminKit,
+  c: Context,
+  factor: Factor | null | undefined,
+  { what, missing, othersToo }: { what: string; missing: string; othersToo: boolean },
+): Promise<Response | { user: User; actor: User; factor: Factor; form: Form }> {
+  const user = await loadTarget(kit, c);
+  if (user instanceof Response) return user;
+  const actor = actorOf(c);
+  if (!factor) return badRequest(kit, c, missing);
+  if (actor.id !== user.id && (!othersToo || !actor.superuser)) {
+    return c.html(errorPage(kit.page(c), "Not allowed", `You can change only your own ${what}.`), 403);
+  }
+  const form = await readForm(c);
+  if (!form) return badRequest(kit, c);
+  return { user, actor, factor, form };
+}
+
 /** A text field's value ("" when missing, a file, or repeated). */
 export function field(form: Form, name: string): string {
   const value = Object.hasOwn(form, name) ? form[name] : undefined;

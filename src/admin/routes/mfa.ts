@@ -4,7 +4,7 @@ import { userLimitKey } from "../../session/account-key.js";
 import { checkCurrentPassword } from "../../session/login.js";
 import type { MfaAuthenticator } from "../../user/mfa/authenticator.js";
 import type { User } from "../../user/user-row.js";
-import { actorOf, badRequest, field, loadTarget, readForm, type AdminKit } from "../context.js";
+import { beginFactorChange, field, type AdminKit } from "../context.js";
 import type { Notice } from "../views/layout.js";
 import { errorPage } from "../views/layout.js";
 import { mfaEnrollPage, mfaRecoveryCodesPage } from "../views/mfa.js";
@@ -15,17 +15,12 @@ import { flashQuery } from "../flash.js";
 export function mfaRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler }): void {
   /** The target, the actor, the form and the authenticator, or the answer that ends the request. */
   async function begin(c: Context, selfOnly: boolean) {
-    const user = await loadTarget(kit, c);
-    if (user instanceof Response) return user;
-    const actor = actorOf(c);
-    const mfa = kit.auth.mfa;
-    if (!mfa) return badRequest(kit, c, "Two-factor authentication is not set up on this server.");
-    if (actor.id !== user.id && (selfOnly || !actor.superuser)) {
-      return c.html(errorPage(kit.page(c), "Not allowed", "You can change only your own two-factor authentication."), 403);
-    }
-    const form = await readForm(c);
-    if (!form) return badRequest(kit, c);
-    return { user, actor, mfa, form };
+    const started = await beginFactorChange(kit, c, kit.auth.mfa, {
+      what: "two-factor authentication",
+      missing: "Two-factor authentication is not set up on this server.",
+      othersToo: !selfOnly,
+    });
+    return started instanceof Response ? started : { ...started, mfa: started.factor };
   }
   const again = (c: Context, user: User, text: string) => showUser(kit, c, user, { mfaNotice: { kind: "error", text } }, 400);
   const passwordRefused = async (c: Context, actor: User, password: unknown): Promise<Response | null> => {

@@ -2,26 +2,22 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { ValidationError } from "../../errors.js";
 import { removalAllowed } from "../../session/passkey-routes.js";
 import type { User } from "../../user/user-row.js";
-import { actorOf, badRequest, field, loadTarget, parseUserId, readForm, type AdminKit } from "../context.js";
+import { badRequest, beginFactorChange, field, parseUserId, type AdminKit } from "../context.js";
 import { flashQuery } from "../flash.js";
-import { errorPage } from "../views/layout.js";
 import { showUser } from "./user-page.js";
 
 /** Renaming and removing your own passkeys (removing needs your password), and a superuser removing another's (recorded in the history). */
 export function passkeyRoutes(app: Hono, kit: AdminKit, guards: { loggedIn: MiddlewareHandler }): void {
   async function begin(c: Context, selfOnly: boolean) {
-    const user = await loadTarget(kit, c);
-    if (user instanceof Response) return user;
-    const actor = actorOf(c);
-    const passkeys = kit.auth.passkeys;
-    if (!passkeys) return badRequest(kit, c, "Passkeys are not set up on this server.");
-    if (actor.id !== user.id && (selfOnly || !actor.superuser)) {
-      return c.html(errorPage(kit.page(c), "Not allowed", "You can change only your own passkeys."), 403);
-    }
+    const started = await beginFactorChange(kit, c, kit.auth.passkeys, {
+      what: "passkeys",
+      missing: "Passkeys are not set up on this server.",
+      othersToo: !selfOnly,
+    });
+    if (started instanceof Response) return started;
     const id = parseUserId(c.req.param("passkey"));
-    const form = await readForm(c);
-    if (!form || id === null) return badRequest(kit, c);
-    return { user, actor, passkeys, form, id };
+    if (id === null) return badRequest(kit, c);
+    return { ...started, passkeys: started.factor, id };
   }
   const again = (c: Context, user: User, text: string, status: 400 | 409 = 400) => showUser(kit, c, user, { passkeysNotice: { kind: "error", text } }, status);
   const back = (c: Context, user: User, done: string) => c.redirect(`${kit.mountOf(c)}/users/${user.id}${flashQuery(c, done)}`, 303);
